@@ -1,0 +1,5 @@
+export * from './table.ts';
+export * from './http.ts';
+export * from './l4.ts';
+export * from './backend.ts';
+export * from './tls.ts';

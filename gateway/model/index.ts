@@ -1,0 +1,3 @@
+export * from './resources.ts';
+export * from './snapshot.ts';
+export * from './manifests.ts';

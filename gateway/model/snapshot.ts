@@ -1,0 +1,129 @@
+// A Snapshot is every object the translator looks at, one list per kind, in the
+// deterministic order the spec's tie-breaks need (oldest first, then namespace/name).
+import type {
+  BackendTLSPolicy, ConfigMap, EndpointSlice, Gateway, GatewayClass, GRPCRoute, HTTPRoute,
+  KubeObject, ListenerSet, Namespace, ReferenceGrant, Secret, Service, TCPRoute, TLSRoute, UDPRoute,
+} from './resources.ts';
+
+export interface Snapshot {
+  gatewayClasses: GatewayClass[];
+  gateways: Gateway[];
+  listenerSets: ListenerSet[];
+  httpRoutes: HTTPRoute[];
+  grpcRoutes: GRPCRoute[];
+  tlsRoutes: TLSRoute[];
+  tcpRoutes: TCPRoute[];
+  udpRoutes: UDPRoute[];
+  referenceGrants: ReferenceGrant[];
+  backendTLSPolicies: BackendTLSPolicy[];
+  namespaces: Namespace[];
+  services: Service[];
+  endpointSlices: EndpointSlice[];
+  secrets: Secret[];
+  configMaps: ConfigMap[];
+}
+
+export type SnapshotKey = keyof Snapshot;
+
+export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+
+/** kind (and group) → the Snapshot list that holds it. */
+const KINDS: Record<string, { group: string; key: SnapshotKey }> = {
+  GatewayClass: { group: GATEWAY_GROUP, key: 'gatewayClasses' },
+  Gateway: { group: GATEWAY_GROUP, key: 'gateways' },
+  ListenerSet: { group: GATEWAY_GROUP, key: 'listenerSets' },
+  HTTPRoute: { group: GATEWAY_GROUP, key: 'httpRoutes' },
+  GRPCRoute: { group: GATEWAY_GROUP, key: 'grpcRoutes' },
+  TLSRoute: { group: GATEWAY_GROUP, key: 'tlsRoutes' },
+  TCPRoute: { group: GATEWAY_GROUP, key: 'tcpRoutes' },
+  UDPRoute: { group: GATEWAY_GROUP, key: 'udpRoutes' },
+  ReferenceGrant: { group: GATEWAY_GROUP, key: 'referenceGrants' },
+  BackendTLSPolicy: { group: GATEWAY_GROUP, key: 'backendTLSPolicies' },
+  Namespace: { group: '', key: 'namespaces' },
+  Service: { group: '', key: 'services' },
+  EndpointSlice: { group: 'discovery.k8s.io', key: 'endpointSlices' },
+  Secret: { group: '', key: 'secrets' },
+  ConfigMap: { group: '', key: 'configMaps' },
+};
+
+export function emptySnapshot(): Snapshot {
+  return {
+    gatewayClasses: [], gateways: [], listenerSets: [], httpRoutes: [], grpcRoutes: [], tlsRoutes: [],
+    tcpRoutes: [], udpRoutes: [], referenceGrants: [], backendTLSPolicies: [], namespaces: [],
+    services: [], endpointSlices: [], secrets: [], configMaps: [],
+  };
+}
+
+/** The group part of an apiVersion ("" for the core group). */
+export function groupOf(apiVersion: string | undefined): string {
+  if (!apiVersion) return '';
+  const i = apiVersion.indexOf('/');
+  return i < 0 ? '' : apiVersion.slice(0, i);
+}
+
+/** Which Snapshot list an object belongs in, or undefined for kinds Portico ignores. */
+export function snapshotKeyOf(obj: { apiVersion?: string; kind?: string }): SnapshotKey | undefined {
+  const entry = obj.kind ? KINDS[obj.kind] : undefined;
+  if (!entry || entry.group !== groupOf(obj.apiVersion)) return undefined;
+  return entry.key;
+}
+
+function isObject(x: unknown): x is KubeObject {
+  return typeof x === 'object' && x !== null && typeof (x as any).kind === 'string' &&
+    typeof (x as any).metadata === 'object' && (x as any).metadata !== null &&
+    typeof (x as any).metadata.name === 'string';
+}
+
+/**
+ * Builds a sorted Snapshot from arbitrary decoded objects. Unknown kinds and malformed entries
+ * are skipped (their count is returned) rather than thrown on: the caller decides whether
+ * that is worth a warning. Namespaced objects without a namespace get `defaultNamespace`.
+ * `List` objects are flattened.
+ */
+export function fromObjects(objects: unknown[], defaultNamespace = 'default'): { snapshot: Snapshot; skipped: number } {
+  const snapshot = emptySnapshot();
+  let skipped = 0;
+  const visit = (o: unknown) => {
+    if (typeof o === 'object' && o !== null && Array.isArray((o as any).items) && String((o as any).kind ?? '').endsWith('List')) {
+      for (const item of (o as any).items) visit(item);
+      return;
+    }
+    if (!isObject(o)) { if (o != null) skipped++; return; }
+    const key = snapshotKeyOf(o);
+    if (!key) { skipped++; return; }
+    const copy = structuredClone(o) as any;
+    if (key !== 'gatewayClasses' && key !== 'namespaces' && !copy.metadata.namespace) copy.metadata.namespace = defaultNamespace;
+    if (copy.metadata.generation === undefined) copy.metadata.generation = 1;
+    (snapshot[key] as unknown[]).push(copy);
+  };
+  for (const o of objects) visit(o);
+  return { snapshot: sortSnapshot(snapshot), skipped };
+}
+
+/** Oldest first, then "namespace/name": the spec's tie-break order for every kind. */
+export function compareObjects(a: KubeObject | { metadata: KubeObject['metadata'] }, b: typeof a): number {
+  const ta = a.metadata.creationTimestamp ?? '';
+  const tb = b.metadata.creationTimestamp ?? '';
+  if (ta !== tb) {
+    // Objects with no timestamp (not yet created, e.g. at synth) sort after dated ones.
+    if (!ta) return 1;
+    if (!tb) return -1;
+    const da = Date.parse(ta), db = Date.parse(tb);
+    if (da !== db && !Number.isNaN(da) && !Number.isNaN(db)) return da - db;
+  }
+  const ka = `${a.metadata.namespace ?? ''}/${a.metadata.name}`;
+  const kb = `${b.metadata.namespace ?? ''}/${b.metadata.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+export function sortSnapshot(s: Snapshot): Snapshot {
+  const out = emptySnapshot();
+  for (const key of Object.keys(out) as SnapshotKey[]) {
+    (out[key] as unknown[]) = [...(s[key] as KubeObject[])].sort(compareObjects);
+  }
+  return out;
+}
+
+export function objectKey(o: { metadata: { namespace?: string; name: string } }): string {
+  return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
+}
