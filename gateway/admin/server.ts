@@ -1,0 +1,69 @@
+// The admin endpoint: health, readiness, status, the applied config and metrics. Bound to
+// loopback by default: /config shows backends and certificates (keys redacted).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { PipelineState } from '../pipeline.ts';
+import type { Metrics } from './metrics.ts';
+import { buildStatusList, redactTable } from './status.ts';
+
+export interface AdminState {
+  /** The last applied state, undefined before the first apply. */
+  current?: PipelineState;
+}
+
+export interface AdminServer {
+  state: AdminState;
+  /** "host:port" actually bound (port 0 resolves here). */
+  address: string;
+  close(): Promise<void>;
+}
+
+/** Ready = a config has been applied and every socket it asked for was opened. */
+export function isReady(state: AdminState): boolean {
+  const s = state.current;
+  return !!s && s.apply.errors.length === 0;
+}
+
+export function splitHostPort(value: string): { host: string; port: number } {
+  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(value);
+  if (!m) throw new Error(`expected HOST:PORT, got ${value}`);
+  return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
+}
+
+export async function startAdminServer(listen: string, metrics: Metrics, state: AdminState = {}): Promise<AdminServer> {
+  const { host, port } = splitHostPort(listen);
+  const json = (body: unknown) => JSON.stringify(body, null, 2) + '\n';
+  const server: Server = createServer(async (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const send = (code: number, body: string, type = 'application/json') => {
+      res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(body);
+    };
+    try {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, json({ error: 'method not allowed' }));
+      const s = state.current;
+      switch (path) {
+        case '/healthz': return send(200, 'ok\n', 'text/plain');
+        case '/readyz': return isReady(state)
+          ? send(200, 'ready\n', 'text/plain')
+          : send(503, (s ? `not ready: ${s.apply.errors.map((e) => `${e.address}:${e.port} ${e.message}`).join('; ')}` : 'not ready: no config applied yet') + '\n', 'text/plain');
+        case '/status': return send(200, json(s ? buildStatusList(s.statuses, s.snapshot, s.problems) : { apiVersion: 'v1', kind: 'List', items: [], problems: [] }));
+        case '/config': return send(s ? 200 : 503, json(s ? { generation: s.generation, appliedAt: s.appliedAt, table: redactTable(s.table) } : { error: 'no config applied yet' }));
+        case '/metrics': return send(200, await metrics.registry.metrics(), metrics.registry.contentType);
+        default: return send(404, json({ error: `no such endpoint ${path}`, endpoints: ['/healthz', '/readyz', '/status', '/config', '/metrics'] }));
+      }
+    } catch (err) {
+      send(500, json({ error: String(err) }));
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => { server.off('error', reject); resolve(); });
+  });
+  const a = server.address() as AddressInfo;
+  return {
+    state,
+    address: `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}

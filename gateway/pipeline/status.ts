@@ -1,0 +1,81 @@
+// Post-processing of the translator's status: the runtime facts it cannot know (which
+// addresses were bound) and stable lastTransitionTime across reloads.
+import type { ResourceStatus } from '../translator/api.ts';
+import type { ApplyResult } from '../dataplane/api.ts';
+import type { AddressPlan } from './addresses.ts';
+
+type Obj = Record<string, any>;
+
+function setProgrammedFalse(status: Obj, generation: number, reason: string, message: string, now: string): void {
+  const conditions: Obj[] = Array.isArray(status.conditions) ? status.conditions : (status.conditions = []);
+  const c = conditions.find((x) => x.type === 'Programmed');
+  // A Programmed=False the translator already chose (e.g. invalid listeners) says more.
+  if (c && c.status === 'False') return;
+  const next = { type: 'Programmed', status: 'False', reason, message, observedGeneration: generation, lastTransitionTime: now };
+  if (c) Object.assign(c, next);
+  else conditions.push(next);
+}
+
+/** Fills Gateway status.addresses with what was bound, and Programmed=False when that failed. */
+export function patchGatewayAddresses(statuses: ResourceStatus[], plan: AddressPlan, apply: ApplyResult, now: string): ResourceStatus[] {
+  return statuses.map((rs) => {
+    if (rs.ref.kind !== 'Gateway') return rs;
+    const key = `${rs.ref.namespace}/${rs.ref.name}`;
+    const gp = plan.gateways.get(key);
+    if (!gp) return rs;
+    const status = structuredClone(rs.status) as Obj;
+    status.addresses = gp.assigned.map((value) => ({ type: 'IPAddress', value }));
+    const bindErrors = apply.errors.filter((e) => e.gateway === key);
+    if (gp.notAssigned) {
+      setProgrammedFalse(status, rs.generation, 'AddressNotAssigned', gp.notAssigned, now);
+    } else if (gp.unusable.length > 0 || bindErrors.length > 0) {
+      const parts = [
+        ...gp.unusable.map((u) => `address ${u.address} is not usable: ${u.message}`),
+        ...bindErrors.map((e) => `cannot listen on ${e.address}:${e.port}: ${e.message}`),
+      ];
+      setProgrammedFalse(status, rs.generation, 'AddressNotUsable', parts.join('; '), now);
+    }
+    return { ...rs, status };
+  });
+}
+
+function identity(x: unknown, i: number): string {
+  if (typeof x !== 'object' || x === null) return `#${i}`;
+  const o = x as Obj;
+  if (o.parentRef) return `p:${JSON.stringify(o.parentRef)}:${o.controllerName ?? ''}`;
+  if (o.ancestorRef) return `a:${JSON.stringify(o.ancestorRef)}:${o.controllerName ?? ''}`;
+  if (typeof o.type === 'string' && 'lastTransitionTime' in o) return `c:${o.type}`;
+  if (typeof o.name === 'string') return `n:${o.name}`;
+  return `#${i}`;
+}
+
+function keepTimes(prev: unknown, next: unknown): void {
+  if (Array.isArray(prev) && Array.isArray(next)) {
+    const byId = new Map(prev.map((p, i) => [identity(p, i), p]));
+    next.forEach((n, i) => keepTimes(byId.get(identity(n, i)), n));
+    return;
+  }
+  if (typeof prev !== 'object' || prev === null || typeof next !== 'object' || next === null) return;
+  const p = prev as Obj, n = next as Obj;
+  if (typeof n.type === 'string' && 'lastTransitionTime' in n && 'status' in n) {
+    if (p.type === n.type && p.status === n.status && p.reason === n.reason && p.lastTransitionTime) {
+      n.lastTransitionTime = p.lastTransitionTime;
+    }
+    return;
+  }
+  for (const k of Object.keys(n)) keepTimes(p[k], n[k]);
+}
+
+const refKey = (rs: ResourceStatus) => `${rs.ref.group}/${rs.ref.kind}/${rs.ref.namespace ?? ''}/${rs.ref.name}`;
+
+/** A condition whose status and reason did not change keeps its previous lastTransitionTime. */
+export function stabilizeTransitions(previous: ResourceStatus[], next: ResourceStatus[]): ResourceStatus[] {
+  const before = new Map(previous.map((rs) => [refKey(rs), rs]));
+  return next.map((rs) => {
+    const prev = before.get(refKey(rs));
+    if (!prev) return rs;
+    const status = structuredClone(rs.status);
+    keepTimes(prev.status, status);
+    return { ...rs, status };
+  });
+}

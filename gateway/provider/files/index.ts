@@ -1,0 +1,143 @@
+// The file provider: serves manifests from files/directories and follows their changes.
+// Changes are noticed by a recursive watch (debounced) and, as a fallback for filesystems
+// where watching is unreliable, by a periodic rescan; either way a rescan only re-reads
+// files whose (inode, size, mtime) changed. A file that stops parsing keeps serving its
+// last good objects, and its errors are reported as problems.
+import { statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { fromObjects } from '../../model/index.ts';
+import type { Problem } from '../../translator/api.ts';
+import { watchPaths, type Watch } from '../../runtime/node.ts';
+import type { Provider, ProviderUpdate } from '../../pipeline.ts';
+import { collectFiles, readManifestFile, type FileParse, type SourcedObject } from './reader.ts';
+import { createMetadataTracker, identityOf } from './metadata.ts';
+
+export interface FileProviderOptions {
+  paths: string[];
+  /** @default 50 */
+  debounceMs?: number;
+  /** Rescan interval; 0 disables polling. @default 2000 */
+  pollMs?: number;
+  now?: () => string;
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+interface FileState {
+  stamp: string;
+  /** The last parse without errors (what keeps serving). */
+  good?: FileParse;
+  errors: FileParse['errors'];
+}
+
+export function parseProblems(path: string, errors: FileParse['errors']): Problem[] {
+  return errors.map((e) => ({
+    severity: 'error' as const,
+    ref: { group: '', kind: 'File', name: path },
+    field: e.line ? `line ${e.line}` : '',
+    reason: 'ParseError',
+    message: e.message,
+    fix: 'fix the YAML syntax; the last version of this file that parsed keeps serving',
+  }));
+}
+
+export function createFileProvider(opts: FileProviderOptions): Provider & { rescan(): boolean } {
+  const now = opts.now ?? (() => new Date().toISOString());
+  const log = opts.log ?? (() => {});
+  const tracker = createMetadataTracker(randomUUID);
+  const files = new Map<string, FileState>();
+  let onUpdate: ((u: ProviderUpdate) => void) | undefined;
+  let watch: Watch | undefined;
+  let poll: ReturnType<typeof setInterval> | undefined;
+  let debounce: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+
+  /** Re-reads what changed; returns true when the served objects (or problems) changed. */
+  function rescan(): boolean {
+    const { files: found, missing } = collectFiles(opts.paths);
+    let changed = false;
+    for (const path of [...files.keys()]) {
+      if (!found.includes(path)) { files.delete(path); changed = true; }
+    }
+    for (const path of found) {
+      let stamp: string;
+      try {
+        const st = statSync(path);
+        stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
+      } catch {
+        continue;
+      }
+      const prev = files.get(path);
+      if (prev && prev.stamp === stamp) continue;
+      const parsed = readManifestFile(path);
+      changed = true;
+      if (parsed.errors.length > 0) {
+        log('error', 'manifest file does not parse; keeping its last good version', { file: path, errors: parsed.errors });
+        files.set(path, { stamp, good: prev?.good, errors: parsed.errors });
+      } else {
+        files.set(path, { stamp, good: parsed, errors: [] });
+      }
+    }
+    if (changed) publish(missing);
+    return changed;
+  }
+
+  function publish(missing: string[]): void {
+    const problems: Problem[] = missing.map((p) => ({
+      severity: 'error', ref: { group: '', kind: 'File', name: p }, field: '', reason: 'NotFound',
+      message: 'manifest path does not exist', fix: 'create it or fix the --manifests argument',
+    }));
+    const byId = new Map<string, SourcedObject>();
+    for (const [path, st] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      problems.push(...parseProblems(path, st.errors));
+      for (const so of st.good?.objects ?? []) {
+        const id = identityOf(so.object);
+        if (!id) continue;
+        const prev = byId.get(id);
+        if (prev) {
+          problems.push({
+            severity: 'warning', ref: { group: '', kind: 'File', name: path }, field: '', reason: 'Duplicate',
+            message: `${id} is also defined in ${prev.source}; the later file wins`,
+          });
+        }
+        byId.set(id, { source: so.source, object: structuredClone(so.object) });
+      }
+    }
+    const objects = [...byId.values()].map((s) => s.object);
+    tracker.stamp(objects, now());
+    const sources = new Map<string, string>();
+    for (const [id, s] of byId) sources.set(id, s.source);
+    const { snapshot } = fromObjects(objects);
+    onUpdate?.({ snapshot, problems, sources });
+  }
+
+  function schedule(): void {
+    if (closed) return;
+    clearTimeout(debounce);
+    debounce = setTimeout(() => safeRescan(), opts.debounceMs ?? 50);
+  }
+
+  function safeRescan(): void {
+    if (closed) return;
+    try { rescan(); } catch (err) { log('error', 'manifest rescan failed', { error: String(err) }); }
+  }
+
+  return {
+    async start(cb) {
+      onUpdate = cb;
+      if (!rescan()) publish(collectFiles(opts.paths).missing);
+      watch = watchPaths(opts.paths, schedule);
+      const pollMs = opts.pollMs ?? 2000;
+      if (pollMs > 0) {
+        poll = setInterval(safeRescan, pollMs);
+        poll.unref?.();
+      }
+    },
+    async close() {
+      closed = true;
+      clearTimeout(debounce);
+      clearInterval(poll);
+      watch?.close();
+    },
+    rescan,
+  };
+}

@@ -1,0 +1,82 @@
+// Plays the API server's part for objects read from files: without it, status from a file
+// run would not look like status from a cluster (observedGeneration, tie-breaks by age).
+//   generation       1 at first sight, +1 when anything outside metadata/status changes
+//   creationTimestamp the first time the object was seen, unless the file sets one
+//   uid              random per object, stable while the object exists (unless the file sets one)
+//   resourceVersion  a global counter, bumped whenever the object changes at all
+
+const CLUSTER_SCOPED = new Set(['GatewayClass', 'Namespace']);
+
+interface Seen {
+  uid: string;
+  creationTimestamp: string;
+  generation: number;
+  resourceVersion: string;
+  specJson: string;
+  fullJson: string;
+}
+
+export interface MetadataTracker {
+  /** Fills in metadata on `objects` in place; forgets objects no longer present. */
+  stamp(objects: Record<string, any>[], now: string): void;
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]))
+      : v);
+}
+
+function groupOf(apiVersion: unknown): string {
+  const s = typeof apiVersion === 'string' ? apiVersion : '';
+  const i = s.indexOf('/');
+  return i < 0 ? '' : s.slice(0, i);
+}
+
+export function identityOf(o: Record<string, any>): string | undefined {
+  const m = o.metadata;
+  if (typeof o.kind !== 'string' || !m || typeof m.name !== 'string') return undefined;
+  const ns = CLUSTER_SCOPED.has(o.kind) ? '' : (m.namespace ?? 'default');
+  return `${groupOf(o.apiVersion)}/${o.kind}/${ns}/${m.name}`;
+}
+
+export function createMetadataTracker(newUid: () => string): MetadataTracker {
+  let seen = new Map<string, Seen>();
+  let version = 0;
+  return {
+    stamp(objects, now) {
+      const next = new Map<string, Seen>();
+      for (const o of objects) {
+        const id = identityOf(o);
+        if (!id) continue;
+        const { metadata, status: _status, ...rest } = o;
+        const specJson = stableJson(rest);
+        const { resourceVersion: _rv, generation: _g, uid: _u, creationTimestamp: _c, ...metaRest } = metadata;
+        const fullJson = stableJson({ rest, metaRest, status: o.status });
+        const prev = seen.get(id) ?? next.get(id);
+        let entry: Seen;
+        if (!prev) {
+          entry = { uid: newUid(), creationTimestamp: now, generation: 1, resourceVersion: String(++version), specJson, fullJson };
+        } else if (prev.fullJson === fullJson) {
+          entry = prev;
+        } else {
+          entry = {
+            ...prev,
+            generation: prev.specJson === specJson ? prev.generation : prev.generation + 1,
+            resourceVersion: String(++version),
+            specJson,
+            fullJson,
+          };
+        }
+        next.set(id, entry);
+        metadata.uid ??= entry.uid;
+        metadata.creationTimestamp ??= entry.creationTimestamp;
+        // Like the API server, generation and resourceVersion are never taken from the input.
+        metadata.generation = entry.generation;
+        metadata.resourceVersion = entry.resourceVersion;
+      }
+      seen = next;
+    },
+  };
+}

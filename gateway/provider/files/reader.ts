@@ -1,0 +1,70 @@
+// Finds and parses manifest files. Shared by the file provider and the offline CLI verbs
+// (validate, translate), so both see exactly the same objects.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseManifests, type ManifestError } from '../../model/index.ts';
+
+const EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+export interface SourcedObject {
+  source: string;
+  object: Record<string, any>;
+}
+
+export interface FileParse {
+  path: string;
+  objects: SourcedObject[];
+  errors: ManifestError[];
+}
+
+/** Every manifest file under `paths` (files given directly are taken whatever their name), sorted. */
+export function collectFiles(paths: string[]): { files: string[]; missing: string[] } {
+  const files = new Set<string>();
+  const missing: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      if (name.startsWith('.') || name === 'node_modules') continue;
+      const full = join(dir, name);
+      let st;
+      try { st = statSync(full); } catch { continue; }
+      if (st.isDirectory()) walk(full);
+      else if (EXTENSIONS.some((e) => name.endsWith(e))) files.add(full);
+    }
+  };
+  for (const p of paths) {
+    const abs = resolve(p);
+    let st;
+    try { st = statSync(abs); } catch { missing.push(p); continue; }
+    if (st.isDirectory()) walk(abs);
+    else files.add(abs);
+  }
+  return { files: [...files].sort(), missing };
+}
+
+/** Flattens `kind: *List` wrappers so every entry is one object. */
+function flatten(value: unknown, out: Record<string, any>[]): void {
+  if (typeof value !== 'object' || value === null) return;
+  const v = value as Record<string, any>;
+  if (Array.isArray(v.items) && String(v.kind ?? '').endsWith('List')) {
+    for (const item of v.items) flatten(item, out);
+    return;
+  }
+  out.push(v);
+}
+
+export function parseFileText(path: string, text: string): FileParse {
+  const { objects, errors } = parseManifests(text, path);
+  const flat: Record<string, any>[] = [];
+  for (const o of objects) flatten(o, flat);
+  return { path, objects: flat.map((object) => ({ source: path, object })), errors };
+}
+
+export function readManifestFile(path: string): FileParse {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return { path, objects: [], errors: [{ source: path, message: (err as Error).message }] };
+  }
+  return parseFileText(path, text);
+}

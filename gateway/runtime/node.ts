@@ -1,0 +1,90 @@
+// Everything the control plane needs from Node itself, in one place: argv, env, signals,
+// file watching and address probing. Other modules take these as plain functions so a
+// Deno runtime file can provide the same shape.
+import { watch as fsWatch, statSync, type FSWatcher } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname } from 'node:path';
+
+export function argv(): string[] {
+  return process.argv.slice(2);
+}
+
+export function env(name: string): string | undefined {
+  return process.env[name];
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}
+
+export function writeStdout(line: string): void {
+  process.stdout.write(line.endsWith('\n') ? line : line + '\n');
+}
+
+export function writeStderr(line: string): void {
+  process.stderr.write(line.endsWith('\n') ? line : line + '\n');
+}
+
+/** Runs `fn` once on the first SIGINT/SIGTERM; a second signal exits at once. */
+export function onShutdown(fn: (signal: string) => void | Promise<void>): () => void {
+  let fired = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (fired) process.exit(130);
+    fired = true;
+    void fn(signal);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+export interface Watch {
+  close(): void;
+}
+
+/**
+ * Calls `onChange` when anything under `paths` may have changed. Directories are watched
+ * recursively; a file is watched through its parent directory, because an atomic rename
+ * replaces the inode a file watch would be bound to. Watch errors are swallowed: the
+ * caller's periodic rescan is the safety net.
+ */
+export function watchPaths(paths: string[], onChange: () => void): Watch {
+  const watchers: FSWatcher[] = [];
+  const seen = new Set<string>();
+  for (const p of paths) {
+    let dir = p;
+    let recursive = true;
+    try {
+      if (!statSync(p).isDirectory()) { dir = dirname(p); recursive = false; }
+    } catch {
+      dir = dirname(p);
+      recursive = false;
+    }
+    const id = `${dir}|${recursive}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    try {
+      const w = fsWatch(dir, { recursive, persistent: false }, () => onChange());
+      w.on('error', () => { /* the rescan timer covers us */ });
+      watchers.push(w);
+    } catch {
+      // recursive watch unsupported or dir missing: rely on polling.
+    }
+  }
+  return { close: () => { for (const w of watchers) w.close(); } };
+}
+
+/**
+ * Whether this host can bind `address` (undefined = yes, else the error message). Binds
+ * an ephemeral TCP port and closes it at once.
+ */
+export function probeAddress(address: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', (err: NodeJS.ErrnoException) => resolve(`${err.code ?? 'ERROR'}: ${err.message}`));
+    srv.listen({ host: address, port: 0, exclusive: true }, () => srv.close(() => resolve(undefined)));
+  });
+}
