@@ -1,0 +1,129 @@
+// Offline checks (synth validation, `portico validate`) see only the manifests, not the
+// cluster: Services, Secrets and ConfigMaps they reference usually live elsewhere. This
+// synthesizes a placeholder for each missing one, so a missing Service is a warning rather
+// than a BackendNotFound error, and says so. Pure: no I/O, no clock.
+import type { KubeObject, Snapshot } from '../model/index.ts';
+import { sortSnapshot } from '../model/index.ts';
+import type { Problem } from './api.ts';
+
+// A throwaway self-signed certificate (CN placeholder.portico.invalid). Never served: it only
+// lets the translator parse a Secret that is assumed to exist. Its key is public on purpose.
+const PLACEHOLDER_CERT = `-----BEGIN CERTIFICATE-----
+MIIBzDCCAXGgAwIBAgIUETjASl9kjX3xig1Ddx7QU/MTNgowCgYIKoZIzj0EAwIw
+JjEkMCIGA1UEAwwbcGxhY2Vob2xkZXIucG9ydGljby5pbnZhbGlkMCAXDTI2MTIw
+MTE5MDUzNloYDzIxMjYxMTA3MTkwNTM2WjAmMSQwIgYDVQQDDBtwbGFjZWhvbGRl
+ci5wb3J0aWNvLmludmFsaWQwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAScImoC
+jIokCsK3BzgGETnFPaHMbnQ/1IAD2xK+1NHwyeo9W7AnWGBEhQ03nfhjn81PyBN0
+99oLCUKzdkFk+iWto3sweTAdBgNVHQ4EFgQUDqCmtI8hejjKa7rV15mFCraSV2Yw
+HwYDVR0jBBgwFoAUDqCmtI8hejjKa7rV15mFCraSV2YwDwYDVR0TAQH/BAUwAwEB
+/zAmBgNVHREEHzAdghtwbGFjZWhvbGRlci5wb3J0aWNvLmludmFsaWQwCgYIKoZI
+zj0EAwIDSQAwRgIhAO5Z97vqdCRqIqDZxzX1VSvfeRj0K//1jc3nu4ALigulAiEA
+l6qe/2VCElTGkv9YKGlgfu5+k1JCXbMIPr4/TTrQ7UQ=
+-----END CERTIFICATE-----
+`;
+const PLACEHOLDER_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg3dZBTlOyOu9hReSx
+GN81KSQPshZ4xZYbUKNxYR2cd8yhRANCAAScImoCjIokCsK3BzgGETnFPaHMbnQ/
+1IAD2xK+1NHwyeo9W7AnWGBEhQ03nfhjn81PyBN099oLCUKzdkFk+iWt
+-----END PRIVATE KEY-----
+`;
+
+type Obj = Record<string, any>;
+
+interface Wanted {
+  kind: 'Service' | 'Secret' | 'ConfigMap';
+  namespace: string;
+  name: string;
+  ports: Set<number>;
+  from: { ref: Problem['ref']; field: string };
+}
+
+const CORE = (group: unknown) => group === undefined || group === '' || group === 'core';
+
+function refOf(o: KubeObject): Problem['ref'] {
+  const av = o.apiVersion ?? '';
+  return { group: av.includes('/') ? av.split('/')[0] : '', kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name };
+}
+
+export interface AssumeExternalResult {
+  snapshot: Snapshot;
+  warnings: Problem[];
+}
+
+export function assumeExternalRefs(snapshot: Snapshot): AssumeExternalResult {
+  const wanted = new Map<string, Wanted>();
+  const want = (kind: Wanted['kind'], namespace: string, name: string, port: number | undefined, from: Wanted['from']) => {
+    const key = `${kind}/${namespace}/${name}`;
+    let w = wanted.get(key);
+    if (!w) wanted.set(key, (w = { kind, namespace, name, ports: new Set(), from }));
+    if (typeof port === 'number') w.ports.add(port);
+  };
+  const backend = (o: KubeObject, ref: Obj | undefined, field: string) => {
+    if (!ref || typeof ref.name !== 'string' || !CORE(ref.group) || (ref.kind ?? 'Service') !== 'Service') return;
+    want('Service', ref.namespace ?? o.metadata.namespace ?? 'default', ref.name, ref.port, { ref: refOf(o), field });
+  };
+  const filters = (o: KubeObject, list: Obj[] | undefined, field: string) => {
+    (list ?? []).forEach((f, i) => {
+      backend(o, f?.requestMirror?.backendRef, `${field}[${i}].requestMirror.backendRef`);
+      backend(o, f?.externalAuth?.backendRef, `${field}[${i}].externalAuth.backendRef`);
+    });
+  };
+  const routes = [...snapshot.httpRoutes, ...snapshot.grpcRoutes, ...snapshot.tlsRoutes, ...snapshot.tcpRoutes, ...snapshot.udpRoutes] as KubeObject<Obj>[];
+  for (const r of routes) {
+    ((r.spec?.rules ?? []) as Obj[]).forEach((rule, ri) => {
+      filters(r, rule.filters, `spec.rules[${ri}].filters`);
+      ((rule.backendRefs ?? []) as Obj[]).forEach((b, bi) => {
+        backend(r, b, `spec.rules[${ri}].backendRefs[${bi}]`);
+        filters(r, b.filters, `spec.rules[${ri}].backendRefs[${bi}].filters`);
+      });
+    });
+  }
+  const certRefs = (o: KubeObject, listeners: Obj[] | undefined, base: string) => {
+    (listeners ?? []).forEach((l, li) => {
+      ((l?.tls?.certificateRefs ?? []) as Obj[]).forEach((c, ci) => {
+        if (!CORE(c.group) || (c.kind ?? 'Secret') !== 'Secret' || typeof c.name !== 'string') return;
+        want('Secret', c.namespace ?? o.metadata.namespace ?? 'default', c.name, undefined, { ref: refOf(o), field: `${base}[${li}].tls.certificateRefs[${ci}]` });
+      });
+    });
+  };
+  for (const g of snapshot.gateways as KubeObject<Obj>[]) certRefs(g, g.spec?.listeners, 'spec.listeners');
+  for (const ls of snapshot.listenerSets as KubeObject<Obj>[]) certRefs(ls, ls.spec?.listeners, 'spec.listeners');
+  for (const p of snapshot.backendTLSPolicies as KubeObject<Obj>[]) {
+    ((p.spec?.validation?.caCertificateRefs ?? []) as Obj[]).forEach((c, ci) => {
+      if (!CORE(c.group) || c.kind !== 'ConfigMap' || typeof c.name !== 'string') return;
+      want('ConfigMap', p.metadata.namespace ?? 'default', c.name, undefined, { ref: refOf(p), field: `spec.validation.caCertificateRefs[${ci}]` });
+    });
+  }
+
+  const have = new Set<string>();
+  for (const s of snapshot.services) have.add(`Service/${s.metadata.namespace}/${s.metadata.name}`);
+  for (const s of snapshot.secrets) have.add(`Secret/${s.metadata.namespace}/${s.metadata.name}`);
+  for (const c of snapshot.configMaps) have.add(`ConfigMap/${c.metadata.namespace}/${c.metadata.name}`);
+
+  const out: Snapshot = { ...snapshot, services: [...snapshot.services], secrets: [...snapshot.secrets], configMaps: [...snapshot.configMaps] };
+  const warnings: Problem[] = [];
+  for (const [key, w] of [...wanted].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (have.has(key)) continue;
+    const metadata = { name: w.name, namespace: w.namespace, generation: 1, annotations: { 'portico.dev/assumed-external': 'true' } };
+    if (w.kind === 'Service') {
+      const ports = [...w.ports].sort((a, b) => a - b).map((port) => ({ name: `p${port}`, port, protocol: 'TCP' }));
+      out.services.push({ apiVersion: 'v1', kind: 'Service', metadata, spec: { type: 'ClusterIP', ports } });
+    } else if (w.kind === 'Secret') {
+      out.secrets.push({ apiVersion: 'v1', kind: 'Secret', metadata, type: 'kubernetes.io/tls',
+        data: { 'tls.crt': base64(PLACEHOLDER_CERT), 'tls.key': base64(PLACEHOLDER_KEY) } });
+    } else {
+      out.configMaps.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { 'ca.crt': PLACEHOLDER_CERT } });
+    }
+    warnings.push({
+      severity: 'warning', ref: w.from.ref, field: w.from.field, reason: 'AssumedExternal',
+      message: `${w.kind} ${w.namespace}/${w.name} is not in the manifests; assuming it exists in the cluster`,
+      fix: `add the ${w.kind} to the manifests if it is meant to be deployed with them`,
+    });
+  }
+  return { snapshot: sortSnapshot(out), warnings };
+}
+
+// btoa is in every runtime we target and keeps this file free of node:buffer.
+function base64(text: string): string {
+  return btoa(text);
+}
