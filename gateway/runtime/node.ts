@@ -88,3 +88,10 @@ export function probeAddress(address: string): Promise<string | undefined> {
     srv.listen({ host: address, port: 0, exclusive: true }, () => srv.close(() => resolve(undefined)));
   });
 }
+
+/** GET a JSON document from a control endpoint (the admin server of a running gateway). */
+export async function fetchJson(url: string, timeoutMs = 5000): Promise<unknown> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${res.statusText}`);
+  return res.json();
+}

@@ -18,6 +18,8 @@ export interface FileProviderOptions {
   debounceMs?: number;
   /** Rescan interval; 0 disables polling. @default 2000 */
   pollMs?: number;
+  /** Follow changes at all (false: one read, for the offline CLI verbs). @default true */
+  watch?: boolean;
   now?: () => string;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
@@ -125,6 +127,7 @@ export function createFileProvider(opts: FileProviderOptions): Provider & { resc
     async start(cb) {
       onUpdate = cb;
       if (!rescan()) publish(collectFiles(opts.paths).missing);
+      if (opts.watch === false) return;
       watch = watchPaths(opts.paths, schedule);
       const pollMs = opts.pollMs ?? 2000;
       if (pollMs > 0) {
@@ -140,4 +143,13 @@ export function createFileProvider(opts: FileProviderOptions): Provider & { resc
     },
     rescan,
   };
+}
+
+/** One read of the manifests, exactly as the provider would first serve them. */
+export async function readManifestsOnce(paths: string[], now?: () => string): Promise<ProviderUpdate> {
+  let update: ProviderUpdate | undefined;
+  const p = createFileProvider({ paths, watch: false, pollMs: 0, now });
+  await p.start((u) => { update = u; });
+  await p.close();
+  return update!;
 }
