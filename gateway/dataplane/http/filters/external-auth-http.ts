@@ -1,0 +1,135 @@
+// ExternalAuth over plain HTTP: the client's request line (path prefixed), Host, Authorization,
+// the allowed headers and an exact Content-Length go to the auth service; a 200 allows (the
+// CRD: "Any other code is considered an authorization failure"), anything else is the answer
+// the client gets. One keep-alive undici pool per auth endpoint.
+import { Pool } from 'undici';
+import type { EndpointIR, ExternalAuthIR } from '../../../ir/index.ts';
+import type { Exchange } from '../exchange.ts';
+import { AUTH_TIMEOUT_MS, isProtectedHeader, type AuthClient, type AuthDecision } from './external-auth.ts';
+
+/** Denial bodies are relayed, but only this much of them. */
+const MAX_DENIAL_BODY = 64 * 1024;
+
+// Headers that describe the auth service's own response, never the client's request.
+const NOT_COPIED_UPSTREAM = new Set(['content-type', 'content-encoding', 'date', 'server', 'vary', 'etag', 'last-modified', 'cache-control', 'expires', 'set-cookie', 'authority']);
+
+/**
+ * The CRD says the prefix "MUST" be sanitized: force one leading slash, drop dot segments,
+ * empty segments and a trailing slash, so the prefix can only add path segments.
+ */
+export function sanitizePrefix(path: string | undefined): string {
+  if (!path) return '';
+  const segs = path.split('/').filter((s) => s !== '' && s !== '.' && s !== '..');
+  return segs.length === 0 ? '' : `/${segs.join('/')}`;
+}
+
+function originOf(ep: EndpointIR, tls: boolean): string {
+  const host = ep.address.includes(':') ? `[${ep.address}]` : ep.address;
+  return `${tls ? 'https' : 'http'}://${host}:${ep.port}`;
+}
+
+function pairs(headers: Record<string, string | string[] | undefined>, keep: (name: string) => boolean): [string, string][] {
+  const out: [string, string][] = [];
+  for (const name in headers) {
+    const v = headers[name];
+    if (v === undefined || !keep(name)) continue;
+    if (Array.isArray(v)) for (const one of v) out.push([name, one]);
+    else out.push([name, v]);
+  }
+  return out;
+}
+
+async function readText(body: AsyncIterable<Buffer>): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of body) {
+    if (size + c.length > MAX_DENIAL_BODY) {
+      chunks.push(c.subarray(0, MAX_DENIAL_BODY - size));
+      break;
+    }
+    chunks.push(c);
+    size += c.length;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function createHttpAuthClient(ir: ExternalAuthIR): AuthClient {
+  const prefix = sanitizePrefix(ir.path);
+  // Authorization is always sent (the CRD's fixed list; Host, method, path and Content-Length
+  // are sent as such). Names are lower-case like ex.headers.
+  const forwarded = [...new Set(['authorization', ...ir.allowedHeaders.map((h) => h.toLowerCase())])].filter(
+    (h) => !isProtectedHeader(h),
+  );
+  const allowedResponse = ir.allowedResponseHeaders.length > 0;
+  const tls = ir.backend.tls;
+  const pools = new Map<string, Pool>();
+  let closed = false;
+
+  function newPool(origin: string): Pool {
+    return new Pool(origin, {
+      connections: 128,
+      keepAliveTimeout: 30_000,
+      headersTimeout: AUTH_TIMEOUT_MS,
+      bodyTimeout: AUTH_TIMEOUT_MS,
+      connect: tls ? { servername: tls.hostname, ca: tls.system ? undefined : tls.caPem } : undefined,
+    });
+  }
+
+  async function check(ex: Exchange, ep: EndpointIR, body: Buffer | undefined): Promise<AuthDecision> {
+    const origin = originOf(ep, tls !== undefined);
+    let pool = closed ? undefined : pools.get(origin);
+    // A chain compiled for an older table may still be finishing requests after close():
+    // they get a one-off pool instead of a closed one.
+    const oneOff = closed;
+    if (pool === undefined) {
+      pool = newPool(origin);
+      if (!closed) pools.set(origin, pool);
+    }
+    const headers: Record<string, string | string[]> = {
+      host: ex.authority,
+      'content-length': String(body?.length ?? 0),
+    };
+    for (const name of forwarded) {
+      const v = ex.headers[name];
+      if (v !== undefined) headers[name] = v;
+    }
+    try {
+      const res = await pool.request({
+        method: ex.method,
+        path: prefix + ex.path + ex.query,
+        headers,
+        body: body !== undefined && body.length > 0 ? body : null,
+        signal: ex.signal,
+      });
+      const rh = res.headers as Record<string, string | string[] | undefined>;
+      if (res.statusCode === 200) {
+        await res.body.dump();
+        const copied = pairs(rh, (n) => allowedResponse || !NOT_COPIED_UPSTREAM.has(n));
+        return {
+          allow: true,
+          // The first value replaces what the client sent; repeats of the same name append.
+          headers: copied.map(([name, value], i) => ({
+            name,
+            value,
+            action: copied.findIndex(([n]) => n === name) === i ? ('set' as const) : ('append' as const),
+          })),
+          remove: [],
+          responseHeaders: [],
+        };
+      }
+      const text = await readText(res.body);
+      return { allow: false, status: res.statusCode, headers: pairs(rh, () => true), body: text };
+    } finally {
+      if (oneOff) void pool.close().catch(() => {});
+    }
+  }
+
+  return {
+    check,
+    close() {
+      closed = true;
+      for (const p of pools.values()) void p.close().catch(() => {});
+      pools.clear();
+    },
+  };
+}

@@ -1,0 +1,150 @@
+// HTTPRoute RequestMirror filter: a fire-and-forget copy of `fraction` of the requests (as
+// they stand after the earlier filters) to one endpoint of the mirror backend. The mirror must
+// never slow or fail the main request, so the body is teed without backpressure from the
+// mirror side: the main side drives the reads, and a mirror that falls behind by more than
+// MIRROR_MAX_BUFFER bytes (or that has too many copies in flight) is dropped.
+import { PassThrough, type Readable } from 'node:stream';
+import { Pool } from 'undici';
+import type { BackendIR, EndpointIR, MirrorIR } from '../../../ir/index.ts';
+import type { Exchange, Handler } from '../exchange.ts';
+
+/** Bytes a mirror copy may lag behind the main request before it is abandoned. */
+export const MIRROR_MAX_BUFFER = 1024 * 1024;
+/** Mirror copies in flight per filter before new ones are skipped. */
+export const MIRROR_MAX_INFLIGHT = 256;
+const MIRROR_TIMEOUT_MS = 30_000;
+
+export interface MirrorDeps {
+  pickEndpoint(b: BackendIR): EndpointIR | undefined;
+}
+
+function noop(): void {}
+
+/** Whether the client sent (or will send) a body, without reading any of it. */
+function hasBody(ex: Exchange): boolean {
+  if (ex.body !== undefined) return Buffer.isBuffer(ex.body) ? ex.body.length > 0 : true;
+  const req = ex.req as Exchange['req'] & { stream?: { endAfterHeaders?: boolean } };
+  if (req.httpVersionMajor === 2) return req.stream?.endAfterHeaders !== true;
+  const cl = req.headers['content-length'];
+  return (cl !== undefined && cl !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/**
+ * Splits `src` into a stream for the main request (which keeps normal backpressure) and one
+ * for the mirror (which never pauses `src`; it is destroyed once it lags too far).
+ */
+export function teeBody(src: Readable, maxLag: number): { main: PassThrough; mirror: PassThrough } {
+  const main = new PassThrough();
+  const mirror = new PassThrough();
+  mirror.on('error', noop);
+  const feedMirror = (c: Buffer): void => {
+    if (mirror.destroyed) return;
+    if (mirror.writableLength + c.length > maxLag) mirror.destroy(new Error('mirror fell behind'));
+    else mirror.write(c);
+  };
+  src.on('data', (c: Buffer) => {
+    feedMirror(c);
+    if (!main.write(c)) src.pause();
+  });
+  main.on('drain', () => src.resume());
+  src.on('end', () => {
+    main.end();
+    if (!mirror.destroyed) mirror.end();
+  });
+  const fail = (): void => {
+    if (!src.readableEnded) {
+      main.destroy(new Error('client request body aborted'));
+      mirror.destroy();
+    }
+  };
+  src.on('error', fail);
+  src.on('close', fail);
+  // If the main side stops reading for good (the gateway answered early), stop the source too.
+  main.on('close', () => {
+    if (!src.readableEnded) mirror.destroy();
+  });
+  return { main, mirror };
+}
+
+export function mirrorFilter(ir: MirrorIR, deps: MirrorDeps): { filter: (next: Handler) => Handler; close(): void } {
+  const backend = ir.backend;
+  const fraction = ir.fraction;
+  const pools = new Map<string, Pool>();
+  let inflight = 0;
+  let closed = false;
+
+  if (fraction <= 0 || backend.invalid) return { filter: (next) => next, close: noop };
+
+  function poolFor(ep: EndpointIR): Pool {
+    const host = ep.address.includes(':') ? `[${ep.address}]` : ep.address;
+    const origin = `${backend.tls ? 'https' : 'http'}://${host}:${ep.port}`;
+    let p = pools.get(origin);
+    if (p === undefined) {
+      p = new Pool(origin, {
+        connections: 64,
+        keepAliveTimeout: 30_000,
+        headersTimeout: MIRROR_TIMEOUT_MS,
+        bodyTimeout: MIRROR_TIMEOUT_MS,
+        allowH2: backend.protocol === 'h2c',
+        connect: backend.tls
+          ? { servername: backend.tls.hostname, ca: backend.tls.system ? undefined : backend.tls.caPem }
+          : undefined,
+      });
+      pools.set(origin, p);
+    }
+    return p;
+  }
+
+  function send(ex: Exchange, ep: EndpointIR): PassThrough | undefined {
+    const headers: Record<string, string | string[]> = {};
+    for (const k in ex.headers) if (k !== 'expect') headers[k] = ex.headers[k]!;
+    headers['host'] = ex.upstreamHost;
+    let body: Buffer | PassThrough | null = null;
+    let tee: PassThrough | undefined;
+    if (hasBody(ex)) {
+      if (Buffer.isBuffer(ex.body)) body = ex.body;
+      else {
+        const t = teeBody((ex.body as Readable | undefined) ?? ex.req, MIRROR_MAX_BUFFER);
+        ex.body = t.main;
+        body = tee = t.mirror;
+      }
+    }
+    inflight++;
+    poolFor(ep)
+      .request({ method: ex.method, path: ex.path + ex.query, headers, body })
+      .then((res) => res.body.dump())
+      .catch(noop)
+      .finally(() => {
+        inflight--;
+      });
+    return tee;
+  }
+
+  const filter = (next: Handler): Handler =>
+    async (ex: Exchange) => {
+      if (closed || inflight >= MIRROR_MAX_INFLIGHT || (fraction < 1 && Math.random() >= fraction)) return next(ex);
+      const ep = deps.pickEndpoint(backend);
+      if (ep === undefined) return next(ex);
+      let tee: PassThrough | undefined;
+      try {
+        tee = send(ex, ep);
+      } catch {
+        // A copy that cannot even be built (odd headers undici refuses) is simply not sent.
+      }
+      try {
+        await next(ex);
+      } finally {
+        // The main request is done: a copy still waiting for body bytes would never get them.
+        if (tee !== undefined && !tee.writableEnded) tee.destroy();
+      }
+    };
+
+  return {
+    filter,
+    close() {
+      closed = true;
+      for (const p of pools.values()) void p.close().catch(noop);
+      pools.clear();
+    },
+  };
+}
