@@ -1,0 +1,255 @@
+// One proxied attempt: the exchange's upstream-bound request is dispatched on an undici pool
+// and the answer streamed back into the client response as it arrives (head, body chunks with
+// backpressure both ways, trailers). undici's low-level dispatch handler API is used instead of
+// request()/stream() so no intermediate stream objects are allocated per request.
+import type { ServerResponse, IncomingHttpHeaders } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
+import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import type { EndpointIR, HttpBackendIR } from '../../ir/index.ts';
+import type { Exchange } from './exchange.ts';
+import { connectionTokens, isHopByHop, stripHopByHop, applyResponseEdits } from '../upstream/headers.ts';
+import { abortResponse, isHttp2 } from './respond.ts';
+
+/** Why an attempt gave up before a response head reached the client. */
+export interface UpstreamFailure {
+  status: number;
+  code: string;
+  /** Connection-level failure that a retry policy may retry. */
+  retryable: boolean;
+  /** The failure was a (backend request) timeout: retried only when 504 is a retry code. */
+  timeout: boolean;
+  message: string;
+}
+
+export type AttemptOutcome =
+  | { kind: 'done' }
+  | { kind: 'retry-status'; status: number }
+  | { kind: 'failed'; failure: UpstreamFailure };
+
+export interface AttemptSpec {
+  pool: Dispatcher;
+  backend: HttpBackendIR;
+  endpoint: EndpointIR;
+  headers: string[];
+  body: Buffer | Readable | null;
+  /** Statuses to swallow and report as 'retry-status' instead of relaying (not on the last attempt). */
+  retryCodes: readonly number[] | undefined;
+  /** Per-attempt budget (min of backendRequest and what is left of the request timeout). */
+  timeoutMs: number | undefined;
+  /** Code recorded when timeoutMs fires. */
+  timeoutCode: string;
+  /** undici idle timeouts to use; 0 disables them when the rule's own timeouts govern. */
+  idleTimeoutMs: number | undefined;
+}
+
+class TimeoutError extends Error {
+  constructor(readonly code: string) {
+    super('upstream timeout');
+  }
+}
+class ClientGone extends Error {}
+class RetryDiscard extends Error {}
+
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ERR_HTTP2_STREAM_ERROR', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_GOAWAY_SESSION']);
+
+export function classifyError(err: unknown): UpstreamFailure {
+  const e = err as { code?: string; message?: string };
+  const code = e.code ?? '';
+  const message = e.message ?? String(err);
+  if (err instanceof TimeoutError) return { status: 504, code: err.code, retryable: false, timeout: true, message };
+  if (CONNECT_CODES.has(code)) return { status: 502, code: 'GW_ERR_UPSTREAM_CONNECT', retryable: true, timeout: false, message };
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return { status: 504, code: 'GW_ERR_UPSTREAM_CONNECT', retryable: true, timeout: false, message };
+  if (RESET_CODES.has(code)) return { status: 502, code: 'GW_ERR_UPSTREAM_RESET', retryable: true, timeout: false, message };
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return { status: 504, code: 'GW_ERR_UPSTREAM_TIMEOUT', retryable: false, timeout: true, message };
+  }
+  if (code.startsWith('ERR_TLS') || code.includes('CERT') || code.startsWith('ERR_SSL')) {
+    return { status: 502, code: 'GW_ERR_UPSTREAM_TLS', retryable: false, timeout: false, message };
+  }
+  return { status: 502, code: 'GW_ERR_UPSTREAM_PROTOCOL', retryable: false, timeout: false, message };
+}
+
+/**
+ * The upstream-bound header list (flat name/value pairs, as undici takes them): the exchange's
+ * headers minus hop-by-hop and pseudo headers, Host from ex.upstreamHost, X-Forwarded-*.
+ * Built once per exchange and reused by every attempt.
+ */
+export function buildUpstreamHeaders(ex: Exchange): string[] {
+  const h = ex.headers;
+  const listed = connectionTokens(h['connection']);
+  const out: string[] = ['host', ex.upstreamHost];
+  let xff: string | undefined;
+  for (const name in h) {
+    const v = h[name]!;
+    if (name.charCodeAt(0) === 58 /* ':' */ || name === 'host' || name === 'expect') continue;
+    if (isHopByHop(name) || (listed !== undefined && listed.has(name))) {
+      // TE: trailers is end-to-end meaningful (gRPC) and the only TE value allowed on HTTP/2.
+      if (name === 'te' && String(v).toLowerCase().includes('trailers')) out.push('te', 'trailers');
+      continue;
+    }
+    if (name === 'x-forwarded-for') {
+      xff = Array.isArray(v) ? v.join(', ') : v;
+      continue;
+    }
+    if (name === 'x-forwarded-proto' || name === 'x-forwarded-host') continue;
+    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) out.push(name, v[i]!);
+    else out.push(name, v);
+  }
+  out.push(
+    'x-forwarded-for', xff ? `${xff}, ${ex.clientAddress}` : ex.clientAddress,
+    'x-forwarded-proto', ex.scheme,
+    'x-forwarded-host', ex.authority,
+  );
+  return out;
+}
+
+/** Whether the client request has a body to stream (framing from the raw request headers). */
+export function requestHasBody(ex: Exchange): boolean {
+  const raw = ex.req.headers;
+  const cl = raw['content-length'];
+  if (cl !== undefined) return cl !== '0';
+  if (isHttp2(ex)) return !(ex.req as Http2ServerRequest).stream.endAfterHeaders && !ex.req.readableEnded;
+  return raw['transfer-encoding'] !== undefined;
+}
+
+type Res = ServerResponse;
+
+class ProxyAttempt implements Dispatcher.DispatchHandler {
+  controller: Dispatcher.DispatchController | undefined;
+  timer: NodeJS.Timeout | undefined;
+  headSent = false;
+  settled = false;
+  readonly res: Res;
+  readonly h2: boolean;
+  readonly onAbortSignal = () => this.abort(new ClientGone());
+  readonly resume = () => this.controller?.resume();
+
+  constructor(
+    readonly ex: Exchange,
+    readonly spec: AttemptSpec,
+    readonly resolve: (o: AttemptOutcome) => void,
+  ) {
+    this.res = ex.res as Res;
+    this.h2 = isHttp2(ex);
+  }
+
+  abort(err: Error): void {
+    if (this.settled) return;
+    if (this.controller !== undefined) this.controller.abort(err);
+    else this.pendingAbort = err;
+  }
+  pendingAbort: Error | undefined;
+
+  settle(o: AttemptOutcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.ex.signal.removeEventListener('abort', this.onAbortSignal);
+    this.res.off('drain', this.resume);
+    this.resolve(o);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.pendingAbort !== undefined) controller.abort(this.pendingAbort);
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+    statusMessage?: string,
+  ): void {
+    if (statusCode < 200 || this.settled) return;
+    const { ex, spec } = this;
+    if (spec.retryCodes !== undefined && spec.retryCodes.includes(statusCode)) {
+      this.settle({ kind: 'retry-status', status: statusCode });
+      controller.abort(new RetryDiscard());
+      return;
+    }
+    const rec = ex.record;
+    rec.status = statusCode;
+    rec.upstreamMs = Number(process.hrtime.bigint() - ex.startedAt) / 1e6;
+    const out = stripHopByHop(headers);
+    applyResponseEdits(out, ex.responseHeaders, ex.responseModifiers);
+    const res = this.res;
+    if (res.destroyed) {
+      controller.abort(new ClientGone());
+      return;
+    }
+    if (this.h2 || statusMessage === undefined || statusMessage === '') res.writeHead(statusCode, out);
+    else res.writeHead(statusCode, statusMessage, out);
+    this.headSent = true;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    this.ex.record.bytesOut += chunk.length;
+    if (!this.res.write(chunk)) {
+      controller.pause();
+      this.res.once('drain', this.resume);
+    }
+  }
+
+  onResponseEnd(_controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
+    if (this.settled) return;
+    const res = this.res;
+    let any = false;
+    for (const _ in trailers) {
+      any = true;
+      break;
+    }
+    if (any) res.addTrailers(stripHopByHop(trailers) as Record<string, string>);
+    res.end();
+    this.settle({ kind: 'done' });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.settled) return;
+    if (err instanceof ClientGone) {
+      this.ex.record.error ??= 'GW_ERR_CLIENT_ABORT';
+      this.settle({ kind: 'done' });
+      return;
+    }
+    const failure = classifyError(err);
+    if (this.headSent) {
+      // Mid-body failure: the status is gone, so cut the client stream to make it visible.
+      this.ex.record.error = failure.code;
+      abortResponse(this.ex);
+      this.settle({ kind: 'done' });
+      return;
+    }
+    this.settle({ kind: 'failed', failure });
+  }
+}
+
+export function forwardAttempt(ex: Exchange, spec: AttemptSpec): Promise<AttemptOutcome> {
+  return new Promise((resolve) => {
+    const attempt = new ProxyAttempt(ex, spec, resolve);
+    if (ex.signal.aborted) {
+      resolve({ kind: 'done' });
+      return;
+    }
+    ex.signal.addEventListener('abort', attempt.onAbortSignal, { once: true });
+    if (spec.timeoutMs !== undefined) {
+      attempt.timer = setTimeout(() => attempt.abort(new TimeoutError(spec.timeoutCode)), spec.timeoutMs);
+    }
+    const idle = spec.idleTimeoutMs;
+    try {
+      spec.pool.dispatch(
+        {
+          method: ex.method as Dispatcher.HttpMethod,
+          path: ex.query === '' ? ex.path : ex.path + ex.query,
+          headers: spec.headers,
+          body: spec.body,
+          ...(idle !== undefined ? { headersTimeout: idle, bodyTimeout: idle } : {}),
+        } as Dispatcher.DispatchOptions,
+        attempt,
+      );
+    } catch (err) {
+      attempt.settle({ kind: 'failed', failure: classifyError(err) });
+    }
+  });
+}

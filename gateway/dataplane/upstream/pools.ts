@@ -1,0 +1,124 @@
+// One undici Pool per (endpoint, protocol, TLS settings): keep-alive connections are reused
+// across requests and rules, and survive table reloads as long as the endpoint stays.
+import { checkServerIdentity, rootCertificates } from 'node:tls';
+import type { PeerCertificate } from 'node:tls';
+import { Pool } from 'undici';
+import type { BackendIR, BackendTlsIR, EndpointIR } from '../../ir/index.ts';
+
+export interface PoolLimits {
+  /** TCP (+TLS) connect timeout. @default 5000 */
+  connectTimeoutMs?: number;
+  /** Wait for a response head when the rule sets no timeout. @default 60000 */
+  headersTimeoutMs?: number;
+  /** Max silence between body chunks when the rule sets no timeout. @default 60000 */
+  bodyTimeoutMs?: number;
+  /** Idle keep-alive connections are closed after this (unless the server hints less). @default 30000 */
+  keepAliveTimeoutMs?: number;
+}
+
+/** Identity of a backend's transport settings; endpoints are appended per request. */
+export function transportKey(backend: BackendIR): string {
+  const t = backend.tls;
+  const proto = backend.protocol === 'h2c' ? 'h2c' : 'h1';
+  if (t === undefined) return proto;
+  return `${proto}|tls|${t.hostname}|${t.system ? 'sys' : ''}|${t.caPem.join('').length}:${hash(t.caPem.join(''))}|${t.subjectAltNames.map((s) => `${s.type}=${s.value}`).join(',')}`;
+}
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+function verifyIdentity(tls: BackendTlsIR) {
+  return (host: string, cert: PeerCertificate): Error | undefined => {
+    if (tls.subjectAltNames.length === 0) return checkServerIdentity(tls.hostname, cert);
+    const sans = (cert.subjectaltname ?? '').split(',').map((s) => s.trim());
+    for (const want of tls.subjectAltNames) {
+      const prefix = want.type === 'URI' ? 'URI:' : 'DNS:';
+      if (want.type === 'Hostname') {
+        if (checkServerIdentity(want.value, { ...cert, subjectaltname: sans.filter((s) => s.startsWith('DNS:')).join(', ') }) === undefined) return undefined;
+      } else if (sans.includes(prefix + want.value)) {
+        return undefined;
+      }
+    }
+    return new Error(`backend certificate of ${host} matches none of the subjectAltNames`);
+  };
+}
+
+export class PoolRegistry {
+  readonly #pools = new Map<string, Pool>();
+  readonly #limits: Required<PoolLimits>;
+
+  constructor(limits: PoolLimits = {}) {
+    this.#limits = {
+      connectTimeoutMs: limits.connectTimeoutMs ?? 5000,
+      headersTimeoutMs: limits.headersTimeoutMs ?? 60000,
+      bodyTimeoutMs: limits.bodyTimeoutMs ?? 60000,
+      keepAliveTimeoutMs: limits.keepAliveTimeoutMs ?? 30000,
+    };
+  }
+
+  get size(): number {
+    return this.#pools.size;
+  }
+
+  static key(transport: string, ep: EndpointIR): string {
+    return `${ep.address}|${ep.port}|${transport}`;
+  }
+
+  /** The pool for this endpoint; `transport` is transportKey(backend), computed once per rule. */
+  get(backend: BackendIR, transport: string, ep: EndpointIR): Pool {
+    const key = PoolRegistry.key(transport, ep);
+    let pool = this.#pools.get(key);
+    if (pool === undefined) {
+      pool = this.#create(backend, ep);
+      this.#pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  #create(backend: BackendIR, ep: EndpointIR): Pool {
+    const l = this.#limits;
+    const tls = backend.tls;
+    const host = ep.address.includes(':') ? `[${ep.address}]` : ep.address;
+    const origin = `${tls ? 'https' : 'http'}://${host}:${ep.port}`;
+    const connect: Record<string, unknown> = { timeout: l.connectTimeoutMs };
+    if (tls !== undefined) {
+      connect.servername = tls.hostname;
+      connect.rejectUnauthorized = true;
+      if (tls.caPem.length > 0) connect.ca = tls.system ? [...rootCertificates, ...tls.caPem] : tls.caPem;
+      connect.checkServerIdentity = verifyIdentity(tls);
+    }
+    const h2c = backend.protocol === 'h2c';
+    return new Pool(origin, {
+      connect,
+      headersTimeout: l.headersTimeoutMs,
+      bodyTimeout: l.bodyTimeoutMs,
+      keepAliveTimeout: l.keepAliveTimeoutMs,
+      keepAliveMaxTimeout: l.keepAliveTimeoutMs,
+      allowH2: h2c,
+      // Prior-knowledge HTTP/2 over cleartext (appProtocol kubernetes.io/h2c).
+      ...(h2c && tls === undefined ? { useH2c: true } : {}),
+    } as Pool.Options);
+  }
+
+  /** Closes the pools whose key is not in `keep`; in-flight requests on them finish first. */
+  retain(keep: ReadonlySet<string>): void {
+    for (const [key, pool] of this.#pools) {
+      if (keep.has(key)) continue;
+      this.#pools.delete(key);
+      pool.close().catch(() => pool.destroy().catch(() => {}));
+    }
+  }
+
+  has(key: string): boolean {
+    return this.#pools.has(key);
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(all.map((p) => p.destroy().catch(() => {})));
+  }
+}

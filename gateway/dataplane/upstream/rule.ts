@@ -1,0 +1,147 @@
+// The terminal handler of a rule's chain, compiled once per table: backend choice (session,
+// then weights), backend filters, endpoint choice, then the retry/timeout loop around single
+// proxied attempts (or the WebSocket proxy for Upgrade requests).
+import type { Readable } from 'node:stream';
+import type { EndpointIR, HttpBackendIR, HttpRuleIR } from '../../ir/index.ts';
+import type { Exchange, Handler } from '../http/exchange.ts';
+import type { DataplaneObserver } from '../observer.ts';
+import { sendGatewayResponse } from '../http/respond.ts';
+import { buildUpstreamHeaders, forwardAttempt, requestHasBody } from '../http/forward.ts';
+import type { UpstreamFailure } from '../http/forward.ts';
+import { compileRetry, readReplayableBody, sleep } from '../http/retry.ts';
+import { attemptBudget, compileTimeouts } from '../http/timeouts.ts';
+import { compileSession } from '../http/session-persistence.ts';
+import { proxyUpgrade } from '../http/websocket.ts';
+import { createWeightedPicker, pickEndpoint } from './balancer.ts';
+import { PoolRegistry, transportKey } from './pools.ts';
+
+export interface RuleHooks {
+  /** Runs the picked backend's own filters; false when one of them already answered. */
+  applyBackendFilters(ex: Exchange, backend: HttpBackendIR): Promise<boolean> | boolean;
+}
+
+const FAILURE_TEXT: Record<number, string> = {
+  502: 'upstream connection failed',
+  504: 'upstream request timeout',
+};
+
+export function compileRuleHandler(
+  rule: HttpRuleIR,
+  hooks: RuleHooks,
+  pools: PoolRegistry,
+  observer: DataplaneObserver | undefined,
+): Handler {
+  const pick = createWeightedPicker(rule.backends);
+  const session = rule.sessionPersistence ? compileSession(rule.sessionPersistence, rule) : undefined;
+  const retry = compileRetry(rule.retry);
+  const timeouts = compileTimeouts(rule);
+  const transports = new Map<HttpBackendIR, string>(rule.backends.map((b) => [b, transportKey(b)]));
+  const anyBackendFilters = rule.backends.some((b) => b.filters.length > 0);
+
+  const fail = (ex: Exchange, backend: HttpBackendIR, f: UpstreamFailure) => {
+    observer?.onUpstreamError?.(backend.id, f.code);
+    sendGatewayResponse(ex, f.status, FAILURE_TEXT[f.status] ?? 'upstream error', f.code);
+  };
+
+  const forward = async (ex: Exchange, backend: HttpBackendIR, first: EndpointIR, pinned: boolean) => {
+    const transport = transports.get(backend)!;
+    const headers = buildUpstreamHeaders(ex);
+    let body: Buffer | Readable | null = null;
+    let attempts = 1;
+    if (requestHasBody(ex)) {
+      const buffered = (ex as { body?: Buffer }).body;
+      if (buffered !== undefined) {
+        body = buffered;
+        attempts = retry?.attempts ?? 1;
+      } else if (retry !== undefined) {
+        const read = readReplayableBody(ex);
+        if (read === undefined) {
+          body = ex.req as Readable;
+        } else {
+          const b = await read;
+          if (b === undefined) return; // the client went away mid-body
+          body = b;
+          attempts = retry.attempts;
+        }
+      } else {
+        body = ex.req as Readable;
+      }
+    } else if (retry !== undefined) {
+      attempts = retry.attempts;
+    }
+
+    let endpoint = first;
+    for (let n = 1; ; n++) {
+      const budget = attemptBudget(ex, timeouts);
+      if (budget === 'expired') {
+        sendGatewayResponse(ex, 504, 'request timeout', 'GW_ERR_REQUEST_TIMEOUT');
+        return;
+      }
+      const last = n >= attempts;
+      ex.endpoint = endpoint;
+      ex.record.endpoint = `${endpoint.address}:${endpoint.port}`;
+      ex.record.attempts = n;
+      const outcome = await forwardAttempt(ex, {
+        pool: pools.get(backend, transport, endpoint),
+        backend,
+        endpoint,
+        headers,
+        body,
+        retryCodes: last ? undefined : retry?.codes,
+        timeoutMs: budget.ms,
+        timeoutCode: budget.code,
+        idleTimeoutMs: timeouts.idleMs,
+      });
+      if (outcome.kind === 'done' || ex.signal.aborted) return;
+      if (outcome.kind === 'failed') {
+        const f = outcome.failure;
+        const retryable =
+          !last && retry !== undefined && budget.code !== 'GW_ERR_REQUEST_TIMEOUT' && (f.retryable || (f.timeout && retry.retryTimeouts));
+        if (!retryable) {
+          fail(ex, backend, f);
+          return;
+        }
+        observer?.onUpstreamError?.(backend.id, f.code);
+        // A dead endpoint is worth leaving; a pinned session stays where it is.
+        if (!pinned) endpoint = pickEndpoint(backend) ?? endpoint;
+      }
+      await sleep(retry!.backoffMs, ex.signal);
+      if (ex.signal.aborted) return;
+    }
+  };
+
+  return async (ex: Exchange) => {
+    const sticky = session?.lookup(ex);
+    const backend = sticky?.backend ?? pick();
+    if (backend === undefined) {
+      sendGatewayResponse(ex, 500, 'no backend available', 'GW_ERR_NO_BACKEND');
+      return;
+    }
+    ex.backend = backend;
+    ex.record.backend = backend.id;
+    if (backend.invalid !== undefined) {
+      sendGatewayResponse(ex, backend.invalid.status || 500, 'backend not available', 'GW_ERR_INVALID_BACKEND');
+      return;
+    }
+    if (anyBackendFilters && backend.filters.length > 0) {
+      if (!(await hooks.applyBackendFilters(ex, backend))) return;
+    }
+    const endpoint = sticky?.endpoint ?? pickEndpoint(backend);
+    if (endpoint === undefined) {
+      sendGatewayResponse(ex, 503, 'no healthy endpoints', 'GW_ERR_NO_ENDPOINTS');
+      return;
+    }
+    if (session !== undefined) session.issue(ex, backend, endpoint, sticky);
+    if (ex.upgrade !== undefined) {
+      ex.endpoint = endpoint;
+      ex.record.endpoint = `${endpoint.address}:${endpoint.port}`;
+      const budget = attemptBudget(ex, timeouts);
+      await proxyUpgrade(ex, backend, endpoint, {
+        timeoutMs: budget === 'expired' ? 1 : budget.ms,
+        onUpstreamError: (code) => observer?.onUpstreamError?.(backend.id, code),
+      });
+      return;
+    }
+    await forward(ex, backend, endpoint, sticky !== undefined);
+  };
+}
