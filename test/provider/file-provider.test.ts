@@ -1,0 +1,179 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, writeFileSync, renameSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFileProvider, readManifestsOnce } from '../../gateway/provider/files/index.ts';
+import type { ProviderUpdate } from '../../gateway/pipeline.ts';
+import { waitFor } from './wait.ts';
+
+const route = (path: string, extra = '') => `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: web
+  namespace: apps
+${extra}spec:
+  parentRefs: [{ name: gw }]
+  rules:
+    - matches: [{ path: { type: PathPrefix, value: ${path} } }]
+      backendRefs: [{ name: web, port: 80 }]
+`;
+
+const gateway = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: gw, namespace: apps }
+spec:
+  gatewayClassName: portico
+  listeners: [{ name: http, port: 80, protocol: HTTP }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: portico }
+spec: { controllerName: portico.dev/gateway-controller }
+`;
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'portico-files-'));
+  mkdirSync(join(dir, 'nested'));
+  writeFileSync(join(dir, 'gateway.yaml'), gateway);
+  writeFileSync(join(dir, 'nested', 'route.yml'), route('/a'));
+  writeFileSync(join(dir, 'README.md'), 'not a manifest: {');
+  const updates: ProviderUpdate[] = [];
+  let t = 0;
+  const provider = createFileProvider({ paths: [dir], debounceMs: 20, pollMs: 200, now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, t++)).toISOString() });
+  return { dir, updates, provider, start: () => provider.start((u) => updates.push(u)) };
+}
+
+const webRoute = (u: ProviderUpdate) => u.snapshot.httpRoutes.find((r) => r.metadata.name === 'web')!;
+
+test('initial load reads yaml/yml recursively and stamps metadata like an API server', async () => {
+  const s = setup();
+  try {
+    await s.start();
+    assert.is(s.updates.length, 1);
+    const u = s.updates[0];
+    assert.is(u.snapshot.gateways.length, 1);
+    assert.is(u.snapshot.gatewayClasses.length, 1);
+    const r = webRoute(u);
+    assert.is(r.metadata.generation, 1);
+    assert.ok(r.metadata.uid && r.metadata.uid.length > 10);
+    assert.ok(r.metadata.resourceVersion);
+    assert.is(r.metadata.creationTimestamp, '2026-01-01T00:00:00.000Z');
+    assert.equal(u.problems, []);
+    assert.is(u.sources?.get('gateway.networking.k8s.io/HTTPRoute/apps/web'), join(s.dir, 'nested', 'route.yml'));
+  } finally {
+    await s.provider.close();
+    rmSync(s.dir, { recursive: true, force: true });
+  }
+});
+
+test('a spec change is picked up without restart and bumps generation; uid and creationTimestamp stay', async () => {
+  const s = setup();
+  try {
+    await s.start();
+    const first = webRoute(s.updates[0]);
+    writeFileSync(join(s.dir, 'nested', 'route.yml'), route('/b'));
+    await waitFor(() => s.updates.length >= 2, 5000, 'update after write');
+    const second = webRoute(s.updates.at(-1)!);
+    assert.is((second.spec as any).rules[0].matches[0].path.value, '/b');
+    assert.is(second.metadata.generation, 2);
+    assert.is(second.metadata.uid, first.metadata.uid);
+    assert.is(second.metadata.creationTimestamp, first.metadata.creationTimestamp);
+    assert.is.not(second.metadata.resourceVersion, first.metadata.resourceVersion);
+    // The Gateway did not change: same resourceVersion, same generation.
+    assert.is(s.updates.at(-1)!.snapshot.gateways[0].metadata.resourceVersion, s.updates[0].snapshot.gateways[0].metadata.resourceVersion);
+  } finally {
+    await s.provider.close();
+    rmSync(s.dir, { recursive: true, force: true });
+  }
+});
+
+test('a metadata-only change bumps resourceVersion but not generation', async () => {
+  const s = setup();
+  try {
+    await s.start();
+    const first = webRoute(s.updates[0]);
+    writeFileSync(join(s.dir, 'nested', 'route.yml'), route('/a', '  labels: { team: blue }\n'));
+    await waitFor(() => s.updates.length >= 2, 5000, 'update after label change');
+    const second = webRoute(s.updates.at(-1)!);
+    assert.is(second.metadata.labels?.team, 'blue');
+    assert.is(second.metadata.generation, 1);
+    assert.is.not(second.metadata.resourceVersion, first.metadata.resourceVersion);
+  } finally {
+    await s.provider.close();
+    rmSync(s.dir, { recursive: true, force: true });
+  }
+});
+
+test('an atomic rename over the file is seen', async () => {
+  const s = setup();
+  try {
+    await s.start();
+    const tmp = join(s.dir, '.route.yml.tmp');
+    writeFileSync(tmp, route('/renamed'));
+    renameSync(tmp, join(s.dir, 'nested', 'route.yml'));
+    await waitFor(() => s.updates.length >= 2 && (webRoute(s.updates.at(-1)!).spec as any).rules[0].matches[0].path.value === '/renamed', 5000, 'renamed content');
+    assert.is(webRoute(s.updates.at(-1)!).metadata.generation, 2);
+  } finally {
+    await s.provider.close();
+    rmSync(s.dir, { recursive: true, force: true });
+  }
+});
+
+test('a file that fails to parse is reported and its last good objects keep serving', async () => {
+  const s = setup();
+  try {
+    await s.start();
+    writeFileSync(join(s.dir, 'nested', 'route.yml'), 'kind: HTTPRoute\nmetadata: { name: web\n  oops: [\n');
+    await waitFor(() => s.updates.length >= 2, 5000, 'update after broken write');
+    const u = s.updates.at(-1)!;
+    assert.ok(u.problems.length > 0);
+    assert.is(u.problems[0].reason, 'ParseError');
+    assert.is(u.problems[0].ref.name, join(s.dir, 'nested', 'route.yml'));
+    const r = webRoute(u);
+    assert.is((r.spec as any).rules[0].matches[0].path.value, '/a');
+    assert.is(r.metadata.generation, 1);
+    // Fixing the file clears the problem.
+    writeFileSync(join(s.dir, 'nested', 'route.yml'), route('/fixed'));
+    await waitFor(() => s.updates.at(-1)!.problems.length === 0, 5000, 'problem cleared');
+    assert.is((webRoute(s.updates.at(-1)!).spec as any).rules[0].matches[0].path.value, '/fixed');
+  } finally {
+    await s.provider.close();
+    rmSync(s.dir, { recursive: true, force: true });
+  }
+});
+
+test('a deleted file removes its objects; nothing changes when nothing was written', async () => {
+  const s = setup();
+  try {
+    await s.start();
+    assert.is(s.provider.rescan(), false);
+    rmSync(join(s.dir, 'nested', 'route.yml'));
+    await waitFor(() => s.updates.length >= 2, 5000, 'update after delete');
+    assert.is(s.updates.at(-1)!.snapshot.httpRoutes.length, 0);
+    assert.is(s.updates.at(-1)!.snapshot.gateways.length, 1);
+  } finally {
+    await s.provider.close();
+    rmSync(s.dir, { recursive: true, force: true });
+  }
+});
+
+test('creationTimestamp set in the file is kept; json files and Lists are read', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portico-files-'));
+  try {
+    writeFileSync(join(dir, 'list.json'), JSON.stringify({
+      apiVersion: 'v1', kind: 'List', items: [
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'apps', creationTimestamp: '2020-05-05T00:00:00Z' }, spec: { ports: [{ port: 80 }] } },
+      ],
+    }));
+    const u = await readManifestsOnce([dir, join(dir, 'missing.yaml')]);
+    assert.is(u.snapshot.services.length, 1);
+    assert.is(u.snapshot.services[0].metadata.creationTimestamp, '2020-05-05T00:00:00Z');
+    assert.is(u.problems.length, 1);
+    assert.is(u.problems[0].reason, 'NotFound');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
