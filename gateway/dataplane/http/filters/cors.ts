@@ -96,9 +96,11 @@ export function corsFilter(ir: CorsIR): (next: Handler) => Handler {
   const actualBase: Record<string, string> = {};
   if (creds) actualBase['access-control-allow-credentials'] = 'true';
   if (expose) actualBase['access-control-expose-headers'] = expose;
-  if (!starOrigin) actualBase['vary'] = 'Origin';
-
   const preflightBase: Record<string, string> = { ...actualBase, 'access-control-max-age': maxAge };
+  // An echoed origin makes the answer origin-specific. Only the gateway's own preflight answer
+  // gets Vary here: on proxied responses ex.responseHeaders replaces values, and clobbering
+  // the backend's Vary (e.g. Accept-Encoding) would be worse.
+  if (!starOrigin) preflightBase['vary'] = 'Origin';
   if (!anyMethod && methods) preflightBase['access-control-allow-methods'] = methods;
   if (!anyHeader && headers) preflightBase['access-control-allow-headers'] = headers;
   if (anyMethod && !creds) preflightBase['access-control-allow-methods'] = '*';
