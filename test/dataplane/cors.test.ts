@@ -2,6 +2,7 @@
 // conformance case HTTPRouteCORS (read from ../shared/conformance), plus the CRD rules the
 // case does not reach (Max-Age default, port normalization, wildcard edges, null origin).
 import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -43,7 +44,7 @@ const router: Handler = (ex) => {
   for (const [prefix, h] of chains) {
     if (ex.path.startsWith(prefix)) return h(ex);
   }
-  ex.res!.writeHead(404).end();
+  (ex.res as ServerResponse).writeHead(404).end();
 };
 const T = suite<{ srv: Served }>('cors');
 T.before(async (ctx) => {

@@ -59,8 +59,9 @@ export const echoTerminal: Handler = async (ex) => {
     JSON.stringify({ method: ex.method, path: ex.path, query: ex.query, host: ex.upstreamHost, headers: ex.headers, body: body.toString('utf8') }),
   );
   ex.record.status = 200;
-  ex.res!.writeHead(200, { ...out, 'content-length': String(payload.length) });
-  ex.res!.end(payload);
+  const res = ex.res as ServerResponse;
+  res.writeHead(200, { ...out, 'content-length': String(payload.length) });
+  res.end(payload);
 };
 
 export function makeExchange(req: IncomingMessage, res: ServerResponse, rule?: HttpRuleIR): Exchange {
