@@ -58,12 +58,13 @@ export interface Pipeline {
 }
 
 export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
-  const inbox = createChannel<ProviderUpdate>();
+  // Each update carries its sequence number so idle() knows whether the newest one is done.
+  const inbox = createChannel<{ update: ProviderUpdate; seq: number }>();
   let previous: ResourceStatus[] = [];
   let generation = 0;
-  let busy = false;
+  let received = 0;
+  let processed = 0;
   let idleWaiters: (() => void)[] = [];
-  let pendingUpdates = 0;
 
   async function handle(u: ProviderUpdate): Promise<void> {
     const t0 = performance.now();
@@ -91,23 +92,22 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   }
 
   async function loop(): Promise<void> {
-    for (let u = await inbox.take(); u; u = await inbox.take()) {
-      busy = true;
-      pendingUpdates = 0;
-      await handle(u);
-      busy = false;
-      if (pendingUpdates === 0) { for (const w of idleWaiters) w(); idleWaiters = []; }
+    for (let item = await inbox.take(); item; item = await inbox.take()) {
+      await handle(item.update);
+      processed = item.seq;
+      if (processed === received) { for (const w of idleWaiters) w(); idleWaiters = []; }
     }
   }
 
   const done = loop();
-  await o.provider.start((u) => { pendingUpdates++; inbox.put(u); });
+  await o.provider.start((update) => inbox.put({ update, seq: ++received }));
   return {
-    idle: () => (!busy && pendingUpdates === 0 ? Promise.resolve() : new Promise((r) => idleWaiters.push(r))),
+    idle: () => (processed === received ? Promise.resolve() : new Promise((r) => idleWaiters.push(r))),
     async stop() {
       await o.provider.close();
       inbox.close();
       await done;
+      for (const w of idleWaiters) w();
     },
   };
 }
