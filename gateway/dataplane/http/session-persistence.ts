@@ -20,7 +20,7 @@ export function setSessionKey(key: Buffer): void {
 export interface Sticky {
   backend: HttpBackendIR;
   endpoint: EndpointIR;
-  createdSec: number;
+  createdMs: number;
 }
 
 export interface CompiledSession {
@@ -36,8 +36,8 @@ function sign(payload: string): string {
   return createHmac('sha256', processKey).update(payload).digest().subarray(0, MAC_BYTES).toString('base64url');
 }
 
-export function encodeSession(backendId: string, ep: EndpointIR, createdSec: number, lastSec: number): string {
-  const payload = Buffer.from(`${backendId}\n${ep.address}\n${ep.port}\n${createdSec}\n${lastSec}`).toString('base64url');
+export function encodeSession(backendId: string, ep: EndpointIR, createdMs: number, lastMs: number): string {
+  const payload = Buffer.from(`${backendId}\n${ep.address}\n${ep.port}\n${createdMs}\n${lastMs}`).toString('base64url');
   return `${payload}.${sign(payload)}`;
 }
 
@@ -72,9 +72,8 @@ function cookiePath(rule: HttpRuleIR): string {
   return p.value;
 }
 
-function nowSec(): number {
-  return Math.floor(Date.now() / 1000);
-}
+// Milliseconds, so sub-second timeouts (and tests) expire on time.
+const nowMs = Date.now;
 
 export function compileSession(ir: SessionPersistenceIR, rule: HttpRuleIR): CompiledSession {
   const byId = new Map<string, { backend: HttpBackendIR; endpoints: Map<string, EndpointIR> }>();
@@ -82,8 +81,8 @@ export function compileSession(ir: SessionPersistenceIR, rule: HttpRuleIR): Comp
     if (b.invalid !== undefined || b.weight <= 0) continue;
     byId.set(b.id, { backend: b, endpoints: new Map(b.endpoints.map((e) => [`${e.address}|${e.port}`, e])) });
   }
-  const absSec = ir.absoluteTimeoutMs !== undefined && ir.absoluteTimeoutMs > 0 ? ir.absoluteTimeoutMs / 1000 : undefined;
-  const idleSec = ir.idleTimeoutMs !== undefined && ir.idleTimeoutMs > 0 ? ir.idleTimeoutMs / 1000 : undefined;
+  const absMs = ir.absoluteTimeoutMs !== undefined && ir.absoluteTimeoutMs > 0 ? ir.absoluteTimeoutMs : undefined;
+  const idleMs = ir.idleTimeoutMs !== undefined && ir.idleTimeoutMs > 0 ? ir.idleTimeoutMs : undefined;
   const headerName = ir.name.toLowerCase();
   const path = cookiePath(rule);
 
@@ -94,19 +93,19 @@ export function compileSession(ir: SessionPersistenceIR, rule: HttpRuleIR): Comp
       if (value === undefined || value === '') return undefined;
       const s = decode(value);
       if (s === undefined) return undefined;
-      const now = nowSec();
-      if (absSec !== undefined && now - s.created >= absSec) return undefined;
-      if (idleSec !== undefined && now - s.last >= idleSec) return undefined;
+      const now = nowMs();
+      if (absMs !== undefined && now - s.created >= absMs) return undefined;
+      if (idleMs !== undefined && now - s.last >= idleMs) return undefined;
       const hit = byId.get(s.id);
       const endpoint = hit?.endpoints.get(`${s.address}|${s.port}`);
       if (hit === undefined || endpoint === undefined) return undefined;
-      return { backend: hit.backend, endpoint, createdSec: s.created };
+      return { backend: hit.backend, endpoint, createdMs: s.created };
     },
     issue(ex, backend, endpoint, sticky) {
       // A valid session only needs rewriting when its idle clock must move.
-      if (sticky !== undefined && idleSec === undefined) return;
-      const now = nowSec();
-      const created = sticky?.createdSec ?? now;
+      if (sticky !== undefined && idleMs === undefined) return;
+      const now = nowMs();
+      const created = sticky?.createdMs ?? now;
       const value = encodeSession(backend.id, endpoint, created, now);
       if (ir.type === 'Header') {
         ex.responseHeaders[headerName] = value;
@@ -114,7 +113,7 @@ export function compileSession(ir: SessionPersistenceIR, rule: HttpRuleIR): Comp
       }
       let cookie = `${ir.name}=${value}; Path=${path}; HttpOnly`;
       if (ex.scheme === 'https') cookie += '; Secure';
-      if (ir.permanent && absSec !== undefined) cookie += `; Max-Age=${Math.max(0, Math.ceil(created + absSec - now))}`;
+      if (ir.permanent && absMs !== undefined) cookie += `; Max-Age=${Math.max(0, Math.ceil((created + absMs - now) / 1000))}`;
       const cur = ex.responseHeaders['set-cookie'];
       ex.responseHeaders['set-cookie'] = cur === undefined ? cookie : (Array.isArray(cur) ? cur : [cur]).concat(cookie);
     },

@@ -91,6 +91,9 @@ export class PoolRegistry {
       connect.checkServerIdentity = verifyIdentity(tls);
     }
     const h2c = backend.protocol === 'h2c';
+    // Prior-knowledge HTTP/2 over cleartext (appProtocol kubernetes.io/h2c). Pool does not pass
+    // useH2c on to its connector, so it goes in the connect options.
+    if (h2c && tls === undefined) connect.useH2c = true;
     return new Pool(origin, {
       connect,
       headersTimeout: l.headersTimeoutMs,
@@ -98,8 +101,6 @@ export class PoolRegistry {
       keepAliveTimeout: l.keepAliveTimeoutMs,
       keepAliveMaxTimeout: l.keepAliveTimeoutMs,
       allowH2: h2c,
-      // Prior-knowledge HTTP/2 over cleartext (appProtocol kubernetes.io/h2c).
-      ...(h2c && tls === undefined ? { useH2c: true } : {}),
     } as Pool.Options);
   }
 

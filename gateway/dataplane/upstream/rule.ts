@@ -48,12 +48,17 @@ export function compileRuleHandler(
     const headers = buildUpstreamHeaders(ex);
     let body: Buffer | Readable | null = null;
     let attempts = 1;
-    if (requestHasBody(ex)) {
-      const buffered = (ex as { body?: Buffer }).body;
-      if (buffered !== undefined) {
-        body = buffered;
+    const replaced = ex.body;
+    if (replaced !== undefined) {
+      // A filter consumed req: a Buffer is fully known (replayable), a stream is not.
+      if (Buffer.isBuffer(replaced)) {
+        body = replaced.length > 0 ? replaced : null;
         attempts = retry?.attempts ?? 1;
-      } else if (retry !== undefined) {
+      } else {
+        body = replaced;
+      }
+    } else if (requestHasBody(ex)) {
+      if (retry !== undefined) {
         const read = readReplayableBody(ex);
         if (read === undefined) {
           body = ex.req as Readable;
