@@ -1,0 +1,21 @@
+// Public entry of the construct library: re-exports only.
+export * from './base.ts';
+export * from './gateway-class.ts';
+export * from './listener.ts';
+export * from './gateway.ts';
+export * from './listener-set.ts';
+export * from './reference-grant.ts';
+export * from './routes/backend-ref.ts';
+export * from './routes/duration.ts';
+export * from './routes/route-base.ts';
+export * from './routes/http-match.ts';
+export * from './routes/http-filter.ts';
+export * from './routes/session-persistence.ts';
+export * from './routes/http-route.ts';
+export * from './routes/grpc-route.ts';
+export * from './routes/l4-route.ts';
+export * from './routes/tls-route.ts';
+export * from './routes/tcp-route.ts';
+export * from './routes/udp-route.ts';
+export * from './policies/backend-tls-policy.ts';
+export * as gwapi from './imports/index.ts';
