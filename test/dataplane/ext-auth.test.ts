@@ -107,7 +107,9 @@ H('deny: the auth status, headers and body go to the client; the backend is not 
 });
 
 H('deny: any non-200 is a failure, including 2xx other than 200', async () => {
-  const other = await recorder((s, res) => res.writeHead(204).end());
+  const other = await recorder((s, res) => {
+    res.writeHead(204).end();
+  });
   try {
     await withGateway(auth(other.port), async (port) => {
       const a = await send(port, { path: '/p' });
