@@ -55,7 +55,7 @@ export interface RequestSpec {
   };
   expectedRequest?: { host?: string; method?: string; path?: string; headers?: Record<string, string>; absentHeaders?: string[]; sni?: string };
   backendSetResponseHeaders?: Record<string, string>;
-  response?: { statusCodes?: number[]; headers?: Record<string, string>; absentHeaders?: string[]; validHeaderValues?: string[]; ignoreWhitespace?: boolean; grpcCode?: string | number };
+  response?: { statusCodes?: number[]; headers?: Record<string, string>; absentHeaders?: string[]; validHeaderValues?: Record<string, string[]>; ignoreWhitespace?: boolean; grpcCode?: string | number };
   redirectRequest?: { scheme?: string; host?: string; port?: string; path?: string };
   backend?: string;
   namespace?: string;
