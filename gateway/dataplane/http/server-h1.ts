@@ -1,0 +1,47 @@
+// The HTTP/1.1 server: never listens itself; the port's socket hands it connections (plain
+// after sniffing, or TLS after ALPN). Timeouts are set against slowloris and idle hoarding.
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+
+export const SERVER_TIMEOUTS = {
+  /** Time to receive the complete request head. */
+  headersTimeoutMs: 20_000,
+  /** Time to receive the complete request (head and body). */
+  requestTimeoutMs: 300_000,
+  /** Idle time allowed between requests on a kept-alive connection. */
+  keepAliveTimeoutMs: 65_000,
+  /** Idle socket timeout while a request is in progress. */
+  socketIdleMs: 300_000,
+};
+
+export function createH1Server(
+  onRequest: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+  onUpgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void,
+): http.Server {
+  const server = http.createServer({
+    // A missing Host gets our own 400 with an access record instead of node's silent one.
+    requireHostHeader: false,
+    headersTimeout: SERVER_TIMEOUTS.headersTimeoutMs,
+    requestTimeout: SERVER_TIMEOUTS.requestTimeoutMs,
+    keepAliveTimeout: SERVER_TIMEOUTS.keepAliveTimeoutMs,
+    connectionsCheckingInterval: 5_000,
+    maxHeaderSize: 32 * 1024,
+    insecureHTTPParser: false,
+  }, onRequest);
+  server.timeout = SERVER_TIMEOUTS.socketIdleMs;
+  server.maxHeadersCount = 200;
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    onUpgrade(req, socket, head);
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const body = `${status === 431 ? 'request header fields too large' : status === 408 ? 'request timeout' : 'bad request'}\n`;
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+  });
+  return server;
+}

@@ -1,0 +1,91 @@
+// Compiles the HTTP side of one PortIR: listener selection table, per-listener host buckets,
+// each with its fast matcher and one prebuilt handler chain per rule. Done once per apply; a
+// request then does two host lookups, one match and calls a closure.
+import type tls from 'node:tls';
+import type { GatewayIR, HttpRuleIR, ListenerIR, PortIR } from '../../ir/index.ts';
+import { HostIndexMatcher, HostTable, type RuleMatcher } from '../match/index.ts';
+import { compileRuleChain, type ChainDeps } from '../http/chain.ts';
+import type { Handler } from '../http/exchange.ts';
+import { SecureContextCache } from '../tls/contexts.ts';
+import { selectCertificate } from '../tls/sni.ts';
+
+export interface CompiledBucket {
+  rules: HttpRuleIR[];
+  matcher: RuleMatcher;
+  handlers: Handler[];
+}
+
+export interface CompiledListener {
+  ir: ListenerIR;
+  hosts: HostTable<CompiledBucket>;
+  /** HTTPS: SNI → context among this listener's certificates. */
+  context(serverName: string | undefined): tls.SecureContext | undefined;
+}
+
+export interface CompiledPort {
+  gateway: string;
+  port: number;
+  scheme: 'http' | 'https';
+  listeners: CompiledListener[];
+  /** Host (or SNI) → the most specific listener that owns it (listener isolation). */
+  byHost: HostTable<CompiledListener>;
+  /** Context for a handshake without SNI or with a name no listener owns. */
+  fallback: CompiledListener | undefined;
+  /** Whether any listener asks for client certificates. */
+  requestCert: boolean;
+}
+
+export type PortKind = 'http' | 'https' | undefined;
+
+/** HTTP and HTTPS ports are served here; TLS passthrough, TCP and UDP ports are not. */
+export function portKind(p: PortIR): PortKind {
+  if (p.transport !== 'tcp') return undefined;
+  if (p.listeners.some((l) => l.protocol === 'HTTPS')) return 'https';
+  if (p.listeners.some((l) => l.protocol === 'HTTP')) return 'http';
+  return undefined;
+}
+
+export function compilePort(gw: GatewayIR, p: PortIR, deps: ChainDeps, contexts: SecureContextCache, closers: (() => void)[]): CompiledPort | undefined {
+  const kind = portKind(p);
+  if (kind === undefined) return undefined;
+  const wanted = kind === 'https' ? 'HTTPS' : 'HTTP';
+  const listeners: CompiledListener[] = [];
+  for (const l of p.listeners) {
+    if (l.protocol !== wanted) continue;
+    listeners.push(compileListener(l, p.port, deps, contexts, closers));
+  }
+  const byHost = new HostTable<CompiledListener>(listeners.map((l) => [l.ir.hostname, l]));
+  // No SNI: the catch-all listener if there is one, else the first (most specific) listener.
+  const fallback = listeners.find((l) => l.ir.hostname === undefined || l.ir.hostname === '*') ?? listeners[0];
+  return {
+    gateway: gw.key,
+    port: p.port,
+    scheme: kind,
+    listeners,
+    byHost,
+    fallback,
+    requestCert: listeners.some((l) => l.ir.tls?.clientValidation !== undefined),
+  };
+}
+
+function compileListener(l: ListenerIR, port: number, deps: ChainDeps, contexts: SecureContextCache, closers: (() => void)[]): CompiledListener {
+  const buckets: [string, CompiledBucket][] = [];
+  for (const h of l.http ?? []) {
+    const ctx = { listenerPort: port, closers };
+    buckets.push([h.hostname, {
+      rules: h.rules,
+      matcher: new HostIndexMatcher(h.rules),
+      handlers: h.rules.map((r) => compileRuleChain(r, ctx, deps)),
+    }]);
+  }
+  const certs = l.tls?.certificates ?? [];
+  const ctxByCert = new Map(certs.map((c) => [c, contexts.get(c, l)]));
+  return {
+    ir: l,
+    hosts: new HostTable(buckets),
+    context(serverName) {
+      const c = selectCertificate(certs, serverName);
+      return c === undefined ? undefined : ctxByCert.get(c);
+    },
+  };
+}

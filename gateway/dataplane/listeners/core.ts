@@ -1,0 +1,82 @@
+// The data plane with its collaborators injected: compiles a table into per-port states, swaps
+// them in, diffs the sockets, and retires the old table's filter resources after a grace period.
+import type { RoutingTable } from '../../ir/index.ts';
+import type { ApplyResult, Dataplane, DataplaneOptions } from '../api.ts';
+import type { ChainDeps } from '../http/chain.ts';
+import { SecureContextCache } from '../tls/contexts.ts';
+import { compilePort } from './compile.ts';
+import { ListenerManager, type WantedSocket } from './manager.ts';
+
+export interface CoreDeps extends ChainDeps {
+  upstreams: ChainDeps['upstreams'] & { retain(table: RoutingTable): void; close(): Promise<void> };
+}
+
+/** How long a replaced table's filter resources (auth clients, mirrors) stay open for in-flight requests. */
+const RETIRE_AFTER_MS = 60_000;
+
+export function createDataplaneCore(opts: DataplaneOptions, deps: CoreDeps): Dataplane {
+  const manager = new ListenerManager(opts.portOffset ?? 0, opts.observer);
+  const contexts = new SecureContextCache();
+  let table: RoutingTable | undefined;
+  let closers: (() => void)[] = [];
+  const retiring = new Set<NodeJS.Timeout>();
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const runClosers = (list: (() => void)[]) => {
+    for (const c of list) {
+      try {
+        c();
+      } catch {
+        // a filter failing to close must not stop the others
+      }
+    }
+  };
+
+  async function doApply(next: RoutingTable): Promise<ApplyResult> {
+    const started = performance.now();
+    const newClosers: (() => void)[] = [];
+    const wanted: WantedSocket[] = [];
+    for (const gw of next.gateways) {
+      for (const p of gw.ports) {
+        const compiled = compilePort(gw, p, deps, contexts, newClosers);
+        if (compiled === undefined) continue;
+        for (const address of gw.addresses) wanted.push({ gateway: gw.key, address, port: p.port, compiled });
+      }
+    }
+    contexts.commit();
+    const result = await manager.apply(wanted);
+    table = next;
+    deps.upstreams.retain(next);
+    const old = closers;
+    closers = newClosers;
+    if (old.length > 0) {
+      const t = setTimeout(() => {
+        retiring.delete(t);
+        runClosers(old);
+      }, RETIRE_AFTER_MS);
+      t.unref();
+      retiring.add(t);
+    }
+    opts.observer?.onEvent?.('info', 'table applied', { ms: Math.round(performance.now() - started), sockets: result.listening.length, errors: result.errors.length });
+    return result;
+  }
+
+  return {
+    apply(next) {
+      // Applies are serialized: two overlapping reloads must not race on the same ports.
+      const p = queue.then(() => doApply(next));
+      queue = p.catch(() => undefined);
+      return p;
+    },
+    current: () => table,
+    async close() {
+      await queue;
+      await manager.close();
+      for (const t of retiring) clearTimeout(t);
+      retiring.clear();
+      runClosers(closers);
+      closers = [];
+      await deps.upstreams.close();
+    },
+  };
+}

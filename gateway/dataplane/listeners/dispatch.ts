@@ -1,0 +1,183 @@
+// Per-request entry point shared by HTTP/1.1 and HTTP/2: builds the Exchange, selects the
+// listener, looks up the host bucket, matches a rule and runs its prebuilt chain. The compiled
+// port is read once at the start, so a request in flight keeps the table it started with.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Duplex } from 'node:stream';
+import type { HeaderModifierIR, HttpBackendIR, HttpRuleIR, EndpointIR, ListenerIR } from '../../ir/index.ts';
+import type { AccessRecord, DataplaneObserver } from '../observer.ts';
+import type { Exchange } from '../http/exchange.ts';
+import type { MatchRequest } from '../match/index.ts';
+import { selectListener } from '../http/listener-select.ts';
+import { GW_ERR, answerBadRequest, answerInternal, answerMisdirected, answerNoRoute } from '../http/errors.ts';
+import type { CompiledPort } from './compile.ts';
+
+/** What a bound socket hands to each request: swapped atomically by apply(). */
+export interface PortState {
+  current: CompiledPort;
+  observer: DataplaneObserver | undefined;
+}
+
+class HttpExchange implements Exchange, MatchRequest {
+  rule: HttpRuleIR | undefined = undefined;
+  backend: HttpBackendIR | undefined = undefined;
+  endpoint: EndpointIR | undefined = undefined;
+  responseModifiers: HeaderModifierIR[] = [];
+  responseHeaders: Record<string, string | string[]> = {};
+  parsedQuery: Map<string, string> | undefined = undefined;
+  readonly startedAt = process.hrtime.bigint();
+  private readonly abort = new AbortController();
+  readonly signal = this.abort.signal;
+
+  constructor(
+    readonly req: IncomingMessage | Http2ServerRequest,
+    readonly res: ServerResponse | Http2ServerResponse | undefined,
+    readonly upgrade: { socket: Duplex; head: Buffer } | undefined,
+    public listener: ListenerIR,
+    readonly scheme: 'http' | 'https',
+    readonly clientAddress: string,
+    readonly authority: string,
+    readonly host: string,
+    public method: string,
+    public path: string,
+    public query: string,
+    public upstreamHost: string,
+    public headers: Record<string, string | string[]>,
+    readonly record: AccessRecord,
+  ) {}
+
+  cancel(): void {
+    if (!this.signal.aborted) this.abort.abort();
+  }
+}
+
+function copyHeaders(src: Record<string, string | string[] | undefined>, h2: boolean): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const k in src) {
+    if (h2 && k.charCodeAt(0) === 58 /* : */) continue;
+    const v = src[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+/** Host without port, lower-cased; IPv6 literals keep their brackets. */
+export function hostOf(authority: string): string {
+  let h = authority;
+  if (h.charCodeAt(0) === 91 /* [ */) {
+    const end = h.indexOf(']');
+    h = end < 0 ? h : h.slice(0, end + 1);
+  } else {
+    const colon = h.lastIndexOf(':');
+    if (colon >= 0) h = h.slice(0, colon);
+  }
+  if (h.endsWith('.')) h = h.slice(0, -1);
+  return h.toLowerCase();
+}
+
+export function handleRequest(
+  state: PortState,
+  req: IncomingMessage | Http2ServerRequest,
+  res: ServerResponse | Http2ServerResponse | undefined,
+  upgrade?: { socket: Duplex; head: Buffer },
+): void {
+  const port = state.current;
+  const h2 = req.httpVersionMajor === 2;
+  const rawHeaders = req.headers as Record<string, string | string[] | undefined>;
+  let url = req.url ?? '/';
+  let authority = (h2 ? (rawHeaders[':authority'] as string | undefined) : undefined) ?? (rawHeaders.host as string | undefined) ?? '';
+  if (url.charCodeAt(0) !== 47 /* / */ && url !== '*') {
+    // Absolute-form request target: its authority replaces Host (RFC 9112 3.2.2).
+    try {
+      const u = new URL(url);
+      authority = u.host;
+      url = u.pathname + u.search;
+    } catch {
+      url = '/';
+    }
+  }
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const query = q < 0 ? '' : url.slice(q);
+  const host = hostOf(authority);
+  const method = req.method ?? 'GET';
+  const socket = req.socket as (typeof req.socket & { servername?: string | false }) | undefined;
+  const record: AccessRecord = {
+    time: new Date().toISOString(),
+    gateway: port.gateway,
+    listener: '',
+    protocol: h2 ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
+    method,
+    host,
+    path,
+    status: 0,
+    durationMs: 0,
+    bytesIn: Number(rawHeaders['content-length'] ?? 0) || 0,
+    bytesOut: 0,
+  };
+  const fallback = port.fallback ?? port.listeners[0];
+  const ex = new HttpExchange(req, res, upgrade, fallback!.ir, port.scheme, socket?.remoteAddress ?? '', authority, host,
+    method, path, query, authority, copyHeaders(rawHeaders, h2), record);
+  watch(ex, state.observer);
+
+  if (authority === '' && (h2 || req.httpVersion !== '1.0')) return answerBadRequest(ex, 'missing Host header');
+  const choice = selectListener(port, host, typeof socket?.servername === 'string' ? socket.servername : undefined);
+  if (choice.kind === 'misdirected') return answerMisdirected(ex);
+  if (choice.kind === 'none') return answerNoRoute(ex);
+  const listener = choice.listener;
+  ex.listener = listener.ir;
+  record.listener = listener.ir.id;
+  const bucket = listener.hosts.lookup(host);
+  if (bucket === undefined) return answerNoRoute(ex);
+  const i = bucket.matcher.match(ex);
+  if (i < 0) return answerNoRoute(ex);
+  const rule = bucket.rules[i]!;
+  ex.rule = rule;
+  record.route = `${rule.route.kind}/${rule.route.namespace}/${rule.route.name}`;
+  record.rule = rule.id;
+  try {
+    const r = bucket.handlers[i]!(ex);
+    if (r instanceof Promise) r.then(undefined, (err: unknown) => failed(ex, state.observer, err));
+  } catch (err) {
+    failed(ex, state.observer, err);
+  }
+}
+
+function failed(ex: HttpExchange, observer: DataplaneObserver | undefined, err: unknown): void {
+  safe(() => observer?.onEvent?.('error', 'request handler failed', { error: String((err as Error)?.stack ?? err), rule: ex.rule?.id }));
+  answerInternal(ex);
+}
+
+/** Emits the access record exactly once: when the response is done or the client went away. */
+function watch(ex: HttpExchange, observer: DataplaneObserver | undefined): void {
+  let done = false;
+  const finish = (completed: boolean) => {
+    if (done) return;
+    done = true;
+    const rec = ex.record;
+    const res = ex.res;
+    if (res !== undefined && rec.status === 0) rec.status = res.headersSent ? res.statusCode : 0;
+    if (!completed) {
+      ex.cancel();
+      if (rec.error === undefined) rec.error = GW_ERR.CLIENT_ABORTED;
+      if (rec.status === 0) rec.status = 499;
+    }
+    rec.durationMs = Number(process.hrtime.bigint() - ex.startedAt) / 1e6;
+    if (observer?.onRequest) safe(() => observer.onRequest!(rec));
+  };
+  if (ex.res !== undefined) {
+    const res = ex.res as ServerResponse;
+    res.once('close', () => finish(res.writableFinished));
+  } else if (ex.upgrade !== undefined) {
+    const s = ex.upgrade.socket;
+    s.once('close', () => finish(ex.record.status !== 0));
+  }
+}
+
+function safe(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // The observer must not throw; if it does, the request is not the place to fail.
+  }
+}
