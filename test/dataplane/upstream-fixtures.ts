@@ -2,7 +2,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createH2Server, connect as h2connect } from 'node:http2';
-import type { Http2Server, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Http2Server } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import { request } from 'node:http';
 import type { HttpBackendIR, HttpRuleIR, BackendProtocol, EndpointIR } from '../../gateway/ir/index.ts';
@@ -44,7 +44,8 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-type H = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void;
+// h2c backends get Http2ServerRequest/Response; the compat API is close enough for the tests.
+type H = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** A loopback backend; the default handler answers JSON describing the request (body: its size). */
 export async function startBackend(handler?: H, opts: { h2c?: boolean } = {}): Promise<Backend> {
