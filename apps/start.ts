@@ -1,0 +1,166 @@
+// `npm start`: synth the example app, start a demo backend per Service, serve it all through
+// Portico and print curl commands to try. `npm start -- --check` (or START_CHECK=1) sends those
+// requests itself and exits 0 when at least one reached a demo backend (CI's smoke test).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import type { RoutingTable } from '../gateway/ir/index.ts';
+import { readManifestsOnce } from '../gateway/provider/files/index.ts';
+import { startGateway } from '../gateway/cli/serve.ts';
+import { createLogger } from '../gateway/admin/log.ts';
+import { onShutdown, writeStderr } from '../gateway/runtime/node.ts';
+import { startDemoBackends } from './demo-backends.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    check: { type: 'boolean', default: process.env.START_CHECK === '1' },
+    synth: { type: 'boolean', default: true },
+    'no-synth': { type: 'boolean', default: false },
+    manifests: { type: 'string', multiple: true },
+    'port-offset': { type: 'string', default: '8000' },
+    'address-pool': { type: 'string', default: '127.0.1.0/24' },
+    admin: { type: 'string' },
+    'controller-name': { type: 'string', default: 'portico.dev/gateway-controller' },
+  },
+});
+
+export interface TryRequest {
+  scheme: 'http' | 'https';
+  host: string;
+  address: string;
+  port: number;
+  path: string;
+  method: string;
+  headers: Record<string, string>;
+  route: string;
+  curl: string;
+}
+
+/** One request per (listener, hostname, route) the table serves, with what it must carry to match. */
+export function requestsToTry(table: RoutingTable, portOffset: number): TryRequest[] {
+  const out: TryRequest[] = [];
+  const seen = new Set<string>();
+  for (const gw of table.gateways) {
+    const address = gw.addresses[0];
+    if (!address) continue;
+    for (const p of gw.ports) {
+      for (const l of p.listeners) {
+        if (l.protocol !== 'HTTP' && l.protocol !== 'HTTPS') continue;
+        for (const bucket of l.http ?? []) {
+          for (const rule of bucket.rules) {
+            const route = `${rule.route.kind}/${rule.route.namespace}/${rule.route.name}`;
+            const pattern = bucket.hostname !== '*' ? bucket.hostname : l.hostname;
+            const host = !pattern ? address : pattern.startsWith('*.') ? `demo.${pattern.slice(2)}` : pattern;
+            const key = `${l.id}|${host}|${route}`;
+            if (seen.has(key) || rule.direct || rule.grpc) continue;
+            seen.add(key);
+            const m = rule.match;
+            let path = m.path.type === 'RegularExpression' ? '/' : m.path.value;
+            const query = m.queryParams.filter((q) => q.type === 'Exact').map((q) => `${encodeURIComponent(q.name)}=${encodeURIComponent(q.value)}`);
+            if (query.length) path += `?${query.join('&')}`;
+            const headers = Object.fromEntries(m.headers.filter((h) => h.type === 'Exact').map((h) => [h.name, h.value]));
+            const scheme = l.protocol === 'HTTPS' ? 'https' : 'http';
+            const port = p.port + portOffset;
+            const method = m.method ?? 'GET';
+            const hostArg = host === address ? '' : ` --resolve ${host}:${port}:${address}`;
+            const curl = `curl -sS${scheme === 'https' ? 'k' : ''}${method !== 'GET' ? ` -X ${method}` : ''}${hostArg}` +
+              Object.entries(headers).map(([k, v]) => ` -H '${k}: ${v}'`).join('') + ` '${scheme}://${host}:${port}${path}'`;
+            out.push({ scheme, host, address, port, path, method, headers, route, curl });
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+export function send(r: TryRequest, timeoutMs = 3000): Promise<{ status: number; body: string }> {
+  return new Promise((done) => {
+    const opts = { host: r.address, port: r.port, path: r.path, method: r.method, timeout: timeoutMs, agent: false as const,
+      headers: { host: `${r.host}:${r.port}`, ...r.headers }, servername: r.host === r.address ? undefined : r.host, rejectUnauthorized: false };
+    const req = (r.scheme === 'https' ? httpsRequest : httpRequest)(opts, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => done({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (err) => done({ status: 0, body: err.message }));
+    req.end();
+  });
+}
+
+function synth(): void {
+  if (!existsSync(join(ROOT, 'apps/main.ts'))) {
+    writeStderr('apps/main.ts does not exist yet: serving the manifests already in dist/');
+    return;
+  }
+  writeStderr('synthesizing apps/main.ts into dist/ (npx cdk8s synth) ...');
+  const bin = join(ROOT, 'node_modules/.bin');
+  const r = spawnSync(join(bin, 'cdk8s'), ['synth'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}` } });
+  if (r.status !== 0) writeStderr(`synth failed (exit ${r.status}); serving whatever is in dist/`);
+}
+
+async function main(): Promise<number> {
+  const manifests = values.manifests ?? [join(ROOT, 'dist')];
+  if (!values.manifests && values.synth && !values['no-synth']) synth();
+  for (const m of manifests) if (!existsSync(m)) { writeStderr(`no manifests at ${m}: run \`npm run synth\` or pass --manifests <dir>`); return 1; }
+
+  const { snapshot } = await readManifestsOnce(manifests);
+  const backends = await startDemoBackends(snapshot.services);
+  const endpointsDir = mkdtempSync(join(tmpdir(), 'portico-demo-endpoints-'));
+  writeFileSync(join(endpointsDir, 'endpointslices.yaml'), backends.endpointSlices.map((s) => stringify(s)).join('---\n'));
+
+  const portOffset = Number(values['port-offset']);
+  const log = createLogger(writeStderr, () => new Date().toISOString(), values.check ? 'warn' : 'info');
+  const gw = await startGateway({
+    manifests: [...manifests, endpointsDir], controllerName: values['controller-name']!, portOffset,
+    addressPool: values['address-pool'], bind: '127.0.0.1', admin: values.admin ?? (values.check ? '127.0.0.1:0' : '127.0.0.1:9901'),
+    accessLog: values.check ? 'off' : 'stdout', pollMs: 2000,
+  }, log, () => new Date().toISOString());
+  await gw.pipeline.idle();
+  const cleanup = async () => {
+    await gw.stop();
+    await backends.close();
+    rmSync(endpointsDir, { recursive: true, force: true });
+  };
+
+  const state = gw.admin.state.current;
+  const tries = state ? requestsToTry(state.table, portOffset) : [];
+  console.log(`\nPortico is serving ${manifests.join(', ')} with ${backends.backends.length} demo backends.`);
+  console.log(`admin: http://${gw.admin.address}/status  /config  /metrics   (or: npx portico status --admin ${gw.admin.address})`);
+  if (tries.length === 0) console.log('no HTTP routes are programmed: see the problems in /status');
+  console.log('\ntry:');
+  for (const t of tries) console.log(`  ${t.curl}    # ${t.route}`);
+
+  if (values.check) {
+    let reached = 0;
+    for (const t of tries) {
+      const res = await send(t);
+      let service = '';
+      try { service = JSON.parse(res.body).service ?? ''; } catch { /* not an echo answer */ }
+      if (service) reached++;
+      console.log(`${res.status || 'ERR'} ${t.scheme}://${t.host}:${t.port}${t.path} -> ${service ? `demo backend ${service}` : res.body.slice(0, 120).replace(/\s+/g, ' ')}`);
+    }
+    await cleanup();
+    console.log(`\n${reached}/${tries.length} requests reached a demo backend`);
+    return reached > 0 ? 0 : 1;
+  }
+  console.log('\nCtrl-C to stop.');
+  await new Promise<void>((r) => onShutdown(async () => { await cleanup(); r(); }));
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await main();
+  // Keep-alive sockets from curl users must not hold the process open after Ctrl-C.
+  setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
+}

@@ -1,0 +1,94 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './run-cli.ts';
+
+const base = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: portico }
+spec: { controllerName: portico.dev/gateway-controller }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: gw, namespace: apps }
+spec:
+  gatewayClassName: portico
+  listeners: [{ name: http, port: 80, protocol: HTTP }]
+`;
+
+const route = (path: string) => `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: web, namespace: apps }
+spec:
+  parentRefs: [{ name: gw }]
+  rules:
+    - matches: [{ path: { type: PathPrefix, value: "${path}" } }]
+      backendRefs: [{ name: web, port: 8080 }]
+`;
+
+function dir(files: Record<string, string>): string {
+  const d = mkdtempSync(join(tmpdir(), 'portico-validate-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(d, name), text);
+  return d;
+}
+
+test('valid manifests exit 0; a Service missing from the manifests is only a warning', async () => {
+  const d = dir({ 'base.yaml': base, 'route.yaml': route('/app') });
+  try {
+    const r = await runCli(['validate', d], { cwd: d });
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.is(r.stdout, '');
+    assert.match(r.stderr, /warning: route\.yaml: HTTPRoute apps\/web spec\.rules\[0\]\.backendRefs\[0\]: Service apps\/web is not in the manifests/);
+    assert.match(r.stderr, '0 errors');
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('fails with exit 1 and one line per problem in the documented format', async () => {
+  const d = dir({ 'base.yaml': base, 'route.yaml': route('no-slash'), 'broken.yaml': 'kind: [\n' });
+  try {
+    const r = await runCli(['validate', d], { cwd: d });
+    assert.is(r.code, 1, r.stdout + r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.ok(lines.length >= 2, r.stdout);
+    const routeLine = lines.find((l) => l.startsWith('route.yaml: HTTPRoute apps/web '));
+    assert.ok(routeLine, `no route line in:\n${r.stdout}`);
+    assert.match(routeLine!, /^route\.yaml: HTTPRoute apps\/web spec\.rules\[0\]\.matches\[0\]\.path\S*: .+ \(\w+\)( — fix: .+)?$/);
+    const parseLine = lines.find((l) => l.startsWith('broken.yaml: '));
+    assert.ok(parseLine, `no parse error line in:\n${r.stdout}`);
+    assert.match(parseLine!, /\(ParseError\) — fix: /);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('--format json prints {problems} with severity, ref, field, reason and file', async () => {
+  const d = dir({ 'base.yaml': base, 'route.yaml': route('no-slash') });
+  try {
+    const r = await runCli(['validate', '--format', 'json', join(d, 'base.yaml'), join(d, 'route.yaml')], { cwd: d });
+    assert.is(r.code, 1, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.ok(Array.isArray(out.problems));
+    const err = out.problems.find((p: any) => p.severity === 'error' && p.ref.kind === 'HTTPRoute');
+    assert.ok(err, r.stdout);
+    assert.is(err.file, 'route.yaml');
+    assert.is(err.ref.name, 'web');
+    assert.ok(err.field.startsWith('spec.rules[0].matches[0].path'));
+    assert.ok(out.problems.some((p: any) => p.severity === 'warning' && p.reason === 'AssumedExternal'));
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('usage errors exit 2', async () => {
+  const r = await runCli(['validate']);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, 'usage: portico validate');
+  const r2 = await runCli(['frobnicate']);
+  assert.is(r2.code, 2);
+});
+
+test.run();
