@@ -1,0 +1,80 @@
+// GRPCRoute → HttpRuleIR. A gRPC method is the HTTP/2 path "/<service>/<method>", so method
+// matches become path matches and the data plane needs no gRPC-specific matcher.
+import type { FilterIR, HttpBackendIR, HttpMatchIR, HttpRuleIR, PathMatchIR } from '../ir/index.ts';
+import type { GRPCRoute, GRPCRouteMatch } from '../model/index.ts';
+import type { Context } from './context.ts';
+import type { RouteSource } from './backends.ts';
+import { resolveBackend } from './backends.ts';
+import type { TlsPolicies } from './backend-tls-policies.ts';
+import { translateFilter } from './http-filters.ts';
+import type { RouteTranslation } from './http-routes.ts';
+import { firstByName, sessionPersistence } from './http-routes.ts';
+
+// RE2 syntax; service and method names are restricted by the CRD to [A-Za-z0-9_.] for Exact
+// matches, so escaping dots is all that literal parts need.
+const escape = (s: string) => s.replace(/[.+*?^$()[\]{}|\\]/g, '\\$&');
+
+export function grpcPath(m: GRPCRouteMatch): PathMatchIR {
+  const mm = m.method;
+  if (!mm || (!mm.service && !mm.method)) return { type: 'PathPrefix', value: '/' };
+  if ((mm.type ?? 'Exact') === 'Exact') {
+    if (mm.service && mm.method) return { type: 'Exact', value: `/${mm.service}/${mm.method}` };
+    if (mm.service) return { type: 'PathPrefix', value: `/${mm.service}` };
+    return { type: 'RegularExpression', value: `/[^/]+/${escape(mm.method!)}` };
+  }
+  return { type: 'RegularExpression', value: `/${mm.service ?? '[^/]+'}/${mm.method ?? '[^/]+'}` };
+}
+
+function grpcMatch(m: GRPCRouteMatch): HttpMatchIR {
+  return {
+    path: grpcPath(m),
+    headers: firstByName(m.headers, (n) => n.toLowerCase()).map((h) => ({
+      name: h.name.toLowerCase(), ...(h.type === 'RegularExpression' ? { type: 'RegularExpression' as const, value: h.value } : { type: 'Exact' as const, value: h.value }),
+    })),
+    queryParams: [],
+  };
+}
+
+export function translateGRPCRoute(ctx: Context, tls: TlsPolicies, route: GRPCRoute): RouteTranslation {
+  const src: RouteSource = { kind: 'GRPCRoute', namespace: route.metadata.namespace ?? 'default', name: route.metadata.name };
+  const out: RouteTranslation = { rules: [], problems: [], services: new Set() };
+  (route.spec?.rules ?? []).forEach((rule, ri) => {
+    const field = `spec.rules[${ri}]`;
+    const filters: FilterIR[] = [];
+    let direct: HttpRuleIR['direct'];
+    for (const [fi, f] of (rule.filters ?? []).entries()) {
+      const r = translateFilter(ctx, tls, src, f, `${field}.filters[${fi}]`);
+      if (r.problem) out.problems.push(r.problem);
+      if (r.service) out.services.add(r.service);
+      if (r.direct) direct ??= r.direct;
+      if (r.filter) filters.push(r.filter);
+    }
+    const backends: HttpBackendIR[] = [];
+    for (const [bi, ref] of (rule.backendRefs ?? []).entries()) {
+      const r = resolveBackend(ctx, tls, src, ref, `${field}.backendRefs[${bi}]`, 'grpc');
+      if (r.problem) out.problems.push(r.problem);
+      if (r.service) out.services.add(r.service);
+      const bfilters: FilterIR[] = [];
+      for (const f of ref.filters ?? []) {
+        const fr = translateFilter(ctx, tls, src, f, `${field}.backendRefs[${bi}].filters`);
+        if (fr.problem) out.problems.push(fr.problem);
+        if (fr.filter) bfilters.push(fr.filter);
+      }
+      backends.push({ ...r.backend, filters: bfilters });
+    }
+    if (!direct && backends.length === 0) direct = { status: 500, reason: 'NoBackends' };
+    const sp = sessionPersistence(rule.sessionPersistence, src, ri);
+    const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
+    matches.forEach((m, mi) => {
+      const ir: HttpRuleIR = {
+        id: `GRPCRoute/${src.namespace}/${src.name}/${ri}/${mi}`,
+        route: { kind: 'GRPCRoute', namespace: src.namespace, name: src.name, ruleIndex: ri, matchIndex: mi, ...(rule.name ? { ruleName: rule.name } : {}) },
+        match: grpcMatch(m), filters, backends, timeouts: {}, grpc: true,
+      };
+      if (sp) ir.sessionPersistence = sp;
+      if (direct) ir.direct = direct;
+      out.rules.push(ir);
+    });
+  });
+  return out;
+}

@@ -1,0 +1,123 @@
+// HTTPRoute rules → HttpRuleIR templates (one per rule × match), with the route-wide
+// ResolvedRefs verdict. Hostnames are applied later, per listener attachment.
+import type { FilterIR, HttpBackendIR, HttpMatchIR, HttpRuleIR, PathMatchIR, SessionPersistenceIR, StringMatchIR } from '../ir/index.ts';
+import type { HTTPRoute, HTTPRouteMatch, HTTPRouteRule, SessionPersistence } from '../model/index.ts';
+import type { ConditionInput } from './conditions.ts';
+import type { Context } from './context.ts';
+import type { RouteSource } from './backends.ts';
+import { resolveBackend } from './backends.ts';
+import type { TlsPolicies } from './backend-tls-policies.ts';
+import { parseDuration } from './durations.ts';
+import { translateFilter } from './http-filters.ts';
+
+export interface RouteTranslation {
+  rules: HttpRuleIR[];
+  /** First problem found, by condition type ("ResolvedRefs" or "Accepted"). */
+  problems: ConditionInput[];
+  /** Services the route sends traffic to ("ns/name"), for BackendTLSPolicy ancestors. */
+  services: Set<string>;
+}
+
+export function firstByName<T extends { name: string }>(xs: T[] | undefined, fold: (n: string) => string): T[] {
+  const seen = new Set<string>();
+  const out: T[] = [];
+  for (const x of xs ?? []) {
+    const k = fold(x.name);
+    if (!seen.has(k)) { seen.add(k); out.push(x); }
+  }
+  return out;
+}
+
+export function httpMatch(m: HTTPRouteMatch): HttpMatchIR {
+  const p = m.path ?? {};
+  const type = p.type ?? 'PathPrefix';
+  const value = p.value ?? '/';
+  const path: PathMatchIR = type === 'Exact' ? { type: 'Exact', value } : type === 'RegularExpression' ? { type: 'RegularExpression', value } : { type: 'PathPrefix', value };
+  const str = (t: string | undefined, value: string): StringMatchIR => (t === 'RegularExpression' ? { type: 'RegularExpression', value } : { type: 'Exact', value });
+  return {
+    path,
+    method: m.method?.toUpperCase(),
+    // Header names are case-insensitive, query parameter names are not (spec).
+    headers: firstByName(m.headers, (n) => n.toLowerCase()).map((h) => ({ name: h.name.toLowerCase(), ...str(h.type, h.value) })),
+    queryParams: firstByName(m.queryParams, (n) => n).map((q) => ({ name: q.name, ...str(q.type, q.value) })),
+  };
+}
+
+export function sessionPersistence(sp: SessionPersistence | undefined, route: RouteSource, ruleIndex: number): SessionPersistenceIR | undefined {
+  if (!sp) return undefined;
+  const type = sp.type === 'Header' ? 'Header' : 'Cookie';
+  return {
+    type,
+    name: sp.sessionName ?? (type === 'Cookie' ? `portico-session-${route.name}-${ruleIndex}` : 'x-portico-session'),
+    absoluteTimeoutMs: parseDuration(sp.absoluteTimeout),
+    idleTimeoutMs: parseDuration(sp.idleTimeout),
+    permanent: sp.cookieConfig?.lifetimeType === 'Permanent',
+  };
+}
+
+export function translateHTTPRoute(ctx: Context, tls: TlsPolicies, route: HTTPRoute): RouteTranslation {
+  const src: RouteSource = { kind: 'HTTPRoute', namespace: route.metadata.namespace ?? 'default', name: route.metadata.name };
+  const out: RouteTranslation = { rules: [], problems: [], services: new Set() };
+  (route.spec?.rules ?? []).forEach((rule, ri) => translateRule(ctx, tls, src, rule, ri, out));
+  return out;
+}
+
+function translateRule(ctx: Context, tls: TlsPolicies, src: RouteSource, rule: HTTPRouteRule, ri: number, out: RouteTranslation): void {
+  const field = `spec.rules[${ri}]`;
+  const filters: FilterIR[] = [];
+  let direct: HttpRuleIR['direct'];
+  for (const [fi, f] of (rule.filters ?? []).entries()) {
+    const r = translateFilter(ctx, tls, src, f, `${field}.filters[${fi}]`);
+    if (r.problem) out.problems.push(r.problem);
+    if (r.service) out.services.add(r.service);
+    if (r.direct) direct ??= r.direct;
+    if (r.filter) filters.push(r.filter);
+  }
+  const backends: HttpBackendIR[] = [];
+  for (const [bi, ref] of (rule.backendRefs ?? []).entries()) {
+    const bfield = `${field}.backendRefs[${bi}]`;
+    const r = resolveBackend(ctx, tls, src, ref, bfield, 'http');
+    if (r.problem) out.problems.push(r.problem);
+    if (r.service) out.services.add(r.service);
+    const bfilters: FilterIR[] = [];
+    for (const [fi, f] of (ref.filters ?? []).entries()) {
+      const fr = translateFilter(ctx, tls, src, f, `${bfield}.filters[${fi}]`);
+      if (fr.problem) out.problems.push(fr.problem);
+      if (fr.service) out.services.add(fr.service);
+      if (fr.filter) bfilters.push(fr.filter);
+      if (fr.direct && !r.backend.invalid) r.backend.invalid = fr.direct;
+    }
+    backends.push({ ...r.backend, filters: bfilters });
+  }
+  const answersItself = filters.some((f) => f.type === 'RequestRedirect');
+  // "If no backendRefs or filters are specified that would result in a response being sent,
+  // a HTTP 500 status code MUST be returned."
+  if (!direct && !answersItself && backends.length === 0) direct = { status: 500, reason: 'NoBackends' };
+  const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
+  const timeouts = {
+    requestMs: nonZero(parseDuration(rule.timeouts?.request)),
+    backendRequestMs: nonZero(parseDuration(rule.timeouts?.backendRequest)),
+  };
+  const retry = rule.retry ? {
+    codes: rule.retry.codes ?? [],
+    attempts: (rule.retry.attempts ?? 1) + 1,
+    backoffMs: parseDuration(rule.retry.backoff) ?? 0,
+  } : undefined;
+  const sp = sessionPersistence(rule.sessionPersistence, src, ri);
+  matches.forEach((m, mi) => {
+    const ir: HttpRuleIR = {
+      id: `HTTPRoute/${src.namespace}/${src.name}/${ri}/${mi}`,
+      route: { kind: 'HTTPRoute', namespace: src.namespace, name: src.name, ruleIndex: ri, matchIndex: mi, ...(rule.name ? { ruleName: rule.name } : {}) },
+      match: httpMatch(m), filters, backends, timeouts, grpc: false,
+    };
+    if (retry) ir.retry = retry;
+    if (sp) ir.sessionPersistence = sp;
+    if (direct) ir.direct = direct;
+    out.rules.push(ir);
+  });
+}
+
+/** "0s" disables a timeout (spec): represent that as no timeout at all. */
+function nonZero(ms: number | undefined): number | undefined {
+  return ms === 0 ? undefined : ms;
+}

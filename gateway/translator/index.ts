@@ -1,0 +1,7 @@
+export * from './api.ts';
+export { translate } from './translate.ts';
+export { compareMatches } from './precedence.ts';
+export { SUPPORTED_FEATURES, supports } from './features.ts';
+export { intersectHostnames, hostMatches, hostnameWithin } from './hostnames.ts';
+export { parseDuration } from './durations.ts';
+export { Reason } from './conditions.ts';

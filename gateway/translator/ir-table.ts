@@ -1,0 +1,59 @@
+// Assembles the RoutingTable from programmed listeners: grouped by port and transport, most
+// specific hostname first, so the data plane's first hostname match is the owning listener.
+import type { GatewayIR, ListenerIR, PortIR, RoutingTable, TlsPassthroughHostIR, L4RouteIR } from '../ir/index.ts';
+import { compareHostSpecificity } from './hostnames.ts';
+import type { HostBuckets } from './http-hosts.ts';
+import type { GatewayState, ListenerState } from './state.ts';
+import { isListenerProgrammed } from './state.ts';
+
+/** Route material collected per listener during attachment. */
+export interface ListenerRoutes {
+  http?: HostBuckets;
+  passthrough?: Map<string, L4RouteIR[]>;
+  l4?: L4RouteIR[];
+}
+
+export function buildTable(gateways: GatewayState[], routes: Map<ListenerState, ListenerRoutes>): RoutingTable {
+  const out: GatewayIR[] = [];
+  for (const gw of gateways) {
+    if (!gw.accepted.status) continue;
+    const listeners = [
+      ...gw.listeners,
+      ...gw.listenerSets.filter((s) => s.accepted.status).flatMap((s) => s.listeners),
+    ].filter(isListenerProgrammed);
+    const ports = new Map<string, PortIR>();
+    for (const l of listeners) {
+      const transport = l.spec.protocol === 'UDP' ? 'udp' : 'tcp';
+      const key = `${transport}/${l.spec.port}`;
+      const port = ports.get(key) ?? { port: l.spec.port, transport, listeners: [] };
+      ports.set(key, port);
+      port.listeners.push(listenerIR(l, routes.get(l)));
+    }
+    const sortedPorts = [...ports.values()].sort((a, b) => a.port - b.port || (a.transport < b.transport ? -1 : 1));
+    for (const p of sortedPorts) p.listeners.sort((a, b) => compareHostSpecificity(a.hostname, b.hostname));
+    out.push({ key: gw.key, namespace: gw.namespace, name: gw.name, addresses: [...gw.addresses], ports: sortedPorts });
+  }
+  return { gateways: out };
+}
+
+function listenerIR(l: ListenerState, r: ListenerRoutes | undefined): ListenerIR {
+  const ir: ListenerIR = { ...l.ir };
+  switch (l.spec.protocol) {
+    case 'HTTP':
+    case 'HTTPS':
+      ir.http = r?.http ? r.http.build() : [];
+      break;
+    case 'TLS':
+      if (l.ir.tls?.mode === 'Passthrough') ir.passthrough = passthroughIR(r?.passthrough);
+      else ir.l4 = r?.l4 ?? [];
+      break;
+    default:
+      ir.l4 = r?.l4 ?? [];
+  }
+  return ir;
+}
+
+function passthroughIR(m: Map<string, L4RouteIR[]> | undefined): TlsPassthroughHostIR[] {
+  if (!m) return [];
+  return [...m.keys()].sort(compareHostSpecificity).map((hostname) => ({ hostname, routes: m.get(hostname)! }));
+}

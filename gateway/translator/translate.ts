@@ -1,0 +1,137 @@
+// translate(): Gateway API resources in, routing table and status out. Pure: no I/O, no
+// clock (options.now), never throws on user input. Reads top to bottom as the spec's steps.
+import type { KubeObject, ParentReference, Snapshot } from '../model/index.ts';
+import { compareObjects } from '../model/index.ts';
+import type { ResourceStatus, TranslateOptions, TranslateResult } from './api.ts';
+import type { ParentResult, RouteHead } from './attachment.ts';
+import { attachRoute, indexParents } from './attachment.ts';
+import type { TlsPolicies } from './backend-tls-policies.ts';
+import { processBackendTLSPolicies } from './backend-tls-policies.ts';
+import type { ConditionInput } from './conditions.ts';
+import type { Context } from './context.ts';
+import { buildContext } from './context.ts';
+import { processGatewayClasses, processGateways, processListenerSets, settleListeners } from './gateways.ts';
+import { translateGRPCRoute } from './grpc-routes.ts';
+import { HostBuckets } from './http-hosts.ts';
+import { translateHTTPRoute } from './http-routes.ts';
+import type { ListenerRoutes } from './ir-table.ts';
+import { buildTable } from './ir-table.ts';
+import { translateL4Route } from './l4-routes.ts';
+import type { ListenerState } from './state.ts';
+import { gatewayClassStatus, gatewayStatus, listenerSetStatus, policyStatus, routeStatus } from './status.ts';
+
+export function translate(snapshot: Snapshot, options: TranslateOptions): TranslateResult {
+  const ctx = buildContext(snapshot, options.controllerName, options.now);
+
+  // 1. Classes, Gateways, ListenerSets and their listeners.
+  const classes = processGatewayClasses(ctx);
+  const gateways = processGateways(ctx, classes, options.gateways);
+  const listenerSets = processListenerSets(ctx, gateways);
+  settleListeners(gateways);
+
+  // 2. Policies that shape backends, before any route resolves one.
+  const tls = processBackendTLSPolicies(ctx);
+
+  // 3. Routes: attach to listeners, resolve rules and backends, fill listener route tables.
+  const parents = indexParents(gateways, listenerSets);
+  const perListener = new Map<ListenerState, ListenerRoutes>();
+  const routeStatuses: ResourceStatus[] = [];
+  const record = (kind: string, obj: KubeObject<any>, results: ParentResult[], problems: ConditionInput[], services: Set<string>) => {
+    const s = routeStatus(ctx, kind, obj, results, problems);
+    if (s) routeStatuses.push(s);
+    countAttachments(results);
+    noteAncestors(tls, results, services);
+  };
+
+  for (const { kind, obj } of httpLikeRoutes(snapshot)) {
+    const t = kind === 'HTTPRoute' ? translateHTTPRoute(ctx, tls, obj) : translateGRPCRoute(ctx, tls, obj);
+    const results = attachRoute(ctx, parents, head(kind, obj, obj.spec?.hostnames ?? []));
+    const unacceptable = t.problems.find((p) => p.type === 'Accepted');
+    if (unacceptable) for (const r of results) if (r.accepted.status) r.accepted = unacceptable;
+    for (const r of results) {
+      if (!r.accepted.status) continue;
+      for (const a of r.attachments) {
+        const lr = routesOf(perListener, a.listener);
+        lr.http ??= new HostBuckets();
+        for (const h of a.hostnames) lr.http.add(h, t.rules);
+      }
+    }
+    record(kind, obj, results, t.problems, t.services);
+  }
+
+  for (const obj of snapshot.tlsRoutes) {
+    const t = translateL4Route(ctx, tls, 'TLSRoute', obj);
+    const results = attachRoute(ctx, parents, head('TLSRoute', obj, obj.spec?.hostnames ?? []));
+    for (const r of results.filter((x) => x.accepted.status)) {
+      for (const a of r.attachments) {
+        const lr = routesOf(perListener, a.listener);
+        if (a.listener.ir.tls?.mode === 'Passthrough') {
+          lr.passthrough ??= new Map();
+          for (const h of a.hostnames) lr.passthrough.set(h, [...(lr.passthrough.get(h) ?? []), t.route]);
+        } else (lr.l4 ??= []).push(t.route);
+      }
+    }
+    record('TLSRoute', obj, results, t.problems, new Set());
+  }
+
+  for (const [kind, list] of [['TCPRoute', snapshot.tcpRoutes], ['UDPRoute', snapshot.udpRoutes]] as const) {
+    for (const obj of list) {
+      const t = translateL4Route(ctx, tls, kind, obj);
+      const results = attachRoute(ctx, parents, head(kind, obj, undefined));
+      for (const r of results.filter((x) => x.accepted.status)) {
+        for (const a of r.attachments) (routesOf(perListener, a.listener).l4 ??= []).push(t.route);
+      }
+      record(kind, obj, results, t.problems, new Set());
+    }
+  }
+
+  // 4. The table, then every status block, then problems in a stable order.
+  const table = buildTable(gateways, perListener);
+  const statuses: ResourceStatus[] = [
+    ...[...classes.values()].map((c) => gatewayClassStatus(ctx, c)),
+    ...gateways.map((g) => gatewayStatus(ctx, g)),
+    ...listenerSets.map((s) => listenerSetStatus(ctx, s)),
+    ...routeStatuses,
+    ...tls.all.map((p) => policyStatus(ctx, p)).filter((s): s is ResourceStatus => s !== undefined),
+  ];
+  return { table, statuses, problems: ctx.problems };
+}
+
+function head(kind: RouteHead['kind'], obj: KubeObject<{ parentRefs?: ParentReference[] }>, hostnames: string[] | undefined): RouteHead {
+  return { kind, namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name, parentRefs: obj.spec?.parentRefs ?? [], hostnames };
+}
+
+/** HTTPRoutes and GRPCRoutes share listeners and precedence, so they are taken in one order. */
+function httpLikeRoutes(s: Snapshot): { kind: 'HTTPRoute' | 'GRPCRoute'; obj: any }[] {
+  return [
+    ...s.httpRoutes.map((obj) => ({ kind: 'HTTPRoute' as const, obj })),
+    ...s.grpcRoutes.map((obj) => ({ kind: 'GRPCRoute' as const, obj })),
+  ].sort((a, b) => compareObjects(a.obj, b.obj));
+}
+
+function routesOf(m: Map<ListenerState, ListenerRoutes>, l: ListenerState): ListenerRoutes {
+  let r = m.get(l);
+  if (!r) { r = {}; m.set(l, r); }
+  return r;
+}
+
+/** attachedRoutes counts routes, not parentRefs or rules: each listener once per route. */
+function countAttachments(results: ParentResult[]): void {
+  const seen = new Set<ListenerState>();
+  for (const r of results) {
+    if (!r.accepted.status) continue;
+    for (const a of r.attachments) {
+      if (seen.has(a.listener)) continue;
+      seen.add(a.listener);
+      a.listener.attachedRoutes++;
+    }
+  }
+}
+
+/** A BackendTLSPolicy reports on every Gateway whose accepted routes send traffic to its target. */
+function noteAncestors(tls: TlsPolicies, results: ParentResult[], services: Set<string>): void {
+  for (const r of results) {
+    if (!r.accepted.status) continue;
+    for (const svc of services) for (const p of tls.targeting(svc)) p.ancestors.add(r.gateway.key);
+  }
+}
