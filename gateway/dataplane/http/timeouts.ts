@@ -45,3 +45,8 @@ export function attemptBudget(
   if (t.backendMs !== undefined && t.backendMs <= left) return { ms: t.backendMs, code: 'GW_ERR_UPSTREAM_TIMEOUT' };
   return { ms: left, code: 'GW_ERR_REQUEST_TIMEOUT' };
 }
+
+/** What is left of the request timeout (Infinity without one). */
+export function remainingMs(ex: Exchange, t: RuleTimeouts): number {
+  return t.requestMs === undefined ? Infinity : t.requestMs - elapsedMs(ex);
+}

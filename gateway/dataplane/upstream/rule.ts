@@ -9,7 +9,7 @@ import { sendGatewayResponse } from '../http/respond.ts';
 import { buildUpstreamHeaders, forwardAttempt, requestHasBody } from '../http/forward.ts';
 import type { UpstreamFailure } from '../http/forward.ts';
 import { compileRetry, readReplayableBody, sleep } from '../http/retry.ts';
-import { attemptBudget, compileTimeouts } from '../http/timeouts.ts';
+import { attemptBudget, compileTimeouts, remainingMs } from '../http/timeouts.ts';
 import { compileSession } from '../http/session-persistence.ts';
 import { proxyUpgrade } from '../http/websocket.ts';
 import { createWeightedPicker, pickEndpoint } from './balancer.ts';
@@ -110,7 +110,8 @@ export function compileRuleHandler(
         // A dead endpoint is worth leaving; a pinned session stays where it is.
         if (!pinned) endpoint = pickEndpoint(backend) ?? endpoint;
       }
-      await sleep(retry!.backoffMs, ex.signal);
+      // Backoff never outlasts the request timeout: the next budget check then answers 504.
+      await sleep(Math.min(retry!.backoffMs, Math.max(0, remainingMs(ex, timeouts))), ex.signal);
       if (ex.signal.aborted) return;
     }
   };
