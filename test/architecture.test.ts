@@ -1,0 +1,75 @@
+// The import rules of ../shared/docs/architecture.md, checked on every import statement, so
+// the pure translator stays runnable at synth time and the data plane stays credential-free.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, dirname } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const root = resolve(import.meta.dirname, '..');
+
+function files(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(join(root, dir))) {
+    const rel = join(dir, name);
+    if (statSync(join(root, rel)).isDirectory()) out.push(...files(rel));
+    else if (name.endsWith('.ts')) out.push(rel);
+  }
+  return out;
+}
+
+const IMPORT = /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
+
+interface Edge { file: string; spec: string; target?: string }
+
+function importsOf(file: string): Edge[] {
+  const text = readFileSync(join(root, file), 'utf8');
+  const out: Edge[] = [];
+  for (const m of text.matchAll(IMPORT)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    const target = spec.startsWith('.') ? relative(root, resolve(root, dirname(file), spec)) : undefined;
+    out.push({ file, spec, target });
+  }
+  return out;
+}
+
+function violations(dirs: string[], bad: (e: Edge) => boolean): string[] {
+  return dirs.flatMap(files).flatMap(importsOf).filter(bad).map((e) => `${e.file} imports ${e.spec}`);
+}
+
+const isNode = (e: Edge) => e.spec.startsWith('node:') || ['fs', 'path', 'net', 'http', 'http2', 'tls', 'os', 'child_process', 'crypto', 'dgram'].includes(e.spec);
+const isCdk = (e: Edge) => /^(cdk8s|cdk8s-plus-\d+|constructs)(\/|$)/.test(e.spec);
+const under = (e: Edge, ...dirs: string[]) => e.target !== undefined && dirs.some((d) => e.target === d || e.target!.startsWith(d + '/'));
+
+test('model, ir and translator are pure: no node:*, no cdk8s, no provider or data plane code', () => {
+  const v = violations(['gateway/model', 'gateway/ir', 'gateway/translator'], (e) =>
+    isNode(e) || isCdk(e) || under(e, 'gateway/provider', 'gateway/dataplane', 'gateway/runtime', 'gateway/admin', 'gateway/cli', 'constructs'));
+  assert.equal(v, []);
+});
+
+test('constructs use only gateway/model and gateway/translator of the gateway', () => {
+  const v = violations(['constructs'], (e) => under(e, 'gateway') && !under(e, 'gateway/model', 'gateway/translator'));
+  assert.equal(v, []);
+});
+
+test('the data plane imports gateway/ir only (never model, translator or providers)', () => {
+  const v = violations(['gateway/dataplane'], (e) => under(e, 'gateway') && !under(e, 'gateway/ir', 'gateway/dataplane'));
+  assert.equal(v, []);
+});
+
+test('only gateway/runtime and gateway/provider touch files and the environment', () => {
+  const allowed = ['gateway/runtime', 'gateway/provider'];
+  const dirs = readdirSync(join(root, 'gateway')).filter((d) => statSync(join(root, 'gateway', d)).isDirectory()).map((d) => `gateway/${d}`);
+  const v = violations(dirs.filter((d) => !allowed.includes(d)), (e) => e.spec === 'node:fs' || e.spec === 'node:fs/promises' || e.spec === 'fs');
+  const env = dirs.filter((d) => !allowed.includes(d)).flatMap(files)
+    .filter((f) => /\bprocess\.env\b|\bDeno\./.test(readFileSync(join(root, f), 'utf8')))
+    .map((f) => `${f} reads process.env or Deno`);
+  assert.equal([...v, ...env], []);
+});
+
+test('the rules above see real imports (the checker is not vacuous)', () => {
+  const edges = files('gateway/translator').flatMap(importsOf);
+  assert.ok(edges.some((e) => under(e, 'gateway/model')), 'translator imports the model');
+  assert.ok(files('gateway/dataplane').flatMap(importsOf).some(isNode), 'data plane imports node:*');
+});
+
+test.run();
