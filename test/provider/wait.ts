@@ -1,4 +1,5 @@
-// Polling helper for tests that wait on watchers and timers.
+// Polling helper for tests that wait on watchers and timers. `fn` must be synchronous: a
+// promise is always truthy (start the async call inside and read its result on a later poll).
 export async function waitFor<T>(fn: () => T | undefined | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

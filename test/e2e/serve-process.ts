@@ -1,0 +1,73 @@
+// `portico serve` as a child process, with helpers to read its logs and call its endpoints.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const TSX = import.meta.resolve('tsx');
+
+export interface Served {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  admin: () => string | undefined;
+  stop(): Promise<number | null>;
+}
+
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((done, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen({ host, port: 0 }, () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => done(port));
+    });
+  });
+}
+
+export function serve(args: string[]): Served {
+  const child = spawn(process.execPath, ['--import', TSX, resolve(REPO, 'gateway/cli.ts'), 'serve', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stdout!.on('data', (c) => (out += c));
+  child.stderr!.on('data', (c) => (err += c));
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    admin: () => {
+      for (const line of err.split('\n')) {
+        try { const j = JSON.parse(line); if (j.msg === 'portico serving') return j.admin as string; } catch { /* partial line */ }
+      }
+      return undefined;
+    },
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+export function httpGet(address: string, port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  return new Promise((done, fail) => {
+    const req = request({ host: address, port, path, headers, agent: false, timeout: 3000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => done({ status: res.statusCode!, body, headers: res.headers }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+export function adminGet(admin: string, path: string) {
+  const i = admin.lastIndexOf(':');
+  return httpGet(admin.slice(0, i), Number(admin.slice(i + 1)), path);
+}
