@@ -146,15 +146,18 @@ export class BoundPort {
       for (const s of this.sessions) s.close();
       this.h1.closeIdleConnections();
       const deadline = Date.now() + drainMs;
-      const tick = setInterval(() => {
+      const check = (): boolean => {
         this.h1.closeIdleConnections();
-        if (this.sockets.size === 0 || Date.now() >= deadline) {
-          clearInterval(tick);
-          for (const s of this.sockets) s.destroy();
-          resolve();
-        }
+        if (this.sockets.size > 0 && Date.now() < deadline) return false;
+        for (const s of this.sockets) s.destroy();
+        resolve();
+        return true;
+      };
+      if (check()) return;
+      // Kept ref'd on purpose: the drain is bounded by the deadline and must complete.
+      const tick = setInterval(() => {
+        if (check()) clearInterval(tick);
       }, 100);
-      tick.unref();
     });
     return this.closing;
   }
