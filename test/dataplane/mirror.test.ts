@@ -4,11 +4,12 @@
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Handler } from '../../gateway/dataplane/http/exchange.ts';
-import { mirrorFilter } from '../../gateway/dataplane/http/filters/mirror.ts';
+import { mirrorFilter, teeBody } from '../../gateway/dataplane/http/filters/mirror.ts';
 import { requestHeaderModifierFilter } from '../../gateway/dataplane/http/filters/request-header-modifier.ts';
 import { backend, deadPort, echoTerminal, firstEndpoint, recorder, send, serveChain, type Recorder } from './policies-harness.ts';
 
@@ -217,6 +218,54 @@ M('a gateway answer before the body is read does not leave the mirror copy hangi
     m.close();
     await gw.close();
   }
+});
+
+M('as a backend filter (next returns before the body is read) the copy still gets the whole body', async ({ v2 }) => {
+  const m = mirrorFilter({ backend: backend('v2', v2.port), fraction: 1 }, deps);
+  // Like applyBackendFilters: the filter chain ends at once, the forwarder reads the body later.
+  const later: Handler = (ex) => {
+    setTimeout(() => void echoTerminal(ex), 50);
+  };
+  const gw = await serveChain(m.filter(later));
+  const n = v2.seen.length;
+  const body = 'b'.repeat(200_000);
+  try {
+    const a = await send(gw.port, { method: 'PUT', path: '/late', body });
+    assert.is(a.status, 200);
+    assert.ok((JSON.parse(a.body) as { body: string }).body === body);
+    await v2.waitFor(n + 1);
+    assert.ok(v2.seen.at(-1)!.body === body, 'mirror got the whole body');
+  } finally {
+    m.close();
+    await gw.close();
+  }
+});
+
+M('teeBody: the main side keeps backpressure, a mirror lagging past the limit is dropped', async () => {
+  const src = new PassThrough();
+  const { main, mirror } = teeBody(src, 2048);
+  const got: Buffer[] = [];
+  main.on('data', (c: Buffer) => got.push(c));
+  const ended = new Promise((r) => main.on('end', r));
+  for (let i = 0; i < 5; i++) src.write(Buffer.alloc(1024, i));
+  src.end();
+  await ended;
+  assert.is(Buffer.concat(got).length, 5 * 1024, 'main got every byte');
+  assert.ok(mirror.destroyed, 'the unread mirror was dropped once 2 KiB behind');
+  // A mirror that keeps up is not dropped.
+  const src2 = new PassThrough();
+  const t2 = teeBody(src2, 2048);
+  t2.main.resume();
+  const copy: Buffer[] = [];
+  t2.mirror.on('data', (c: Buffer) => copy.push(c));
+  const done = new Promise((r) => t2.mirror.on('end', r));
+  for (let i = 0; i < 5; i++) {
+    src2.write(Buffer.alloc(1024, i));
+    await new Promise((r) => setImmediate(r));
+  }
+  src2.end();
+  await done;
+  assert.is(Buffer.concat(copy).length, 5 * 1024);
 });
 
 M.run();

@@ -39,7 +39,7 @@ export function teeBody(src: Readable, maxLag: number): { main: PassThrough; mir
   mirror.on('error', noop);
   const feedMirror = (c: Buffer): void => {
     if (mirror.destroyed) return;
-    if (mirror.writableLength + c.length > maxLag) mirror.destroy(new Error('mirror fell behind'));
+    if (mirror.writableLength + mirror.readableLength + c.length > maxLag) mirror.destroy(new Error('mirror fell behind'));
     else mirror.write(c);
   };
   src.on('data', (c: Buffer) => {
@@ -95,18 +95,24 @@ export function mirrorFilter(ir: MirrorIR, deps: MirrorDeps): { filter: (next: H
     return p;
   }
 
-  function send(ex: Exchange, ep: EndpointIR): PassThrough | undefined {
+  function send(ex: Exchange, ep: EndpointIR): void {
     const headers: Record<string, string | string[]> = {};
     for (const k in ex.headers) if (k !== 'expect') headers[k] = ex.headers[k]!;
     headers['host'] = ex.upstreamHost;
     let body: Buffer | PassThrough | null = null;
-    let tee: PassThrough | undefined;
     if (hasBody(ex)) {
       if (Buffer.isBuffer(ex.body)) body = ex.body;
       else {
         const t = teeBody((ex.body as Readable | undefined) ?? ex.req, MIRROR_MAX_BUFFER);
+        const copy = t.mirror;
         ex.body = t.main;
-        body = tee = t.mirror;
+        body = copy;
+        // Once the exchange is over, a copy still waiting for body bytes would never get them
+        // (the gateway answered without reading the body). Not tied to next() returning: as a
+        // backend filter, next() returns before the forwarder has read anything.
+        (ex.res as NodeJS.EventEmitter | undefined)?.once('close', () => {
+          if (!copy.writableEnded) copy.destroy();
+        });
       }
     }
     inflight++;
@@ -117,26 +123,20 @@ export function mirrorFilter(ir: MirrorIR, deps: MirrorDeps): { filter: (next: H
       .finally(() => {
         inflight--;
       });
-    return tee;
   }
 
   const filter = (next: Handler): Handler =>
-    async (ex: Exchange) => {
+    (ex: Exchange) => {
       if (closed || inflight >= MIRROR_MAX_INFLIGHT || (fraction < 1 && Math.random() >= fraction)) return next(ex);
       const ep = deps.pickEndpoint(backend);
-      if (ep === undefined) return next(ex);
-      let tee: PassThrough | undefined;
-      try {
-        tee = send(ex, ep);
-      } catch {
-        // A copy that cannot even be built (odd headers undici refuses) is simply not sent.
+      if (ep !== undefined) {
+        try {
+          send(ex, ep);
+        } catch {
+          // A copy that cannot even be built (headers undici refuses) is simply not sent.
+        }
       }
-      try {
-        await next(ex);
-      } finally {
-        // The main request is done: a copy still waiting for body bytes would never get them.
-        if (tee !== undefined && !tee.writableEnded) tee.destroy();
-      }
+      return next(ex);
     };
 
   return {
