@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { compileRule } from '../../gateway/translator/schema/cel-rules.ts';
 import { walk, type WalkProblem } from '../../gateway/translator/schema/cel-walk.ts';
 import type { Schema } from '../../gateway/translator/schema/schemas.ts';
+import { structuralProblems } from '../../gateway/translator/schema/structural.ts';
 import { validateObject } from '../../gateway/translator/schema/index.ts';
 import * as c from './schema-cases.ts';
 
@@ -45,6 +46,15 @@ test('matches runs on RE2: a catastrophic-backtracking pattern stays linear', ()
   assert.ok(performance.now() - start < 1000, 'regex took too long');
   assert.is(run("self.matches('^(?i)[a-z]+$')", 'MiXeD'), true);
   assert.is(run("self.matches('b')", 'abc'), true, 'matches is a search, not a full match');
+});
+
+test('schema patterns run on RE2 too (a backtracking engine needs ~1 s here, RE2 microseconds)', () => {
+  const input = 'a'.repeat(28) + '!';
+  const start = performance.now();
+  const problems = structuralProblems('test/redos', { type: 'string', pattern: '^(a+)+$' }, input);
+  assert.ok(performance.now() - start < 150, 'pattern matching backtracked');
+  assert.equal(problems.map((p) => p.message), ["Invalid value: \"aaaaaaaaaaaaaaaaaaaaaaaaaaaa!\": should match '^(a+)+$'"]);
+  assert.equal(structuralProblems('test/redos', { type: 'string', pattern: '^(a+)+$' }, 'aaa'), []);
 });
 
 test('the CEL keyword "namespace" is reached as __namespace__', () => {

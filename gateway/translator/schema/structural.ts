@@ -1,7 +1,8 @@
 // Structural (OpenAPI v3) validation with ajv: types, enums, patterns, lengths, required, item
 // counts, formats, and unknown fields (kubectl and Argo CD apply with strict field validation, so
 // the API server refuses them). One compiled validator per group/kind/version, built on first use.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
+import { RE2JS } from 're2js';
 import { isIPv4, isIPv6 } from './kube-cel.ts';
 import type { Schema } from './schemas.ts';
 
@@ -13,11 +14,22 @@ export interface StructuralProblem {
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
+// CRD `pattern`s are RE2 on the API server; running them on re2js keeps that dialect and keeps
+// matching linear in the input, whatever a tenant puts in a field.
+// ajv caches compiled patterns by their toString(), so each must print as its own pattern.
+const re2Engine: NonNullable<NonNullable<Options['code']>['regExp']> = Object.assign(
+  (pattern: string) => {
+    const re = RE2JS.compile(pattern);
+    return { test: (s: string) => re.matcher(s).find(), toString: () => `/${pattern}/` };
+  },
+  { code: 're2js' },
+);
+
 let ajv: Ajv | undefined;
 
 function getAjv(): Ajv {
   if (!ajv) {
-    ajv = new Ajv({ strict: false, allErrors: true, verbose: true, logger: false, validateSchema: false });
+    ajv = new Ajv({ strict: false, allErrors: true, verbose: true, logger: false, validateSchema: false, code: { regExp: re2Engine } });
     // int32/int64 only document the width for clients; the API server does not range-check them.
     ajv.addFormat('int32', true);
     ajv.addFormat('int64', true);
