@@ -89,13 +89,16 @@ export interface ReqOpts {
   tls?: { servername?: string; ca: string; cert?: string; key?: string };
 }
 
+// The chain is still verified against the CA; which certificate was served is asserted by CN.
+const noNameCheck = () => undefined;
+
 /** One HTTP/1.1 request on a fresh connection (no pooling: each call tests a new connection). */
 export function h1(port: number, o: ReqOpts = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...(o.host !== undefined ? { host: o.host } : {}), ...o.headers };
     const common = { host: '127.0.0.1', port, path: o.path ?? '/', method: o.method ?? 'GET', headers, agent: false as const, timeout: 5000, setHost: o.host === undefined };
     const req = o.tls
-      ? https.request({ ...common, servername: o.tls.servername, ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key } as https.RequestOptions)
+      ? https.request({ ...common, servername: o.tls.servername, ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, checkServerIdentity: noNameCheck, ALPNProtocols: ['http/1.1'] } as https.RequestOptions)
       : http.request(common);
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
@@ -118,9 +121,15 @@ export function h1(port: number, o: ReqOpts = {}): Promise<Reply> {
 export function h2(port: number, o: ReqOpts = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const authority = o.tls ? `https://127.0.0.1:${port}` : `http://127.0.0.1:${port}`;
-    const session = http2.connect(authority, o.tls ? { servername: o.tls.servername, ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key } : {});
+    const session = http2.connect(authority, o.tls ? { servername: o.tls.servername, ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, checkServerIdentity: noNameCheck } : {});
     const timer = setTimeout(() => { session.destroy(); reject(new Error('h2 client timeout')); }, 5000);
     session.on('error', (e) => { clearTimeout(timer); reject(e); });
+    let cn: string | undefined;
+    let alpn: string | undefined;
+    session.on('connect', (_s, socket) => {
+      alpn = session.alpnProtocol;
+      if (o.tls) cn = (socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN as string | undefined;
+    });
     const stream = session.request({
       ':method': o.method ?? 'GET', ':path': o.path ?? '/', ':authority': o.host ?? `127.0.0.1:${port}`, ...o.headers,
     });
@@ -131,9 +140,12 @@ export function h2(port: number, o: ReqOpts = {}): Promise<Reply> {
     stream.on('data', (c: Buffer) => chunks.push(c));
     stream.on('end', () => {
       clearTimeout(timer);
-      const sock = session.socket as import('node:tls').TLSSocket;
-      const reply: Reply = { status, headers, body: Buffer.concat(chunks).toString(), alpn: session.alpnProtocol ?? undefined,
-        peerCertCN: o.tls ? (sock.getPeerCertificate?.().subject?.CN as string | undefined) : undefined };
+      if (status === 0) {
+        session.destroy();
+        reject(new Error('stream ended without a response'));
+        return;
+      }
+      const reply: Reply = { status, headers, body: Buffer.concat(chunks).toString(), alpn, peerCertCN: cn };
       session.close();
       resolve(reply);
     });
