@@ -56,10 +56,10 @@ export function requestsToTry(table: RoutingTable, portOffset: number): TryReque
         if (l.protocol !== 'HTTP' && l.protocol !== 'HTTPS') continue;
         for (const bucket of l.http ?? []) {
           for (const rule of bucket.rules) {
-            const route = `${rule.route.kind}/${rule.route.namespace}/${rule.route.name}`;
+            const route = `${rule.route.kind}/${rule.route.namespace}/${rule.route.name}${rule.route.ruleName ? `#${rule.route.ruleName}` : ` rule ${rule.route.ruleIndex}`}`;
             const pattern = bucket.hostname !== '*' ? bucket.hostname : l.hostname;
             const host = !pattern ? address : pattern.startsWith('*.') ? `demo.${pattern.slice(2)}` : pattern;
-            const key = `${l.id}|${host}|${route}`;
+            const key = `${l.id}|${host}|${route}|${rule.route.ruleIndex}`;
             if (seen.has(key) || rule.direct || rule.grpc) continue;
             seen.add(key);
             const m = rule.match;

@@ -1,6 +1,5 @@
 // The `portico` command. One verb per file in gateway/cli/; this file only dispatches.
-import { pathToFileURL } from 'node:url';
-import { argv, nowIso, writeStderr, writeStdout } from './runtime/node.ts';
+import { argv, cwd, isMainModule, nowIso, setExitCode, writeStderr, writeStdout } from './runtime/node.ts';
 import { UsageError } from './cli/args.ts';
 
 export interface CliIo {
@@ -41,7 +40,6 @@ export async function main(args: string[], io: CliIo): Promise<number> {
 }
 
 // Run when executed directly (node --import tsx gateway/cli.ts ...), not when imported.
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const code = await main(argv(), { out: writeStdout, err: writeStderr, now: nowIso, cwd: process.cwd() });
-  process.exitCode = code;
+if (isMainModule(import.meta.url)) {
+  setExitCode(await main(argv(), { out: writeStdout, err: writeStderr, now: nowIso, cwd: cwd() }));
 }

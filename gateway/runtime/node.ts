@@ -4,6 +4,7 @@
 import { watch as fsWatch, statSync, type FSWatcher } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export function argv(): string[] {
   return process.argv.slice(2);
@@ -11,6 +12,19 @@ export function argv(): string[] {
 
 export function env(name: string): string | undefined {
   return process.env[name];
+}
+
+export function cwd(): string {
+  return process.cwd();
+}
+
+/** Whether the module with this import.meta.url is the script node was started with. */
+export function isMainModule(url: string): boolean {
+  return !!process.argv[1] && url === pathToFileURL(process.argv[1]).href;
+}
+
+export function setExitCode(code: number): void {
+  process.exitCode = code;
 }
 
 export function nowIso(): string {
