@@ -104,7 +104,8 @@ function describe(e: ErrorObject): StructuralProblem | undefined {
     case 'pattern':
       return { field, message: `Invalid value: ${show(e.data)}: should match '${String(p.pattern)}'`, fix: `must match ${String(p.pattern)}` };
     case 'format':
-      return { field, message: `Invalid value: ${show(e.data)}: must be of format ${String(p.format)}`, fix: `use a valid ${String(p.format)} value` };
+      // Kubernetes words format failures as types ("must be of type ipv4").
+      return { field, message: `Invalid value: ${show(e.data)}: must be of type ${String(p.format)}`, fix: `use a valid ${String(p.format)} value` };
     case 'maxLength':
       return { field, message: `Too long: may not be more than ${String(p.limit)} bytes`, fix: `shorten it to at most ${String(p.limit)} characters` };
     case 'minLength':
@@ -126,13 +127,32 @@ function describe(e: ErrorObject): StructuralProblem | undefined {
   }
 }
 
-// Errors from inside an anyOf/oneOf branch only explain why that branch did not match; the
-// combinator's own error is the one the API server reports, with the branch errors as the hint.
-function isBranchInternal(e: ErrorObject): boolean {
-  return /\/(anyOf|oneOf|not)\//.test(e.schemaPath);
-}
+// Errors from inside an anyOf/oneOf branch only explain why that branch did not match. Like the
+// API server (go-openapi keeps the "best" failing branch), report the errors of the first branch
+// that applies, skipping branches that fail on a discriminator (an enum/not on a property: the
+// `type` of a GatewayAddress): an IPAddress with a bad value reports "must be of type ipv4".
+const COMBINATOR_INTERNAL = /\/(anyOf|oneOf|not)\//;
 
 const isWithinPointer = (p: string, under: string) => p === under || p.startsWith(`${under}/`);
+
+function explain(e: ErrorObject, all: ErrorObject[]): StructuralProblem[] {
+  const own = describe(e);
+  if (e.keyword !== 'oneOf' && e.keyword !== 'anyOf') return own ? [own] : [];
+  const prefix = `${e.schemaPath}/`;
+  const branches = new Map<number, ErrorObject[]>();
+  for (const x of all) {
+    if (x === e || !x.schemaPath.startsWith(prefix) || !isWithinPointer(x.instancePath, e.instancePath)) continue;
+    const idx = Number(x.schemaPath.slice(prefix.length).split('/')[0]);
+    branches.set(idx, [...(branches.get(idx) ?? []), x]);
+  }
+  const ordered = [...branches.entries()].sort((a, b) => a[0] - b[0]);
+  const applies = ordered.find(([, errs]) => !errs.some((x) => (x.keyword === 'not' || x.keyword === 'enum') && x.instancePath !== e.instancePath));
+  if (!applies) return own ? [own] : [];
+  const [idx, errs] = applies;
+  const top = errs.filter((x) => !COMBINATOR_INTERNAL.test(x.schemaPath.slice(`${prefix}${idx}`.length)));
+  const inner = top.flatMap((x) => explain(x, all));
+  return inner.length > 0 ? inner : own ? [own] : [];
+}
 
 export function structuralProblems(key: string, schema: Schema, obj: unknown): StructuralProblem[] {
   const fn = validatorFor(key, schema);
@@ -141,18 +161,13 @@ export function structuralProblems(key: string, schema: Schema, obj: unknown): S
   const out: StructuralProblem[] = [];
   const seen = new Set<string>();
   for (const e of errors) {
-    if (isBranchInternal(e)) continue;
-    const p = describe(e);
-    if (!p) continue;
-    if (e.keyword === 'oneOf' || e.keyword === 'anyOf') {
-      const inner = errors.filter((x) => x !== e && isWithinPointer(x.instancePath, e.instancePath) && x.schemaPath.startsWith(e.schemaPath + '/') && !/^(not|anyOf|oneOf)$/.test(x.keyword));
-      const hints = [...new Set(inner.map((x) => describe(x)).filter((x) => x !== undefined).map((x) => `${x.field}: ${x.message}`))];
-      if (hints.length > 0) p.fix = hints.join('; ');
+    if (COMBINATOR_INTERNAL.test(e.schemaPath)) continue;
+    for (const p of explain(e, errors)) {
+      const id = `${p.field}\u0000${p.message}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push(p);
     }
-    const id = `${p.field}\u0000${p.message}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    out.push(p);
   }
   return out;
 }
