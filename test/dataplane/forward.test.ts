@@ -357,4 +357,57 @@ test('a client abort cancels the upstream request', async () => {
   }
 });
 
+test('gRPC over h2 -> h2c: trailers relayed, trailers-only answers stay trailers-only', async () => {
+  const be = await startBackend(undefined, { h2c: true });
+  const { createServer: createH2 } = await import('node:http2');
+  const grpc = createH2();
+  grpc.on('stream', (stream, headers) => {
+    if (headers[':path'] === '/svc/Missing') {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '12' }, { endStream: true });
+      return;
+    }
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'x-te': String(headers['te']) }, { waitForTrailers: true });
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0', 'grpc-message': 'ok' }));
+    stream.end(Buffer.from([0, 0, 0, 0, 0]));
+  });
+  await new Promise<void>((r) => grpc.listen(0, '127.0.0.1', r));
+  const port = (grpc.address() as { port: number }).port;
+  const gw = await serveHandler(ups.compileRule(rule([backend('g', [port], { protocol: 'h2c' })], { grpc: true }), noHooks), { h2: true });
+  const call = (path: string) =>
+    new Promise<{ head: Record<string, unknown>; endOnHead: boolean; trailers: Record<string, unknown>; bytes: number }>((resolve, reject) => {
+      const s = h2connect(`http://127.0.0.1:${gw.port}`);
+      s.on('error', reject);
+      const st = s.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' });
+      st.setTimeout(5000, () => st.close());
+      let head: Record<string, unknown> = {};
+      let endOnHead = false;
+      let trailers: Record<string, unknown> = {};
+      let bytes = 0;
+      st.on('response', (h, flags) => {
+        head = h;
+        endOnHead = (flags & 1) === 1;
+      });
+      st.on('trailers', (t) => (trailers = t));
+      st.on('data', (c: Buffer) => (bytes += c.length));
+      st.on('close', () => {
+        s.close();
+        resolve({ head, endOnHead, trailers, bytes });
+      });
+      st.end(Buffer.from([0, 0, 0, 0, 0]));
+    });
+  try {
+    const ok = await call('/svc/Echo');
+    assert.is(ok.head['x-te'], 'trailers');
+    assert.is(ok.bytes, 5);
+    assert.is(ok.trailers['grpc-status'], '0');
+    const missing = await call('/svc/Missing');
+    assert.is(missing.head['grpc-status'], '12');
+    assert.ok(missing.endOnHead, 'END_STREAM on the only header block');
+  } finally {
+    await gw.close();
+    await new Promise<void>((r) => grpc.close(() => r()));
+    await be.close();
+  }
+});
+
 test.run();

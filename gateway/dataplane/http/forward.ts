@@ -3,7 +3,7 @@
 // backpressure both ways, trailers). undici's low-level dispatch handler API is used instead of
 // request()/stream() so no intermediate stream objects are allocated per request.
 import type { ServerResponse, IncomingHttpHeaders } from 'node:http';
-import type { Http2ServerRequest } from 'node:http2';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { EndpointIR, HttpBackendIR } from '../../ir/index.ts';
@@ -120,6 +120,7 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
   controller: Dispatcher.DispatchController | undefined;
   timer: NodeJS.Timeout | undefined;
   headSent = false;
+  trailersOnly = false;
   settled = false;
   readonly res: Res;
   readonly h2: boolean;
@@ -179,13 +180,22 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
       controller.abort(new ClientGone());
       return;
     }
+    if (this.h2 && headers['grpc-status'] !== undefined) {
+      // gRPC trailers-only answer (status in the only header block, END_STREAM set): relaying it
+      // as head + empty body would leave gRPC clients without a status.
+      out[':status'] = String(statusCode);
+      (res as unknown as Http2ServerResponse).stream.respond(out, { endStream: true });
+      this.headSent = true;
+      this.trailersOnly = true;
+      return;
+    }
     if (this.h2 || statusMessage === undefined || statusMessage === '') res.writeHead(statusCode, out);
     else res.writeHead(statusCode, statusMessage, out);
     this.headSent = true;
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.settled) return;
+    if (this.settled || this.trailersOnly) return;
     this.ex.record.bytesOut += chunk.length;
     if (!this.res.write(chunk)) {
       controller.pause();
@@ -193,8 +203,13 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
     }
   }
 
-  onResponseEnd(_controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
+  onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
     if (this.settled) return;
+    if (this.trailersOnly) return this.settle({ kind: 'done' });
+    // undici 7 hands HTTP/2 trailers over as an object its header parser does not read, so
+    // the parsed map comes back empty; the raw object is the real thing.
+    const raw = controller.rawTrailers;
+    if (raw != null && !Array.isArray(raw) && typeof raw === 'object') trailers = raw as IncomingHttpHeaders;
     const res = this.res;
     let any = false;
     for (const _ in trailers) {

@@ -5,7 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import type { Exchange } from './exchange.ts';
-import { applyResponseEdits } from '../upstream/headers.ts';
+import { applyResponseEdits, isHopByHop } from '../upstream/headers.ts';
 
 /** gRPC status codes for HTTP statuses, after the gRPC "HTTP to gRPC status code mapping" doc. */
 export function grpcStatusFor(httpStatus: number): number {
@@ -69,6 +69,7 @@ export function sendGatewayResponse(
     out['grpc-message'] = grpcMessage(body);
     if (headers) for (const k in headers) out[k.toLowerCase()] = headers[k]!;
     applyResponseEdits(out, ex.responseHeaders, ex.responseModifiers);
+    for (const k in out) if (isHopByHop(k)) delete out[k];
     (res as ServerResponse).writeHead(200, out);
     res.end();
     return;
@@ -95,6 +96,8 @@ export function sendGatewayResponse(
     return;
   }
   if (status === 204 || status === 304) delete out['content-length'];
+  // Connection-specific fields (e.g. "connection: close" on a 400) are illegal on HTTP/2.
+  if (isHttp2(ex)) for (const k in out) if (isHopByHop(k)) delete out[k];
   (res as ServerResponse).writeHead(status, out);
   if (head || payload === undefined) res.end();
   else res.end(payload);
