@@ -158,6 +158,25 @@ H('forwardBody: a body over maxSize is rejected with 413 and the auth service is
   });
 });
 
+H('close() during an in-flight auth call (a table reload) still lets that request finish', async () => {
+  const slow = await recorder(async (s, res) => {
+    await new Promise((r) => setTimeout(r, 300));
+    res.writeHead(200).end();
+  });
+  const f = externalAuthFilter(auth(slow.port), { pickEndpoint: firstEndpoint });
+  const gw = await serveChain(f.filter(echoTerminal));
+  try {
+    const pending = send(gw.port, { path: '/inflight' });
+    await slow.waitFor(1);
+    f.close();
+    assert.is((await pending).status, 200);
+    assert.is((await send(gw.port, { path: '/late' })).status, 200, 'a straggler gets a one-off pool');
+  } finally {
+    await gw.close();
+    await slow.close();
+  }
+});
+
 H.run();
 
 // ---------------------------------------------------------------------------------------------
@@ -296,6 +315,34 @@ G('the channel is reused across requests (one pooled client per endpoint)', asyn
     assert.is(new Set(srv.peers).size, 1, `calls came from ${[...new Set(srv.peers)]}`);
   } finally {
     await srv.close();
+  }
+});
+
+G('close() during an in-flight Check (a table reload) still lets that request finish', async () => {
+  const Authorization = loadAuthorizationService();
+  const server = new grpc.Server();
+  server.addService(Authorization.service, {
+    Check(_call: unknown, cb: grpc.sendUnaryData<unknown>) {
+      setTimeout(() => cb(null, { status: { code: 0 } }), 300);
+    },
+  });
+  const authPort = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  const f = externalAuthFilter(auth(authPort, { protocol: 'GRPC' }), { pickEndpoint: firstEndpoint });
+  const gw = await serveChain(f.filter(echoTerminal));
+  try {
+    // Warm the channel, then retire the filter while the next call is in flight.
+    assert.is((await send(gw.port, { path: '/warm' })).status, 200);
+    const pending = send(gw.port, { path: '/inflight' });
+    await new Promise((r) => setTimeout(r, 100));
+    f.close();
+    assert.is((await pending).status, 200);
+    // A straggler on the retired chain gets a one-off channel, not a failure.
+    assert.is((await send(gw.port, { path: '/late' })).status, 200);
+  } finally {
+    await gw.close();
+    await new Promise<void>((r) => server.tryShutdown(() => r()));
   }
 });
 
