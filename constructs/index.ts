@@ -19,3 +19,8 @@ export * from './routes/tcp-route.ts';
 export * from './routes/udp-route.ts';
 export * from './policies/backend-tls-policy.ts';
 export * as gwapi from './imports/index.ts';
+export * from './tenancy/tenant.ts';
+export * from './tenancy/tenant-chart.ts';
+export * from './tenancy/platform.ts';
+export * from './validation/validate-app.ts';
+export * from './validation/portico-app.ts';

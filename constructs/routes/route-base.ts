@@ -71,8 +71,8 @@ export abstract class RouteBase extends Resource implements IRoute {
     return this.parents.length > 0 ? this.parents.map((p) => p._toParentRef(this.namespace)) : undefined;
   }
 
-  /** @internal Hostnames sorted for stable output (order does not change matching). */
+  /** @internal In declaration order, so error fields (spec.hostnames[i]) match the user's list. */
   protected _hostnames(): string[] | undefined {
-    return this.hostnames.length > 0 ? [...this.hostnames].sort() : undefined;
+    return this.hostnames.length > 0 ? [...this.hostnames] : undefined;
   }
 }

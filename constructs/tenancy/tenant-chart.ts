@@ -1,0 +1,28 @@
+// A chart owned by one tenant: its objects default to the tenant's first namespace and are
+// checked against the tenant's ownership rules at synth.
+import { Chart, ChartProps } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import type { Tenant } from './tenant.ts';
+
+export interface TenantChartProps extends ChartProps {
+  /** The tenant that owns every object in this chart. */
+  readonly tenant: Tenant;
+}
+
+/** A cdk8s Chart whose objects belong to `tenant`. */
+export class TenantChart extends Chart {
+  /** The tenant owning `c`, if it lies in a TenantChart. */
+  public static tenantOf(c: IConstruct): Tenant | undefined {
+    for (let s: IConstruct | undefined = c; s; s = s.node.scope) {
+      if (s instanceof TenantChart) return (s as TenantChart).tenant;
+    }
+    return undefined;
+  }
+
+  public readonly tenant: Tenant;
+
+  public constructor(scope: Construct, id: string, props: TenantChartProps) {
+    super(scope, id, { ...props, namespace: props.namespace ?? props.tenant.namespaces[0] });
+    this.tenant = props.tenant;
+  }
+}

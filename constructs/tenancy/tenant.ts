@@ -1,0 +1,90 @@
+// A tenant: a team that owns some namespaces and hostnames and may use some platform listeners.
+// Declaring one synthesizes its Namespaces with a label, so the platform's listeners can select
+// them in allowedRoutes and the cluster enforces the same boundary synth checks.
+import { ApiObject, JsonPatch } from 'cdk8s';
+import { Construct } from 'constructs';
+import { hostnameWithin } from '../../gateway/translator/index.ts';
+import { FromNamespaces, GatewayListener, RouteNamespaces } from '../listener.ts';
+
+/** The namespace label that marks a tenant's namespaces. */
+export const TENANT_LABEL = 'portico.dev/tenant';
+
+export interface TenantProps {
+  /** Tenant name: the label value and the name in error messages (a DNS label). */
+  readonly name: string;
+  /** Namespaces the tenant owns (synthesized with the tenant label); the first is its default. */
+  readonly namespaces: string[];
+  /**
+   * Hostnames the tenant's routes may use ("*.shop.example.com" covers every name below it).
+   *
+   * @default - none (the tenant cannot serve HTTP/TLS hostnames)
+   */
+  readonly hostnames?: string[];
+  /**
+   * Platform listeners the tenant's routes may attach to.
+   *
+   * @default - none (the tenant cannot attach routes to platform Gateways)
+   */
+  readonly listeners?: GatewayListener[];
+  /**
+   * Whether the tenant may declare ListenerSets (the Gateway must also allow them).
+   *
+   * @default - false
+   */
+  readonly allowListenerSets?: boolean;
+  /**
+   * Extra labels for the tenant's Namespaces.
+   *
+   * @default - only the tenant label
+   */
+  readonly namespaceLabels?: Record<string, string>;
+}
+
+/** Declares a tenant and its Namespaces. Create it in the platform's chart (e.g. `platform.addTenant()`). */
+export class Tenant extends Construct {
+  public readonly tenantName: string;
+  public readonly namespaces: string[];
+  public readonly hostnames: string[];
+  public readonly listeners: GatewayListener[];
+  public readonly allowListenerSets: boolean;
+  /** The synthesized Namespace objects, by namespace name. */
+  public readonly namespaceObjects: Record<string, ApiObject> = {};
+
+  public constructor(scope: Construct, id: string, props: TenantProps) {
+    super(scope, id);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(props.name) || props.name.length > 63) {
+      throw new Error(`tenant name "${props.name}" is not a DNS label; use lowercase letters, digits and '-'`);
+    }
+    if (props.namespaces.length === 0) throw new Error(`tenant "${props.name}" has no namespaces; pass at least one`);
+    for (const h of props.hostnames ?? []) {
+      if (!/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h)) {
+        throw new Error(`tenant "${props.name}" hostname "${h}" is not a lowercase DNS name (optionally "*." prefixed); fix the hostname`);
+      }
+    }
+    this.tenantName = props.name;
+    this.namespaces = [...props.namespaces];
+    this.hostnames = [...(props.hostnames ?? [])];
+    this.listeners = [...(props.listeners ?? [])];
+    this.allowListenerSets = props.allowListenerSets ?? false;
+    for (const ns of this.namespaces) {
+      if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns)) throw new Error(`tenant "${props.name}" namespace "${ns}" is not a DNS label`);
+      const obj = new ApiObject(this, `ns-${ns}`, {
+        apiVersion: 'v1', kind: 'Namespace',
+        metadata: { name: ns, labels: { ...props.namespaceLabels, [TENANT_LABEL]: this.tenantName } },
+      });
+      // Namespaces are cluster-scoped; cdk8s would stamp the chart's namespace on them.
+      if (obj.metadata.namespace) obj.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+      this.namespaceObjects[ns] = obj;
+    }
+  }
+
+  /** allowedRoutes.namespaces for platform listeners: the tenant's namespaces, by label. */
+  public routeNamespaces(): RouteNamespaces {
+    return { from: FromNamespaces.SELECTOR, selector: { matchLabels: { [TENANT_LABEL]: this.tenantName } } };
+  }
+
+  /** Whether `hostname` (exact or wildcard) lies within the tenant's hostnames. */
+  public ownsHostname(hostname: string): boolean {
+    return this.hostnames.some((owned) => hostnameWithin(hostname.toLowerCase(), owned));
+  }
+}
