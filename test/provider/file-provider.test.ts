@@ -176,4 +176,25 @@ test('creationTimestamp set in the file is kept; json files and Lists are read',
   }
 });
 
+test('an update that fails CRD validation is refused like an API server would: the last accepted version serves', async () => {
+  const s = setup();
+  try {
+    await s.start();
+    writeFileSync(join(s.dir, 'nested', 'route.yml'), route('no-slash'));
+    await waitFor(() => s.updates.length >= 2, 5000, 'update after invalid write');
+    const u = s.updates.at(-1)!;
+    assert.is((webRoute(u).spec as any).rules[0].matches[0].path.value, '/a');
+    assert.is(webRoute(u).metadata.generation, 1);
+    assert.ok(u.problems.some((p) => p.reason === 'Rejected' && p.ref.name === 'web' && p.message.includes('last accepted')));
+    assert.ok(u.problems.some((p) => p.field.startsWith('spec.rules[0].matches[0].path')));
+    // A new object that fails validation is not served at all.
+    writeFileSync(join(s.dir, 'other.yaml'), route('bad').replace('name: web', 'name: other'));
+    await waitFor(() => s.updates.at(-1)!.problems.some((p) => p.ref.name === 'other'), 5000, 'problem for the new object');
+    assert.equal(s.updates.at(-1)!.snapshot.httpRoutes.map((r) => r.metadata.name), ['web']);
+  } finally {
+    await s.provider.close();
+    rmSync(s.dir, { recursive: true, force: true });
+  }
+});
+
 test.run();

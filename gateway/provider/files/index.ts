@@ -11,6 +11,7 @@ import { watchPaths, type Watch } from '../../runtime/node.ts';
 import type { Provider, ProviderUpdate } from '../../pipeline.ts';
 import { collectFiles, readManifestFile, type FileParse, type SourcedObject } from './reader.ts';
 import { createMetadataTracker, identityOf } from './metadata.ts';
+import { createAdmission } from './admission.ts';
 
 export interface FileProviderOptions {
   paths: string[];
@@ -20,6 +21,12 @@ export interface FileProviderOptions {
   pollMs?: number;
   /** Follow changes at all (false: one read, for the offline CLI verbs). @default true */
   watch?: boolean;
+  /**
+   * Refuse objects that fail CRD validation, as an API server would (keeping the last accepted
+   * version of an updated object). `portico validate` turns this off to report, not filter.
+   * @default true
+   */
+  admission?: boolean;
   now?: () => string;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
@@ -46,6 +53,7 @@ export function createFileProvider(opts: FileProviderOptions): Provider & { resc
   const now = opts.now ?? (() => new Date().toISOString());
   const log = opts.log ?? (() => {});
   const tracker = createMetadataTracker(randomUUID);
+  const admission = opts.admission === false ? undefined : createAdmission();
   const files = new Map<string, FileState>();
   let onUpdate: ((u: ProviderUpdate) => void) | undefined;
   let watch: Watch | undefined;
@@ -104,7 +112,12 @@ export function createFileProvider(opts: FileProviderOptions): Provider & { resc
         byId.set(id, { source: so.source, object: structuredClone(so.object) });
       }
     }
-    const objects = [...byId.values()].map((s) => s.object);
+    let objects = [...byId.values()].map((s) => s.object);
+    if (admission) {
+      const admitted = admission.admit(objects);
+      objects = admitted.objects;
+      problems.push(...admitted.problems);
+    }
     tracker.stamp(objects, now());
     const sources = new Map<string, string>();
     for (const [id, s] of byId) sources.set(id, s.source);
@@ -146,9 +159,9 @@ export function createFileProvider(opts: FileProviderOptions): Provider & { resc
 }
 
 /** One read of the manifests, exactly as the provider would first serve them. */
-export async function readManifestsOnce(paths: string[], now?: () => string): Promise<ProviderUpdate> {
+export async function readManifestsOnce(paths: string[], now?: () => string, admission = false): Promise<ProviderUpdate> {
   let update: ProviderUpdate | undefined;
-  const p = createFileProvider({ paths, watch: false, pollMs: 0, now });
+  const p = createFileProvider({ paths, watch: false, pollMs: 0, now, admission });
   await p.start((u) => { update = u; });
   await p.close();
   return update!;
