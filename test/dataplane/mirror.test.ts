@@ -5,6 +5,7 @@ import { createServer as createTcpServer, type Server as TcpServer, type Socket 
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
+import { createServer as createH2cServer } from 'node:http2';
 import type { ServerResponse } from 'node:http';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -238,6 +239,32 @@ M('as a backend filter (next returns before the body is read) the copy still get
   } finally {
     m.close();
     await gw.close();
+  }
+});
+
+M('an h2c mirror backend (GRPCRoute-style) gets its copy over prior-knowledge HTTP/2', async () => {
+  const got: { path: string; body: string; version: string }[] = [];
+  const h2srv = createH2cServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      got.push({ path: req.url, body: Buffer.concat(chunks).toString(), version: req.httpVersion });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => h2srv.listen(0, '127.0.0.1', r));
+  const h2port = (h2srv.address() as AddressInfo).port;
+  const m = mirrorFilter({ backend: backend('grpc-mirror', h2port, { protocol: 'h2c' }), fraction: 1 }, deps);
+  const gw = await serveChain(chainOf(m.filter));
+  try {
+    const a = await send(gw.port, { method: 'POST', path: '/pkg.Svc/Method', body: 'frame' });
+    assert.is(a.status, 200);
+    for (let i = 0; i < 50 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(got, [{ path: '/pkg.Svc/Method', body: 'frame', version: '2.0' }]);
+  } finally {
+    m.close();
+    await gw.close();
+    await new Promise((r) => h2srv.close(r));
   }
 });
 

@@ -4,9 +4,9 @@
 // mirror side: the main side drives the reads, and a mirror that falls behind by more than
 // MIRROR_MAX_BUFFER bytes (or that has too many copies in flight) is dropped.
 import { PassThrough, type Readable } from 'node:stream';
-import { Pool } from 'undici';
 import type { BackendIR, EndpointIR, MirrorIR } from '../../../ir/index.ts';
 import type { Exchange, Handler } from '../exchange.ts';
+import { PoolRegistry, transportKey } from '../../upstream/pools.ts';
 
 /** Bytes a mirror copy may lag behind the main request before it is abandoned. */
 export const MIRROR_MAX_BUFFER = 1024 * 1024;
@@ -69,31 +69,15 @@ export function teeBody(src: Readable, maxLag: number): { main: PassThrough; mir
 export function mirrorFilter(ir: MirrorIR, deps: MirrorDeps): { filter: (next: Handler) => Handler; close(): void } {
   const backend = ir.backend;
   const fraction = ir.fraction;
-  const pools = new Map<string, Pool>();
   let inflight = 0;
   let closed = false;
 
   if (fraction <= 0 || backend.invalid) return { filter: (next) => next, close: noop };
 
-  function poolFor(ep: EndpointIR): Pool {
-    const host = ep.address.includes(':') ? `[${ep.address}]` : ep.address;
-    const origin = `${backend.tls ? 'https' : 'http'}://${host}:${ep.port}`;
-    let p = pools.get(origin);
-    if (p === undefined) {
-      p = new Pool(origin, {
-        connections: 64,
-        keepAliveTimeout: 30_000,
-        headersTimeout: MIRROR_TIMEOUT_MS,
-        bodyTimeout: MIRROR_TIMEOUT_MS,
-        allowH2: backend.protocol === 'h2c',
-        connect: backend.tls
-          ? { servername: backend.tls.hostname, ca: backend.tls.system ? undefined : backend.tls.caPem }
-          : undefined,
-      });
-      pools.set(origin, p);
-    }
-    return p;
-  }
+  // The upstream's pool registry: h2c prior knowledge (GRPCRoute mirrors) and BackendTLSPolicy
+  // verification come with it. Its own instance, so closing it touches only mirror traffic.
+  const pools = new PoolRegistry({ headersTimeoutMs: MIRROR_TIMEOUT_MS, bodyTimeoutMs: MIRROR_TIMEOUT_MS });
+  const transport = transportKey(backend);
 
   function send(ex: Exchange, ep: EndpointIR): void {
     const headers: Record<string, string | string[]> = {};
@@ -116,7 +100,8 @@ export function mirrorFilter(ir: MirrorIR, deps: MirrorDeps): { filter: (next: H
       }
     }
     inflight++;
-    poolFor(ep)
+    pools
+      .get(backend, transport, ep)
       .request({ method: ex.method, path: ex.path + ex.query, headers, body })
       .then((res) => res.body.dump())
       .catch(noop)
@@ -143,8 +128,8 @@ export function mirrorFilter(ir: MirrorIR, deps: MirrorDeps): { filter: (next: H
     filter,
     close() {
       closed = true;
-      for (const p of pools.values()) void p.close().catch(noop);
-      pools.clear();
+      // Graceful: copies already in flight finish.
+      pools.retain(new Set());
     },
   };
 }
