@@ -1,0 +1,70 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { runCli } from './run-cli.ts';
+import { serve } from '../e2e/serve-process.ts';
+import { waitFor } from '../provider/wait.ts';
+
+const app = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: portico }
+spec: { controllerName: portico.dev/gateway-controller }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: gw, namespace: apps }
+spec:
+  gatewayClassName: portico
+  listeners: [{ name: http, port: 80, protocol: HTTP }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: web, namespace: apps }
+spec:
+  parentRefs: [{ name: gw }]
+  rules: [{ backendRefs: [{ name: web, port: 80 }] }]
+`;
+
+test('translate prints the table, statuses and problems as YAML', async () => {
+  const d = mkdtempSync(join(tmpdir(), 'portico-translate-'));
+  try {
+    writeFileSync(join(d, 'app.yaml'), app);
+    const r = await runCli(['translate', d]);
+    assert.is(r.code, 0, r.stderr);
+    const out = parse(r.stdout);
+    assert.is(out.table.gateways[0].key, 'apps/gw');
+    assert.ok(out.statuses.some((s: any) => s.ref.kind === 'HTTPRoute'));
+    // Without --assume-external the missing Service is a real BackendNotFound.
+    assert.ok(out.problems.some((p: any) => p.reason === 'BackendNotFound'), r.stdout);
+    const assumed = parse((await runCli(['translate', '--assume-external', d])).stdout);
+    assert.not.ok(assumed.problems.some((p: any) => p.reason === 'BackendNotFound'));
+    assert.ok(assumed.problems.some((p: any) => p.reason === 'AssumedExternal'));
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('status prints the conditions of a running gateway as a table', async () => {
+  const d = mkdtempSync(join(tmpdir(), 'portico-status-'));
+  writeFileSync(join(d, 'app.yaml'), app);
+  const gw = serve(['--manifests', d, '--port-offset', '0', '--bind', '127.0.0.1', '--admin', '127.0.0.1:0', '--access-log', 'off', '--gateway', 'apps/none']);
+  try {
+    const admin = await waitFor(() => gw.admin(), 15000, `admin address\n${gw.stderr()}`);
+    let text = '';
+    await waitFor(() => {
+      void runCli(['status', '--admin', admin]).then((r) => { if (r.code === 0 && r.stdout.includes('GatewayClass')) text = r.stdout; }, () => {});
+      return text;
+    }, 15000, 'status output');
+    const lines = text.trim().split('\n');
+    assert.match(lines[0], /^KIND\s+NAME\s+GEN\s+SCOPE\s+TYPE\s+STATUS\s+REASON\s+OBSERVED$/);
+    assert.ok(lines.some((l) => /^GatewayClass\s+portico\s+1\s+Accepted\s+True\s+Accepted\s+1$/.test(l)), text);
+  } finally {
+    await gw.stop();
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test.run();
