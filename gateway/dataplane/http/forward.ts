@@ -3,7 +3,7 @@
 // backpressure both ways, trailers). undici's low-level dispatch handler API is used instead of
 // request()/stream() so no intermediate stream objects are allocated per request.
 import type { ServerResponse, IncomingHttpHeaders } from 'node:http';
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Http2ServerRequest } from 'node:http2';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { EndpointIR, HttpBackendIR } from '../../ir/index.ts';
@@ -183,8 +183,9 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
     if (this.h2 && headers['grpc-status'] !== undefined) {
       // gRPC trailers-only answer (status in the only header block, END_STREAM set): relaying it
       // as head + empty body would leave gRPC clients without a status.
-      out[':status'] = String(statusCode);
-      (res as unknown as Http2ServerResponse).stream.respond(out, { endStream: true });
+      // Headers set without writeHead are flushed by end() in one block with END_STREAM.
+      res.statusCode = statusCode;
+      for (const k in out) res.setHeader(k, out[k]!);
       this.headSent = true;
       this.trailersOnly = true;
       return;
@@ -205,7 +206,10 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
 
   onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
     if (this.settled) return;
-    if (this.trailersOnly) return this.settle({ kind: 'done' });
+    if (this.trailersOnly) {
+      this.res.end();
+      return this.settle({ kind: 'done' });
+    }
     // undici 7 hands HTTP/2 trailers over as an object its header parser does not read, so
     // the parsed map comes back empty; the raw object is the real thing.
     const raw = controller.rawTrailers;

@@ -22,9 +22,14 @@ export function grpcStatusFor(httpStatus: number): number {
   }
 }
 
-/** grpc-message is percent-encoded (gRPC HTTP/2 protocol spec). */
+/** grpc-message: UTF-8, percent-encoding bytes outside 0x20-0x7E and '%' (gRPC over HTTP/2 spec). */
 function grpcMessage(text: string): string {
-  return encodeURIComponent(text).replace(/%20/g, ' ');
+  if (/^[\x20-\x24\x26-\x7e]*$/.test(text)) return text;
+  let out = '';
+  for (const b of Buffer.from(text)) {
+    out += b >= 0x20 && b <= 0x7e && b !== 0x25 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
 }
 
 export function isHttp2(ex: Exchange): boolean {
@@ -70,7 +75,10 @@ export function sendGatewayResponse(
     if (headers) for (const k in headers) out[k.toLowerCase()] = headers[k]!;
     applyResponseEdits(out, ex.responseHeaders, ex.responseModifiers);
     for (const k in out) if (isHopByHop(k)) delete out[k];
-    (res as ServerResponse).writeHead(200, out);
+    // statusCode + setHeader + end() (not writeHead) sends one HEADERS frame with END_STREAM on
+    // HTTP/2, which is what gRPC clients need to read a trailers-only status.
+    res.statusCode = 200;
+    for (const k in out) res.setHeader(k, out[k]!);
     res.end();
     return;
   }
