@@ -99,6 +99,21 @@ test('the upstream conformance manifests produce zero problems, fast', () => {
   assert.ok(ms < 500, `warm validation of ${objects.length} objects took ${ms.toFixed(0)} ms`);
 });
 
+test('every served group/kind/version compiles its validator and validates a minimal object', () => {
+  let n = 0;
+  for (const kind of allKinds()) {
+    for (const version of Object.keys(kind.versions)) {
+      const obj = { apiVersion: `${kind.group}/${version}`, kind: kind.kind, metadata: { name: 'x', namespace: 'ns' }, spec: {} };
+      const problems = validateObject(obj);
+      assert.ok(Array.isArray(problems));
+      // An empty spec is never an unserved-version answer.
+      assert.not.ok(problems.some((p) => p.field === 'apiVersion'), `${kind.kind} ${version}`);
+      n++;
+    }
+  }
+  assert.ok(n >= 20, `only ${n} versions`);
+});
+
 test('objects outside the Gateway API groups are not validated', () => {
   assert.equal(validateObject({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'NOT VALID' }, spec: { bogus: 1 } }), []);
   assert.equal(validateObject('text'), []);
