@@ -79,6 +79,10 @@ export interface AllowOptions extends ResourceProps {
   readonly allowAllOfKind?: boolean;
 }
 
+function coreAsEmpty(group: string): string {
+  return group === 'core' ? '' : group;
+}
+
 /** Declares a ReferenceGrant. */
 export class ReferenceGrant extends Construct {
   /** Lets `from` (e.g. a route) refer to `to` (e.g. a Service in another namespace). */
@@ -92,7 +96,8 @@ export class ReferenceGrant extends Construct {
     return new ReferenceGrant(scope, id, {
       metadata: { ...options.metadata, namespace: toNs },
       from: [{ group: options.from.apiGroup ?? GATEWAY_GROUP, kind: options.from.kind, namespace: options.from.namespace }],
-      to: [{ group: options.to.apiGroup ?? options.to.group ?? '', kind: options.to.kind, name: options.allowAllOfKind ? undefined : options.to.name }],
+      // cdk8s-plus calls the core group "core"; Gateway API spells it "".
+      to: [{ group: coreAsEmpty(options.to.apiGroup ?? options.to.group ?? ''), kind: options.to.kind, name: options.allowAllOfKind ? undefined : options.to.name }],
     });
   }
 

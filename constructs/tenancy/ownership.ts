@@ -149,7 +149,7 @@ export function referenceGrantProblems(objects: readonly CollectedObject[], snap
   const granted = (from: KubeObject, to: Grantable) => snapshot.referenceGrants.some((g) =>
     g.metadata.namespace === to.namespace &&
     (g.spec?.from ?? []).some((f) => f.group === refOf(from).group && f.kind === from.kind && f.namespace === from.metadata.namespace) &&
-    (g.spec?.to ?? []).some((t) => (t.group ?? '') === to.group && t.kind === to.kind && (!t.name || t.name === to.name)));
+    (g.spec?.to ?? []).some((t) => (t.group === 'core' ? '' : t.group ?? '') === to.group && t.kind === to.kind && (!t.name || t.name === to.name)));
   const check = (o: KubeObject, ref: any, field: string, defaultKind: string) => {
     if (!ref || typeof ref.name !== 'string' || !ref.namespace || ref.namespace === o.metadata.namespace) return;
     const to: Grantable = { group: ref.group === 'core' ? '' : ref.group ?? '', kind: ref.kind ?? defaultKind, namespace: ref.namespace, name: ref.name };
