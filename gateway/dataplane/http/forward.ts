@@ -54,6 +54,9 @@ class RetryDiscard extends Error {}
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ERR_HTTP2_STREAM_ERROR', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_GOAWAY_SESSION']);
 
+// Node's TLS errors and OpenSSL's X509 verify results (UNABLE_TO_VERIFY_LEAF_SIGNATURE, ...).
+const TLS_CODE = /^(ERR_TLS|ERR_SSL|UNABLE_TO_|CERT_|DEPTH_ZERO|SELF_SIGNED|INVALID_CA|HOSTNAME_MISMATCH)/;
+
 export function classifyError(err: unknown): UpstreamFailure {
   const e = err as { code?: string; message?: string };
   const code = e.code ?? '';
@@ -65,7 +68,7 @@ export function classifyError(err: unknown): UpstreamFailure {
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return { status: 504, code: 'GW_ERR_UPSTREAM_TIMEOUT', retryable: false, timeout: true, message };
   }
-  if (code.startsWith('ERR_TLS') || code.includes('CERT') || code.startsWith('ERR_SSL')) {
+  if (TLS_CODE.test(code)) {
     return { status: 502, code: 'GW_ERR_UPSTREAM_TLS', retryable: false, timeout: false, message };
   }
   return { status: 502, code: 'GW_ERR_UPSTREAM_PROTOCOL', retryable: false, timeout: false, message };

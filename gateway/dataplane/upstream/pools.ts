@@ -42,7 +42,9 @@ function verifyIdentity(tls: BackendTlsIR) {
         return undefined;
       }
     }
-    return new Error(`backend certificate of ${host} matches none of the subjectAltNames`);
+    return Object.assign(new Error(`backend certificate of ${host} matches none of the subjectAltNames`), {
+      code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+    });
   };
 }
 
