@@ -8,7 +8,7 @@ export const GW_ERR = {
   MISDIRECTED: 'GW_ERR_MISDIRECTED_REQUEST',
   RULE_INVALID: 'GW_ERR_RULE_INVALID',
   INTERNAL: 'GW_ERR_INTERNAL',
-  CLIENT_ABORTED: 'GW_ERR_CLIENT_ABORTED',
+  CLIENT_ABORT: 'GW_ERR_CLIENT_ABORT',
 } as const;
 
 export function answerNoRoute(ex: Exchange): void {

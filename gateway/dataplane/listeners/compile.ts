@@ -13,6 +13,8 @@ export interface CompiledBucket {
   rules: HttpRuleIR[];
   matcher: RuleMatcher;
   handlers: Handler[];
+  /** "Kind/namespace/name" per rule, for the access record (built once, not per request). */
+  routeNames: string[];
 }
 
 export interface CompiledListener {
@@ -76,6 +78,7 @@ function compileListener(l: ListenerIR, port: number, deps: ChainDeps, contexts:
       rules: h.rules,
       matcher: new HostIndexMatcher(h.rules),
       handlers: h.rules.map((r) => compileRuleChain(r, ctx, deps)),
+      routeNames: h.rules.map((r) => `${r.route.kind}/${r.route.namespace}/${r.route.name}`),
     }]);
   }
   const certs = l.tls?.certificates ?? [];

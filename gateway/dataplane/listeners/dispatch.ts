@@ -18,6 +18,11 @@ export interface PortState {
   observer: DataplaneObserver | undefined;
 }
 
+// reg-name / IPv4 / [IPv6] with an optional port (RFC 3986 authority, no userinfo). A fixed,
+// gateway-owned pattern: safe as a JS RegExp. Rejecting oddities here keeps them out of
+// Location headers and upstream Host values.
+const VALID_AUTHORITY = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(?::[0-9]*)?$/;
+
 class HttpExchange implements Exchange, MatchRequest {
   rule: HttpRuleIR | undefined = undefined;
   backend: HttpBackendIR | undefined = undefined;
@@ -121,6 +126,7 @@ export function handleRequest(
   watch(ex, state.observer);
 
   if (authority === '' && (h2 || req.httpVersion !== '1.0')) return answerBadRequest(ex, 'missing Host header');
+  if (!VALID_AUTHORITY.test(authority)) return answerBadRequest(ex, 'invalid Host header');
   const choice = selectListener(port, host, typeof socket?.servername === 'string' ? socket.servername : undefined);
   if (choice.kind === 'misdirected') return answerMisdirected(ex);
   if (choice.kind === 'none') return answerNoRoute(ex);
@@ -133,7 +139,7 @@ export function handleRequest(
   if (i < 0) return answerNoRoute(ex);
   const rule = bucket.rules[i]!;
   ex.rule = rule;
-  record.route = `${rule.route.kind}/${rule.route.namespace}/${rule.route.name}`;
+  record.route = bucket.routeNames[i];
   record.rule = rule.id;
   try {
     const r = bucket.handlers[i]!(ex);
@@ -159,7 +165,7 @@ function watch(ex: HttpExchange, observer: DataplaneObserver | undefined): void 
     if (res !== undefined && rec.status === 0) rec.status = res.headersSent ? res.statusCode : 0;
     if (!completed) {
       ex.cancel();
-      if (rec.error === undefined) rec.error = GW_ERR.CLIENT_ABORTED;
+      if (rec.error === undefined) rec.error = GW_ERR.CLIENT_ABORT;
       if (rec.status === 0) rec.status = 499;
     }
     rec.durationMs = Number(process.hrtime.bigint() - ex.startedAt) / 1e6;
