@@ -23,7 +23,7 @@ test.after(async () => {
 });
 
 async function tlsBackend() {
-  const seen: { sni: string | false; alpn: string | false }[] = [];
+  const seen: { sni: string | false; alpn: string | false | null }[] = [];
   const server = createServer({ cert: leaf.certPem, key: leaf.keyPem, ALPNProtocols: ['h2', 'http/1.1'] }, (req, res) => {
     const s = req.socket as TLSSocket;
     seen.push({ sni: (s as TLSSocket & { servername: string | false }).servername, alpn: s.alpnProtocol });
