@@ -1,11 +1,14 @@
 // ExternalAuth filter over real loopback sockets: an HTTP auth service (node http) and an
 // Envoy ext_authz v3 Check service (a real @grpc/grpc-js server built from the vendored proto).
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ExternalAuthIR } from '../../gateway/ir/index.ts';
 import { externalAuthFilter } from '../../gateway/dataplane/http/filters/external-auth.ts';
 import { loadAuthorizationService } from '../../gateway/dataplane/http/filters/external-auth-grpc.ts';
+import { TestCA, type Pem } from './certs.ts';
 import { backend, deadPort, echoTerminal, firstEndpoint, recorder, send, serveChain, type Recorder } from './policies-harness.ts';
 
 const auth = (port: number, over: Partial<ExternalAuthIR> = {}): ExternalAuthIR => ({
@@ -347,3 +350,63 @@ G('close() during an in-flight Check (a table reload) still lets that request fi
 });
 
 G.run();
+
+// ---------------------------------------------------------------------------------------------
+
+const S = suite<{ ca: TestCA; other: TestCA; leaf: Pem }>('ext-auth over TLS (BackendTLSPolicy)');
+S.before((ctx) => {
+  ctx.ca = new TestCA();
+  ctx.other = new TestCA('Other CA');
+  ctx.leaf = ctx.ca.issue('auth.internal', ['auth.internal']);
+});
+S.after((ctx) => {
+  ctx.ca.cleanup();
+  ctx.other.cleanup();
+});
+
+const tlsFor = (ca: TestCA) => ({ hostname: 'auth.internal', caPem: [ca.ca.certPem], system: false, subjectAltNames: [] });
+
+S('HTTP auth service over TLS: verified against the policy CA; a wrong CA fails closed', async ({ ca, other, leaf }) => {
+  const srv = createHttpsServer({ cert: leaf.certPem, key: leaf.keyPem }, (req, res) => {
+    req.resume();
+    res.writeHead(req.headers['authorization'] === 'ok' ? 200 : 401).end();
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const p = (srv.address() as AddressInfo).port;
+  try {
+    await withGateway(auth(p, { backend: backend('auth', p, { tls: tlsFor(ca) }) }), async (port) => {
+      assert.is((await send(port, { path: '/a', headers: { authorization: 'ok' } })).status, 200);
+      assert.is((await send(port, { path: '/a', headers: { authorization: 'no' } })).status, 401);
+    });
+    await withGateway(auth(p, { backend: backend('auth', p, { tls: tlsFor(other) }) }), async (port) => {
+      assert.is((await send(port, { path: '/a', headers: { authorization: 'ok' } })).status, 500);
+    });
+  } finally {
+    srv.closeAllConnections();
+    await new Promise((r) => srv.close(r));
+  }
+});
+
+S('gRPC Check service over TLS: verified against the policy CA; a wrong CA fails closed', async ({ ca, other, leaf }) => {
+  const Authorization = loadAuthorizationService();
+  const server = new grpc.Server();
+  server.addService(Authorization.service, {
+    Check(_call: unknown, cb: grpc.sendUnaryData<unknown>) {
+      cb(null, { status: { code: 0 } });
+    },
+  });
+  const creds = grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(leaf.certPem), private_key: Buffer.from(leaf.keyPem) }]);
+  const p = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', creds, (err, n) => (err ? reject(err) : resolve(n))));
+  try {
+    await withGateway(auth(p, { protocol: 'GRPC', backend: backend('auth', p, { tls: tlsFor(ca) }) }), async (port) => {
+      assert.is((await send(port, { path: '/g' })).status, 200);
+    });
+    await withGateway(auth(p, { protocol: 'GRPC', backend: backend('auth', p, { tls: tlsFor(other) }) }), async (port) => {
+      assert.is((await send(port, { path: '/g' })).status, 500);
+    });
+  } finally {
+    server.forceShutdown();
+  }
+});
+
+S.run();

@@ -211,10 +211,24 @@ export function send(
   });
 }
 
-/** A port nothing listens on (bound, then closed). */
+/**
+ * A port nothing listens on (bound, then closed). Taken below the ephemeral range: a dead port
+ * inside it can become a client socket's own source port, and Linux then lets a connect to it
+ * "succeed" by connecting the socket to itself (TCP self-connect), which hangs instead of
+ * failing.
+ */
 export async function deadPort(): Promise<number> {
-  const s = createServer();
-  const port = await listen(s);
-  await closeServer(s);
-  return port;
+  for (let i = 0; i < 50; i++) {
+    const candidate = 20000 + Math.floor(Math.random() * 10000);
+    const s = createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      s.once('error', () => resolve(false));
+      s.listen(candidate, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) {
+      await closeServer(s);
+      return candidate;
+    }
+  }
+  throw new Error('no free port below the ephemeral range');
 }

@@ -2,9 +2,9 @@
 // the allowed headers and an exact Content-Length go to the auth service; a 200 allows (the
 // CRD: "Any other code is considered an authorization failure"), anything else is the answer
 // the client gets. One keep-alive undici pool per auth endpoint.
-import { Pool } from 'undici';
 import type { EndpointIR, ExternalAuthIR } from '../../../ir/index.ts';
 import type { Exchange } from '../exchange.ts';
+import { PoolRegistry, transportKey } from '../../upstream/pools.ts';
 import { AUTH_TIMEOUT_MS, isProtectedHeader, type AuthClient, type AuthDecision } from './external-auth.ts';
 
 /** Denial bodies are relayed, but only this much of them. */
@@ -21,11 +21,6 @@ export function sanitizePrefix(path: string | undefined): string {
   if (!path) return '';
   const segs = path.split('/').filter((s) => s !== '' && s !== '.' && s !== '..');
   return segs.length === 0 ? '' : `/${segs.join('/')}`;
-}
-
-function originOf(ep: EndpointIR, tls: boolean): string {
-  const host = ep.address.includes(':') ? `[${ep.address}]` : ep.address;
-  return `${tls ? 'https' : 'http'}://${host}:${ep.port}`;
 }
 
 function pairs(headers: Record<string, string | string[] | undefined>, keep: (name: string) => boolean): [string, string][] {
@@ -61,30 +56,18 @@ export function createHttpAuthClient(ir: ExternalAuthIR): AuthClient {
     (h) => !isProtectedHeader(h),
   );
   const allowedResponse = ir.allowedResponseHeaders.length > 0;
-  const tls = ir.backend.tls;
-  const pools = new Map<string, Pool>();
-  let closed = false;
-
-  function newPool(origin: string): Pool {
-    return new Pool(origin, {
-      connections: 128,
-      keepAliveTimeout: 30_000,
-      headersTimeout: AUTH_TIMEOUT_MS,
-      bodyTimeout: AUTH_TIMEOUT_MS,
-      connect: tls ? { servername: tls.hostname, ca: tls.system ? undefined : tls.caPem } : undefined,
-    });
-  }
+  const authBackend = ir.backend;
+  const transport = transportKey(authBackend);
+  const limits = { headersTimeoutMs: AUTH_TIMEOUT_MS, bodyTimeoutMs: AUTH_TIMEOUT_MS };
+  // The upstream's pool registry gives BackendTLSPolicy verification (CA, SANs) for free.
+  let pools: PoolRegistry | undefined = new PoolRegistry(limits);
 
   async function check(ex: Exchange, ep: EndpointIR, body: Buffer | undefined): Promise<AuthDecision> {
-    const origin = originOf(ep, tls !== undefined);
-    let pool = closed ? undefined : pools.get(origin);
     // A chain compiled for an older table may still be finishing requests after close():
     // they get a one-off pool instead of a closed one.
-    const oneOff = closed;
-    if (pool === undefined) {
-      pool = newPool(origin);
-      if (!closed) pools.set(origin, pool);
-    }
+    const registry = pools ?? new PoolRegistry(limits);
+    const oneOff = pools === undefined;
+    const pool = registry.get(authBackend, transport, ep);
     const headers: Record<string, string | string[]> = {
       host: ex.authority,
       'content-length': String(body?.length ?? 0),
@@ -120,16 +103,16 @@ export function createHttpAuthClient(ir: ExternalAuthIR): AuthClient {
       const text = await readText(res.body);
       return { allow: false, status: res.statusCode, headers: pairs(rh, () => true), body: text };
     } finally {
-      if (oneOff) void pool.close().catch(() => {});
+      if (oneOff) registry.retain(new Set());
     }
   }
 
   return {
     check,
     close() {
-      closed = true;
-      for (const p of pools.values()) void p.close().catch(() => {});
-      pools.clear();
+      // Graceful: calls in flight finish on their connections.
+      pools?.retain(new Set());
+      pools = undefined;
     },
   };
 }
