@@ -40,13 +40,15 @@ export function gatewayClassStatus(ctx: Context, cls: ClassState): ResourceStatu
   };
 }
 
-function listenerStatus(ctx: Context, l: ListenerState, generation: number, prev: any[] | undefined, ref: Problem['ref']) {
-  const programmed = isListenerProgrammed(l);
+function listenerStatus(ctx: Context, l: ListenerState, generation: number, prev: any[] | undefined, ref: Problem['ref'], owner: ConditionInput) {
+  // A listener is only programmed when its owner is: buildTable skips non-accepted owners.
+  const programmed = isListenerProgrammed(l) && owner.status;
+  const why = !l.accepted.status ? l.accepted.message : !l.resolvedRefs.status ? l.resolvedRefs.message : owner.message;
   const list: ConditionInput[] = [
     l.accepted,
     programmed
       ? { type: 'Programmed', status: true, reason: Reason.Programmed, message: 'Listener is programmed' }
-      : { type: 'Programmed', status: false, reason: Reason.Invalid, message: `Listener is not programmed: ${!l.accepted.status ? l.accepted.message : l.resolvedRefs.message}` },
+      : { type: 'Programmed', status: false, reason: Reason.Invalid, message: `Listener is not programmed: ${why}` },
     l.resolvedRefs,
     l.conflicted ?? { type: 'Conflicted', status: false, reason: Reason.NoConflicts, message: 'No conflicts' },
   ];
@@ -84,7 +86,7 @@ export function gatewayStatus(ctx: Context, gw: GatewayState): ResourceStatus {
     ref, generation: g,
     status: {
       conditions: conditions([gw.accepted, gw.programmed], g, ctx.now, prev?.conditions),
-      listeners: gw.listeners.map((l) => listenerStatus(ctx, l, g, prev?.listeners, ref)),
+      listeners: gw.listeners.map((l) => listenerStatus(ctx, l, g, prev?.listeners, ref, gw.accepted)),
       attachedListenerSets: gw.listenerSets.filter((s) => s.accepted.status).length,
     },
   };
@@ -99,7 +101,7 @@ export function listenerSetStatus(ctx: Context, ls: ListenerSetState): ResourceS
     ref, generation: g,
     status: {
       conditions: conditions([ls.accepted, ls.programmed], g, ctx.now, prev?.conditions),
-      listeners: ls.listeners.map((l) => listenerStatus(ctx, l, g, prev?.listeners, ref)),
+      listeners: ls.listeners.map((l) => listenerStatus(ctx, l, g, prev?.listeners, ref, ls.accepted)),
     },
   };
 }
