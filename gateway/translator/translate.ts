@@ -48,12 +48,20 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     const results = attachRoute(ctx, parents, head(kind, obj, obj.spec?.hostnames ?? []));
     const unacceptable = t.problems.find((p) => p.type === 'Accepted');
     if (unacceptable) for (const r of results) if (r.accepted.status) r.accepted = unacceptable;
+    // Several parentRefs may select the same listener (the whole Gateway and one section): its
+    // rules go into each host bucket once.
+    const placed = new Set<string>();
     for (const r of results) {
       if (!r.accepted.status) continue;
       for (const a of r.attachments) {
         const lr = routesOf(perListener, a.listener);
         lr.http ??= new HostBuckets();
-        for (const h of a.hostnames) lr.http.add(h, t.rules);
+        for (const h of a.hostnames) {
+          const key = `${a.listener.ir.id}\n${h}`;
+          if (placed.has(key)) continue;
+          placed.add(key);
+          lr.http.add(h, t.rules);
+        }
       }
     }
     record(kind, obj, results, t.problems, t.services);
@@ -62,13 +70,21 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   for (const obj of snapshot.tlsRoutes) {
     const t = translateL4Route(ctx, tls, 'TLSRoute', obj);
     const results = attachRoute(ctx, parents, head('TLSRoute', obj, obj.spec?.hostnames ?? []));
+    const placed = new Set<string>();
     for (const r of results.filter((x) => x.accepted.status)) {
       for (const a of r.attachments) {
         const lr = routesOf(perListener, a.listener);
         if (a.listener.ir.tls?.mode === 'Passthrough') {
           lr.passthrough ??= new Map();
-          for (const h of a.hostnames) lr.passthrough.set(h, [...(lr.passthrough.get(h) ?? []), t.route]);
-        } else (lr.l4 ??= []).push(t.route);
+          for (const h of a.hostnames) {
+            if (placed.has(`${a.listener.ir.id}\n${h}`)) continue;
+            placed.add(`${a.listener.ir.id}\n${h}`);
+            lr.passthrough.set(h, [...(lr.passthrough.get(h) ?? []), t.route]);
+          }
+        } else if (!placed.has(a.listener.ir.id)) {
+          placed.add(a.listener.ir.id);
+          (lr.l4 ??= []).push(t.route);
+        }
       }
     }
     record('TLSRoute', obj, results, t.problems, new Set());
@@ -78,8 +94,13 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     for (const obj of list) {
       const t = translateL4Route(ctx, tls, kind, obj);
       const results = attachRoute(ctx, parents, head(kind, obj, undefined));
+      const placed = new Set<ListenerState>();
       for (const r of results.filter((x) => x.accepted.status)) {
-        for (const a of r.attachments) (routesOf(perListener, a.listener).l4 ??= []).push(t.route);
+        for (const a of r.attachments) {
+          if (placed.has(a.listener)) continue;
+          placed.add(a.listener);
+          (routesOf(perListener, a.listener).l4 ??= []).push(t.route);
+        }
       }
       record(kind, obj, results, t.problems, new Set());
     }
