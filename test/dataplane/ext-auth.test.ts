@@ -187,7 +187,7 @@ H.run();
 interface CheckCall {
   attributes: {
     source?: { address?: { socket_address?: { address?: string } } };
-    request: { http: { method: string; path: string; host: string; scheme: string; headers: Record<string, string>; body?: string } };
+    request: { http: { method: string; path: string; host: string; scheme: string; headers: Record<string, string>; body?: string; size?: string } };
   };
 }
 
@@ -292,6 +292,7 @@ G('allowedHeaders limits the header map; forwardBody fills http.body', async () 
       const http = srv.calls[0]!.attributes.request.http;
       assert.equal(Object.keys(http.headers), ['x-tenant']);
       assert.is(http.body, '{"a":1}');
+      assert.is(http.size, '7');
     });
   } finally {
     await srv.close();

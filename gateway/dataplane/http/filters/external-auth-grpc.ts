@@ -75,6 +75,12 @@ function flat(v: string | string[]): string {
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
+function declaredSize(ex: Exchange): number {
+  const cl = ex.headers['content-length'];
+  if (typeof cl === 'string' && /^[0-9]+$/.test(cl)) return Number(cl);
+  return ex.req.httpVersionMajor === 2 || ex.req.headers['transfer-encoding'] !== undefined ? -1 : 0;
+}
+
 export function buildCheckRequest(ex: Exchange, allowed: string[] | undefined, body: Buffer | undefined): unknown {
   const headers: Record<string, string> = {};
   const want = (n: string): boolean => allowed === undefined || allowed.includes(n);
@@ -93,7 +99,8 @@ export function buildCheckRequest(ex: Exchange, allowed: string[] | undefined, b
     host: ex.authority,
     scheme: ex.scheme,
     protocol: ex.req.httpVersionMajor === 2 ? 'HTTP/2' : `HTTP/${ex.req.httpVersion}`,
-    size: String(body?.length ?? (Number(ex.headers['content-length'] ?? -1) || 0)),
+    // ext_authz: "If unknown, it must be -1" (a chunked or HTTP/2 body that was not buffered).
+    size: String(body !== undefined ? body.length : declaredSize(ex)),
   };
   if (body !== undefined && body.length > 0) {
     if (isUtf8(body)) http.body = body.toString('utf8');
