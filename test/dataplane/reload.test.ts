@@ -139,6 +139,42 @@ test('a removed port stops accepting; an added one opens; other gateways are unt
   }
 });
 
+test('a removed port drains: the in-flight request completes, then its connection closes', async () => {
+  const slow = http.createServer((req, res) => setTimeout(() => res.end(`slow:${req.url}`), 300));
+  await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+  const dp = createDataplane();
+  try {
+    const b = H.backend('slow', (slow.address() as AddressInfo).port);
+    const gw = H.gateway([H.port(0, [H.listener('l', 'HTTP', undefined, [{ hostname: '*', rules: [H.httpRule({}, { backends: [b] })] }])])], 'ns/gone');
+    const res = await dp.apply(H.table(gw));
+    const p = H.boundPort(res, 0, 'ns/gone');
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    let closed = false;
+    const reply = new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: p, path: '/inflight', agent }, (r) => {
+        r.socket.once('close', () => (closed = true));
+        let body = '';
+        r.on('data', (c) => (body += c));
+        r.on('end', () => resolve({ status: r.statusCode!, body, connection: r.headers.connection }));
+      }).on('error', reject);
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const r2 = await dp.apply(H.table());
+    assert.is(r2.listening.length, 0);
+    const got = await reply;
+    assert.is(got.status, 200);
+    assert.is(got.body, 'slow:/inflight');
+    assert.is(got.connection, 'close');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(closed, 'the kept-alive connection is closed after the drain');
+    agent.destroy();
+  } finally {
+    await dp.close();
+    slow.closeAllConnections();
+    slow.close();
+  }
+});
+
 test('certificate change: new connections get the new certificate, an established h2 session keeps working', async () => {
   const ca = new TestCA();
   const one = ca.issue('cert-one', ['site.test']);

@@ -95,6 +95,7 @@ export class BoundPort {
         socket.destroy();
         return;
       }
+      this.track(socket);
       (socket.alpnProtocol === 'h2' ? this.h2 : this.h1).emit('connection', socket);
     });
     server.on('connection', (s: net.Socket) => this.track(s));
@@ -142,9 +143,19 @@ export class BoundPort {
   close(drainMs = 10_000): Promise<void> {
     if (this.closing) return this.closing;
     this.closing = new Promise<void>((resolve) => {
+      this.state.draining = true;
       this.server.close();
       for (const s of this.sessions) s.close();
       this.h1.closeIdleConnections();
+      // Responses still to be written end their connection (node keeps the one in progress
+      // as socket._httpMessage); later requests get Connection: close from dispatch.
+      for (const s of this.sockets) {
+        const res = (s as net.Socket & { _httpMessage?: import('node:http').ServerResponse })._httpMessage;
+        if (res !== undefined && res !== null && !res.headersSent) {
+          res.setHeader('connection', 'close');
+          res.shouldKeepAlive = false;
+        }
+      }
       const deadline = Date.now() + drainMs;
       const check = (): boolean => {
         this.h1.closeIdleConnections();

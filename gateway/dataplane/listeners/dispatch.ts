@@ -16,6 +16,8 @@ import type { CompiledPort } from './compile.ts';
 export interface PortState {
   current: CompiledPort;
   observer: DataplaneObserver | undefined;
+  /** Set when the socket is being removed: HTTP/1.1 answers carry Connection: close. */
+  draining?: boolean;
 }
 
 // reg-name / IPv4 / [IPv6] with an optional port (RFC 3986 authority, no userinfo). A fixed,
@@ -124,6 +126,7 @@ export function handleRequest(
   const ex = new HttpExchange(req, res, upgrade, fallback!.ir, port.scheme, socket?.remoteAddress ?? '', authority, host,
     method, path, query, authority, copyHeaders(rawHeaders, h2), record);
   watch(ex, state.observer);
+  if (state.draining && res !== undefined && !h2) res.setHeader('connection', 'close');
 
   if (authority === '' && (h2 || req.httpVersion !== '1.0')) return answerBadRequest(ex, 'missing Host header');
   if (!VALID_AUTHORITY.test(authority)) return answerBadRequest(ex, 'invalid Host header');
