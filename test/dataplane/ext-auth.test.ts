@@ -405,6 +405,15 @@ S('gRPC Check service over TLS: verified against the policy CA; a wrong CA fails
     await withGateway(auth(p, { protocol: 'GRPC', backend: backend('auth', p, { tls: tlsFor(other) }) }), async (port) => {
       assert.is((await send(port, { path: '/g' })).status, 500);
     });
+    // The right CA but a subjectAltName the certificate does not carry.
+    const wrongSan = { ...tlsFor(ca), subjectAltNames: [{ type: 'Hostname' as const, value: 'other.internal' }] };
+    await withGateway(auth(p, { protocol: 'GRPC', backend: backend('auth', p, { tls: wrongSan }) }), async (port) => {
+      assert.is((await send(port, { path: '/g' })).status, 500);
+    });
+    const rightSan = { ...tlsFor(ca), subjectAltNames: [{ type: 'Hostname' as const, value: 'auth.internal' }] };
+    await withGateway(auth(p, { protocol: 'GRPC', backend: backend('auth', p, { tls: rightSan }) }), async (port) => {
+      assert.is((await send(port, { path: '/g' })).status, 200);
+    });
   } finally {
     server.forceShutdown();
   }

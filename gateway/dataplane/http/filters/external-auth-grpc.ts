@@ -4,9 +4,10 @@
 // denied_response's HTTP status (403 when unset), headers and body. One channel per endpoint.
 import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
+import { checkServerIdentity, rootCertificates, type PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import type { EndpointIR, ExternalAuthIR } from '../../../ir/index.ts';
+import type { BackendTlsIR, EndpointIR, ExternalAuthIR } from '../../../ir/index.ts';
 import type { Exchange } from '../exchange.ts';
 import { AUTH_TIMEOUT_MS, type AuthClient, type AuthDecision, type HeaderAction } from './external-auth.ts';
 
@@ -140,14 +141,26 @@ function decide(res: CheckResponse | undefined): AuthDecision {
   };
 }
 
+/** BackendTLSPolicy for the Check channel: the policy's CAs (plus system roots) and names. */
+function tlsCredentials(tls: BackendTlsIR): grpc.ChannelCredentials {
+  const roots = tls.system ? [...rootCertificates, ...tls.caPem] : tls.caPem;
+  const verify = (_host: string, cert: PeerCertificate): Error | undefined => {
+    if (tls.subjectAltNames.length === 0) return checkServerIdentity(tls.hostname, cert);
+    const sans = (cert.subjectaltname ?? '').split(',').map((s) => s.trim());
+    for (const want of tls.subjectAltNames) {
+      if (want.type === 'URI' ? sans.includes(`URI:${want.value}`) : checkServerIdentity(want.value, cert) === undefined) return undefined;
+    }
+    return new Error('auth service certificate matches none of the subjectAltNames');
+  };
+  return grpc.credentials.createSsl(Buffer.from(roots.join('\n')), null, null, { checkServerIdentity: verify });
+}
+
 export function createGrpcAuthClient(ir: ExternalAuthIR): AuthClient {
   const Authorization = loadAuthorizationService();
   // For GRPC the CRD says an empty allowedHeaders list means all headers are sent.
   const allowed = ir.allowedHeaders.length > 0 ? ir.allowedHeaders.map((h) => h.toLowerCase()) : undefined;
   const tls = ir.backend.tls;
-  const creds = tls
-    ? grpc.credentials.createSsl(tls.system ? null : Buffer.from(tls.caPem.join('\n')))
-    : grpc.credentials.createInsecure();
+  const creds = tls ? tlsCredentials(tls) : grpc.credentials.createInsecure();
   const chanOpts: grpc.ChannelOptions = tls ? { 'grpc.ssl_target_name_override': tls.hostname, 'grpc.default_authority': tls.hostname } : {};
   const clients = new Map<string, InstanceType<AuthorizationCtor>>();
   let closed = false;
