@@ -122,6 +122,8 @@ test('bad requests: missing Host → 400, malformed request → 400, process sur
     const badHost = await raw('GET / HTTP/1.1\r\nhost: evil.example/x?y\r\nconnection: close\r\n\r\n');
     assert.match(badHost, /^HTTP\/1\.1 400 /);
     assert.match(badHost, /invalid Host/);
+    const h2cUpgrade = await raw('GET / HTTP/1.1\r\nhost: a\r\nconnection: Upgrade, HTTP2-Settings, close\r\nupgrade: h2c\r\nhttp2-settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n');
+    assert.match(h2cUpgrade, /^HTTP\/1\.1 200 /, 'Upgrade: h2c is ignored, the request served on HTTP/1.1');
     const garbage = await raw('NOT A REQUEST\r\n\r\n');
     assert.match(garbage, /^HTTP\/1\.1 400 /);
     // Absolute-form target: the authority in it is the host.

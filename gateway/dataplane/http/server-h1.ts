@@ -14,6 +14,10 @@ export const SERVER_TIMEOUTS = {
   socketIdleMs: 300_000,
 };
 
+function isOnlyH2c(v: string | undefined): boolean {
+  return v !== undefined && v.trim().toLowerCase() === 'h2c';
+}
+
 export function createH1Server(
   onRequest: (req: http.IncomingMessage, res: http.ServerResponse) => void,
   onUpgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void,
@@ -27,7 +31,10 @@ export function createH1Server(
     connectionsCheckingInterval: 5_000,
     maxHeaderSize: 32 * 1024,
     insecureHTTPParser: false,
-  }, onRequest);
+    // "Upgrade: h2c" (deprecated by RFC 9113) is ignored, as RFC 9110 7.8 allows: the request
+    // is served over HTTP/1.1; prior-knowledge h2c is what this port speaks. Node >= 24.9.
+    shouldUpgradeCallback: (req: http.IncomingMessage) => !isOnlyH2c(req.headers.upgrade),
+  } as http.ServerOptions, onRequest);
   server.timeout = SERVER_TIMEOUTS.socketIdleMs;
   server.maxHeadersCount = 200;
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
