@@ -85,8 +85,9 @@ export class GatewayProcess {
   async stop(): Promise<void> {
     const c = this.child;
     if (!c || this.exited) return;
+    // Wait for the real exit (after SIGKILL too): the next case may reuse the same ports.
     await new Promise<void>((res) => {
-      const t = setTimeout(() => { c.kill('SIGKILL'); res(); }, 3000);
+      const t = setTimeout(() => c.kill('SIGKILL'), 3000);
       c.once('exit', () => { clearTimeout(t); res(); });
       c.kill('SIGTERM');
     });

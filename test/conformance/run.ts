@@ -67,17 +67,17 @@ const specs = new Map(SUITE_SECRETS.map((s) => [`${s.namespace}/${s.name}`, s]))
 await Promise.all(SUITE_SECRETS.map((s) => ctx.certs.get(s, specs)));
 
 // Each slot owns a port offset (listener ports stay below 10000) and an admin port.
-const slots = Array.from({ length: jobs }, (_, i) => ({ portOffset: 20000 + i * 10000, adminPort: 19900 + i }));
-const free = [...slots];
-await pool(selected, jobs, async (c) => {
-  const slot = free.shift()!;
+// Admin ports are unique per case, so a gateway that is slow to exit never blocks the next one.
+const free = Array.from({ length: jobs }, (_, i) => 20000 + i * 10000);
+await pool(selected, jobs, async (c, index) => {
+  const portOffset = free.shift()!;
   try {
-    const r = await runCase(c, ctx, slot);
+    const r = await runCase(c, ctx, { portOffset, adminPort: 19000 + index });
     results.push(r);
     const secs = (r.ms / 1000).toFixed(1);
     console.log(`${r.result} ${r.name}${r.reason ? ' ' + r.reason.replace(/\n/g, '\n    ') : ''} (${secs}s)`);
   } finally {
-    free.push(slot);
+    free.push(portOffset);
   }
 });
 

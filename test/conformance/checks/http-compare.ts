@@ -87,7 +87,8 @@ export function compareRoundTrip(spec: RequestSpec, sent: Sent, res: HttpRespons
     const scheme = u.protocol.replace(/:$/, '');
     if ((r.scheme ?? sent.scheme) !== scheme) return `expected redirect scheme ${r.scheme ?? sent.scheme}, got ${scheme} (${loc})`;
     if (r.host !== undefined && r.host !== u.hostname) return `expected redirect host ${r.host}, got ${u.hostname} (${loc})`;
-    const wantPort = r.port ?? sent.urlPort;
+    // An omitted port means "the scheme's default", which the Location may spell out or leave out.
+    const wantPort = r.port ?? '';
     if (wantPort === '' ? !(u.port === '' || u.port === DEFAULT_PORT[scheme]) : u.port !== wantPort && !(u.port === '' && DEFAULT_PORT[scheme] === wantPort)) {
       return `expected redirect port ${wantPort || '(default)'}, got ${u.port || '(none)'} (${loc})`;
     }

@@ -3,6 +3,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
 import net from 'node:net';
+import { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import { canonicalHeaderKey, parseGoDuration } from '../go-rules.ts';
@@ -174,10 +175,19 @@ export async function startHttpEcho(ctx: EchoContext): Promise<Closer> {
       const seen = buf.toString('latin1');
       if (buf.length < preface.length && preface.startsWith(seen)) return;
       sock.off('data', onData);
-      sock.pause();
-      sock.unshift(buf);
-      (seen.startsWith(preface) ? h2 : h2c1).emit('connection', sock);
-      sock.resume();
+      // The sniffed bytes are already read, so the session gets a JS stream that replays them
+      // (node's HTTP/2 reads a net.Socket's native handle directly and would miss them).
+      const replay = new Duplex({
+        read() { sock.resume(); },
+        write(chunk, _enc, cb) { sock.write(chunk, cb); },
+        final(cb) { sock.end(); cb(); },
+        destroy(err, cb) { sock.destroy(); cb(err); },
+      });
+      sock.on('data', (x: Buffer) => { if (!replay.push(x)) sock.pause(); });
+      sock.on('end', () => replay.push(null));
+      sock.on('close', () => replay.destroy());
+      replay.push(buf);
+      (seen.startsWith(preface) ? h2 : h2c1).emit('connection', replay);
     };
     sock.on('data', onData);
     sock.on('error', () => sock.destroy());
