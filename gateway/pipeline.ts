@@ -3,59 +3,12 @@
 //            ──▶ dataplane.apply(table) ──▶ patch + stabilize status ──▶ publish (admin, provider)
 // A stage that throws is logged and the update dropped: the data plane keeps serving the
 // last table it accepted, and the next snapshot starts afresh.
-import type { Snapshot } from './model/index.ts';
-import type { RoutingTable } from './ir/index.ts';
-import type { Problem, ResourceStatus, TranslateOptions, TranslateResult } from './translator/api.ts';
-import type { ApplyResult, Dataplane } from './dataplane/api.ts';
+import type { ResourceStatus } from './translator/api.ts';
 import { createChannel } from './util/channel.ts';
-import type { AddressAssigner } from './pipeline/addresses.ts';
 import { patchGatewayAddresses, stabilizeTransitions } from './pipeline/status.ts';
+import type { Pipeline, PipelineOptions, ProviderUpdate } from './pipeline/types.ts';
 
-export interface ProviderUpdate {
-  snapshot: Snapshot;
-  /** Problems found before translation (unparseable files, missing paths...). */
-  problems: Problem[];
-  /** Where each object came from ("group/Kind/ns/name" → file), when the provider knows. */
-  sources?: Map<string, string>;
-}
-
-export interface Provider {
-  /** Delivers the first snapshot, then one per change. */
-  start(onUpdate: (update: ProviderUpdate) => void): Promise<void>;
-  close(): Promise<void>;
-  /** Write status back where it belongs (a cluster); file/memory providers have nowhere to. */
-  writeStatus?(statuses: ResourceStatus[], snapshot: Snapshot): Promise<void>;
-}
-
-export interface PipelineState {
-  /** Counts successfully applied configs, from 1. */
-  generation: number;
-  appliedAt: string;
-  reloadMs: number;
-  snapshot: Snapshot;
-  table: RoutingTable;
-  statuses: ResourceStatus[];
-  problems: Problem[];
-  apply: ApplyResult;
-  sources?: Map<string, string>;
-}
-
-export interface PipelineOptions {
-  provider: Provider;
-  dataplane: Pick<Dataplane, 'apply'>;
-  translate: (snapshot: Snapshot, opts: TranslateOptions) => TranslateResult;
-  translateOptions: Omit<TranslateOptions, 'now'>;
-  addresses: AddressAssigner;
-  now: () => string;
-  publish: (state: PipelineState) => void;
-  onError?: (stage: string, err: unknown) => void;
-}
-
-export interface Pipeline {
-  /** Resolves once every update received so far has been processed (tests, readiness). */
-  idle(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type { Pipeline, PipelineOptions, PipelineState, Provider, ProviderUpdate } from './pipeline/types.ts';
 
 export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   // Each update carries its sequence number so idle() knows whether the newest one is done.
