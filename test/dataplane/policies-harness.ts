@@ -5,7 +5,8 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
-import type { BackendIR, HttpRuleIR, ListenerIR } from '../../gateway/ir/index.ts';
+import type { BackendIR, ExternalAuthIR, HttpRuleIR, ListenerIR } from '../../gateway/ir/index.ts';
+import { externalAuthFilter } from '../../gateway/dataplane/http/filters/external-auth.ts';
 import type { Exchange, Handler } from '../../gateway/dataplane/http/exchange.ts';
 import type { AccessRecord } from '../../gateway/dataplane/observer.ts';
 import { applyResponseEdits, stripHopByHop } from '../../gateway/dataplane/upstream/headers.ts';
@@ -231,4 +232,26 @@ export async function deadPort(): Promise<number> {
     }
   }
   throw new Error('no free port below the ephemeral range');
+}
+
+/** An ExternalAuth IR for an auth service on a loopback port. */
+export const auth = (port: number, over: Partial<ExternalAuthIR> = {}): ExternalAuthIR => ({
+  protocol: 'HTTP',
+  backend: backend('auth', port),
+  allowedHeaders: [],
+  allowedResponseHeaders: [],
+  forwardBodyMaxSize: 0,
+  ...over,
+});
+
+/** Serves one ExternalAuth filter in front of the echo backend; closes everything after `fn`. */
+export async function withGateway(ir: ExternalAuthIR, fn: (port: number, records: { error?: string; status: number }[]) => Promise<void>) {
+  const f = externalAuthFilter(ir, { pickEndpoint: firstEndpoint });
+  const gw = await serveChain(f.filter(echoTerminal));
+  try {
+    await fn(gw.port, gw.records);
+  } finally {
+    f.close();
+    await gw.close();
+  }
 }
