@@ -33,6 +33,11 @@ export interface HttpMatchIR {
   /** Header names lower-cased. */
   headers: ({ name: string } & StringMatchIR)[];
   queryParams: ({ name: string } & StringMatchIR)[];
+  /**
+   * GRPCRoute rules only: the method match the path was built from. GRPCRoute precedence counts
+   * the characters of the service, then of the method, which the path alone cannot tell.
+   */
+  grpcMethod?: { service?: string; method?: string };
 }
 
 export interface HeaderModifierIR {

@@ -26,8 +26,12 @@ export function grpcPath(m: GRPCRouteMatch): PathMatchIR {
 }
 
 function grpcMatch(m: GRPCRouteMatch): HttpMatchIR {
+  const grpcMethod: NonNullable<HttpMatchIR['grpcMethod']> = {};
+  if (m.method?.service) grpcMethod.service = m.method.service;
+  if (m.method?.method) grpcMethod.method = m.method.method;
   return {
     path: grpcPath(m),
+    grpcMethod,
     headers: firstByName(m.headers, (n) => n.toLowerCase()).map((h) => ({
       name: h.name.toLowerCase(), ...(h.type === 'RegularExpression' ? { type: 'RegularExpression' as const, value: h.value } : { type: 'Exact' as const, value: h.value }),
     })),
@@ -55,8 +59,8 @@ export function translateGRPCRoute(ctx: Context, tls: TlsPolicies, route: GRPCRo
       if (r.problem) out.problems.push(r.problem);
       if (r.service) out.services.add(r.service);
       const bfilters: FilterIR[] = [];
-      for (const f of ref.filters ?? []) {
-        const fr = translateFilter(ctx, tls, src, f, `${field}.backendRefs[${bi}].filters`);
+      for (const [fi, f] of (ref.filters ?? []).entries()) {
+        const fr = translateFilter(ctx, tls, src, f, `${field}.backendRefs[${bi}].filters[${fi}]`);
         if (fr.problem) out.problems.push(fr.problem);
         if (fr.filter) bfilters.push(fr.filter);
       }

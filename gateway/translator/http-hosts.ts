@@ -5,7 +5,7 @@
 // applies across all rules whose hostname matches).
 import type { HttpHostIR, HttpRuleIR } from '../ir/index.ts';
 import { compareHostSpecificity, hostnameWithin } from './hostnames.ts';
-import { compareMatches } from './precedence.ts';
+import { sortRules } from './precedence.ts';
 
 export class HostBuckets {
   private readonly buckets = new Map<string, HttpRuleIR[]>();
@@ -22,8 +22,7 @@ export class HostBuckets {
 
   build(): HttpHostIR[] {
     const names = [...this.buckets.keys()].sort(compareHostSpecificity);
-    // Array.prototype.sort is stable: equal matches keep route/rule/match order.
-    const sorted = new Map(names.map((n) => [n, [...this.buckets.get(n)!].sort((a, b) => compareMatches(a.match, b.match))]));
+    const sorted = new Map(names.map((n) => [n, sortRules(this.buckets.get(n)!)]));
     return names.map((hostname) => {
       const rules = [...sorted.get(hostname)!];
       for (const broader of names) {
