@@ -98,8 +98,10 @@ function judge(ctx: Context, route: RouteHead, result: ParentResult, listeners: 
   const allowed = usable.filter((l) => kindAllowed(l, route.kind) && namespaceAllowed(ctx, l, route.namespace));
   if (allowed.length === 0) {
     const names = usable.map((l) => `"${l.spec.name}"`).join(', ');
-    result.accepted = bad(Reason.NotAllowedByListeners,
-      `listener ${names} does not allow ${route.kind}s from namespace ${route.namespace} (allowedRoutes)`);
+    const kindOk = usable.some((l) => kindAllowed(l, route.kind));
+    result.accepted = bad(Reason.NotAllowedByListeners, kindOk
+      ? `listener ${names} does not allow ${route.kind}s from namespace ${route.namespace} (allowedRoutes.namespaces)`
+      : `listener ${names} does not accept ${route.kind}s (supportedKinds)`);
     return;
   }
   for (const l of allowed) {

@@ -53,8 +53,9 @@ export function resolveBackend(
   if (ref.port === undefined) return fail(Reason.BackendNotFound, `port is required for Service backends`);
   const sp = servicePort(svc, port, transport);
   if (!sp) {
-    const ports = (svc.spec?.ports ?? []).map((p) => p.port).join(',');
-    return fail(Reason.BackendNotFound, `Service ${namespace}/${ref.name} has no port ${port} (ports: ${ports || 'none'})`);
+    const ports = (svc.spec?.ports ?? []).map((p) => `${p.port}/${p.protocol ?? 'TCP'}`).join(',');
+    const wanted = transport === 'udp' ? 'UDP' : 'TCP';
+    return fail(Reason.BackendNotFound, `Service ${namespace}/${ref.name} has no ${wanted} port ${port} (ports: ${ports || 'none'})`);
   }
   const backend: BackendIR = { ...base, protocol: protocolOf(sp, transport), endpoints: endpointsOf(ctx, svc, sp) };
   const service = `${namespace}/${ref.name}`;
