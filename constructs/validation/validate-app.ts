@@ -12,7 +12,8 @@ import type { Problem } from '../../gateway/translator/index.ts';
 import { validateObject } from '../../gateway/translator/schema/index.ts';
 import { PORTICO_CONTROLLER_NAME } from '../gateway-class.ts';
 import { referenceGrantProblems, tenantProblems } from '../tenancy/ownership.ts';
-import { collect, CollectedObject, objectRefKey, refKey } from './collect.ts';
+import { Tenant } from '../tenancy/tenant.ts';
+import { collect, Collected, CollectedObject, objectRefKey, refKey } from './collect.ts';
 
 export interface ValidationOptions {
   /**
@@ -59,8 +60,11 @@ export function formatProblem(p: Problem): string {
 
 /** Runs every check over the app without throwing; app.synth() runs it via attachValidation(). */
 export function validateApp(app: App, options: ValidationOptions = {}): AppValidationResult {
+  return judge(collect(app, options.controllerName ?? PORTICO_CONTROLLER_NAME), options);
+}
+
+function judge({ objects, standIns }: Collected, options: ValidationOptions): AppValidationResult {
   const controller = options.controllerName ?? PORTICO_CONTROLLER_NAME;
-  const { objects, standIns } = collect(app, controller);
   const owners = new Map<string, CollectedObject>();
   for (const o of objects) owners.set(objectRefKey(o.obj), o);
 
@@ -96,7 +100,15 @@ export function validateApp(app: App, options: ValidationOptions = {}): AppValid
   return { errors, warnings };
 }
 
-const attached = new WeakMap<App, { options: ValidationOptions; current: Map<IConstruct, string[]>; registered: WeakSet<IConstruct> }>();
+interface AttachedState {
+  options: ValidationOptions;
+  current: Map<IConstruct, string[]>;
+  registered: WeakSet<IConstruct>;
+  printed: Set<string>;
+  last?: { key: string; result: AppValidationResult };
+}
+
+const attached = new WeakMap<App, AttachedState>();
 
 /**
  * Makes app.synth()/synthYaml() run validateApp(). Errors are reported by the construct that
@@ -104,13 +116,19 @@ const attached = new WeakMap<App, { options: ValidationOptions; current: Map<ICo
  */
 export function attachValidation(app: App, options: ValidationOptions = {}): void {
   if (attached.has(app)) return;
-  const state = { options, current: new Map<IConstruct, string[]>(), registered: new WeakSet<IConstruct>() };
+  const state: AttachedState = { options, current: new Map(), registered: new WeakSet(), printed: new Set() };
   attached.set(app, state);
   app.node.addValidation({
     // cdk8s validates in pre-order, so the root runs first: it computes the verdict and hands
     // each construct its own errors through a validation registered on that construct.
     validate: () => {
-      const result = validateApp(app, state.options);
+      // cdk8s re-validates the whole app on every chart.toJson(); judge each distinct output once.
+      const collected = collect(app, state.options.controllerName ?? PORTICO_CONTROLLER_NAME);
+      const tenants = app.node.findAll().filter((c): c is Tenant => c instanceof Tenant)
+        .map((t) => [t.tenantName, t.namespaces, t.hostnames, t.allowListenerSets, t.listeners.map((l) => [l.parent.kind, l.parent.namespace, l.parent.name, l.name])]);
+      const key = JSON.stringify([collected.objects.map((o) => [o.owner.node.path, o.obj]), collected.standIns, tenants]);
+      const result = state.last?.key === key ? state.last.result : judge(collected, state.options);
+      state.last = { key, result };
       state.current.clear();
       const orphans: string[] = [];
       for (const e of result.errors) {
@@ -127,7 +145,12 @@ export function attachValidation(app: App, options: ValidationOptions = {}): voi
       for (const w of result.warnings) {
         const c = w.construct ?? app;
         if (!c.node.metadata.some((m) => m.type === 'portico:warning' && m.data === w.text)) c.node.addMetadata('portico:warning', w.text);
-        if (state.options.printWarnings ?? true) console.warn(`[warning] [${w.path}] ${w.text}`);
+        // Print each warning once per app, however often cdk8s re-validates.
+        const line = `[warning] [${w.path}] ${w.text}`;
+        if ((state.options.printWarnings ?? true) && !state.printed.has(line)) {
+          state.printed.add(line);
+          console.warn(line);
+        }
       }
       return orphans;
     },
