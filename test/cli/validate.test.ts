@@ -83,6 +83,46 @@ test('--format json prints {problems} with severity, ref, field, reason and file
   }
 });
 
+test('a certificate Secret and a CA ConfigMap missing from the manifests are assumed, not errors', async () => {
+  const tls = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: tls, namespace: apps }
+spec:
+  gatewayClassName: portico
+  listeners:
+    - name: https
+      port: 443
+      protocol: HTTPS
+      hostname: secure.example.com
+      tls: { mode: Terminate, certificateRefs: [{ name: site-cert }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: apps }
+spec: { ports: [{ name: https, port: 443 }] }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: { name: web-tls, namespace: apps }
+spec:
+  targetRefs: [{ group: "", kind: Service, name: web }]
+  validation:
+    hostname: web.apps.svc
+    caCertificateRefs: [{ group: "", kind: ConfigMap, name: web-ca }]
+`;
+  const d = dir({ 'base.yaml': base, 'tls.yaml': tls });
+  try {
+    const r = await runCli(['validate', '--format', 'json', d], { cwd: d });
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    const { problems } = JSON.parse(r.stdout);
+    const assumed = problems.filter((p: any) => p.reason === 'AssumedExternal').map((p: any) => p.message);
+    assert.ok(assumed.some((m: string) => m.startsWith('Secret apps/site-cert ')), JSON.stringify(problems));
+    assert.ok(assumed.some((m: string) => m.startsWith('ConfigMap apps/web-ca ')), JSON.stringify(problems));
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
 test('usage errors exit 2', async () => {
   const r = await runCli(['validate']);
   assert.is(r.code, 2);
