@@ -220,13 +220,14 @@ test('HTTP/2 client to an HTTP/1.1 backend: :authority becomes Host', async () =
   const be = await startBackend();
   const gw = await serveHandler(ups.compileRule(rule([backend('v1', [be.port])]), noHooks), { h2: true });
   try {
-    const r = await getH2(gw.port, '/h2?q=1', { 'x-test': 'v' });
+    const r = await getH2(gw.port, '/h2?q=1', { 'x-test': 'v', cookie: ['a=1', 'b=2'] as unknown as string });
     assert.is(r.status, 200);
     const seen = JSON.parse(r.body);
     assert.is(seen.httpVersion, '1.1');
     assert.is(seen.url, '/h2?q=1');
     assert.is(seen.headers.host, `127.0.0.1:${gw.port}`);
     assert.is(seen.headers['x-test'], 'v');
+    assert.is(seen.headers['cookie'], 'a=1; b=2');
     assert.is(r.headers['connection'], undefined);
   } finally {
     await gw.close();

@@ -97,7 +97,9 @@ export function buildUpstreamHeaders(ex: Exchange): string[] {
       continue;
     }
     if (name === 'x-forwarded-proto' || name === 'x-forwarded-host') continue;
-    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) out.push(name, v[i]!);
+    // HTTP/2 may split Cookie into several fields; HTTP/1.1 needs them as one (RFC 9113 §8.2.3).
+    if (name === 'cookie' && Array.isArray(v)) out.push(name, v.join('; '));
+    else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) out.push(name, v[i]!);
     else out.push(name, v);
   }
   out.push(

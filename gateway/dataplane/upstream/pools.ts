@@ -12,7 +12,10 @@ export interface PoolLimits {
   headersTimeoutMs?: number;
   /** Max silence between body chunks when the rule sets no timeout. @default 60000 */
   bodyTimeoutMs?: number;
-  /** Idle keep-alive connections are closed after this (unless the server hints less). @default 30000 */
+  /**
+   * Idle keep-alive connections are closed after this (unless the server hints less). Short by
+   * default: reusing a connection the backend has just closed fails the request. @default 4000
+   */
   keepAliveTimeoutMs?: number;
 }
 
@@ -57,7 +60,7 @@ export class PoolRegistry {
       connectTimeoutMs: limits.connectTimeoutMs ?? 5000,
       headersTimeoutMs: limits.headersTimeoutMs ?? 60000,
       bodyTimeoutMs: limits.bodyTimeoutMs ?? 60000,
-      keepAliveTimeoutMs: limits.keepAliveTimeoutMs ?? 30000,
+      keepAliveTimeoutMs: limits.keepAliveTimeoutMs ?? 4000,
     };
   }
 
@@ -101,7 +104,7 @@ export class PoolRegistry {
       headersTimeout: l.headersTimeoutMs,
       bodyTimeout: l.bodyTimeoutMs,
       keepAliveTimeout: l.keepAliveTimeoutMs,
-      keepAliveMaxTimeout: l.keepAliveTimeoutMs,
+      keepAliveMaxTimeout: Math.max(l.keepAliveTimeoutMs, 600_000),
       allowH2: h2c,
     } as Pool.Options);
   }
