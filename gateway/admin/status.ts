@@ -47,7 +47,11 @@ export function buildStatusList(statuses: ResourceStatus[], snapshot: Snapshot, 
   return { apiVersion: 'v1', kind: 'List', items, problems };
 }
 
-/** The IR with every private key replaced, so /config can be shared in a bug report. */
+/**
+ * The IR with every private key replaced, so /config can be shared in a bug report. Any string
+ * holding a PEM private key is caught, not only `keyPem`, so IR fields added later stay safe.
+ */
 export function redactTable(table: RoutingTable): RoutingTable {
-  return JSON.parse(JSON.stringify(table, (k, v) => (k === 'keyPem' && typeof v === 'string' ? '<redacted>' : v)));
+  return JSON.parse(JSON.stringify(table, (k, v) =>
+    typeof v === 'string' && (k === 'keyPem' || /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v)) ? '<redacted>' : v));
 }
