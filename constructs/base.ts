@@ -19,7 +19,11 @@ export interface ResourceProps {
 export interface IResource extends IConstruct {
   /** metadata.name */
   readonly name: string;
-  /** metadata.namespace; undefined for cluster-scoped objects or charts without a namespace. */
+  /**
+   * metadata.namespace.
+   *
+   * @default - undefined for cluster-scoped objects or charts without a namespace
+   */
   readonly namespace?: string;
   /** API group ("" for core). */
   readonly apiGroup: string;

@@ -13,8 +13,11 @@ import {
 
 /** A Gateway defined in this app or imported from the repo that owns it. */
 export interface IGateway extends IRouteParent {
+  /** metadata.name */
   readonly name: string;
+  /** metadata.namespace (undefined only for a Gateway in a chart without a namespace). */
   readonly namespace?: string;
+  /** Always "Gateway". */
   readonly kind: string;
   /** Every listener currently declared (or, for imports, declared in the attributes). */
   readonly listeners: GatewayListener[];

@@ -177,8 +177,11 @@ export interface ListenerOptions {
 
 /** The object a listener belongs to: a Gateway or a ListenerSet. */
 export interface IListenerParent {
+  /** "Gateway" or "ListenerSet". */
   readonly kind: string;
+  /** metadata.name of the parent. */
   readonly name: string;
+  /** metadata.namespace of the parent. */
   readonly namespace?: string;
 }
 

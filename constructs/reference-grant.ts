@@ -46,8 +46,15 @@ export interface ReferenceGrantProps extends ResourceProps {
 
 /** The referring side of ReferenceGrant.allow(): a route, Gateway, ListenerSet, policy. */
 export interface IGrantFrom {
+  /** Kind of the referrer, e.g. "HTTPRoute". */
   readonly kind: string;
+  /** Namespace of the referrer (required at grant time). */
   readonly namespace?: string;
+  /**
+   * API group of the referrer.
+   *
+   * @default - gateway.networking.k8s.io
+   */
   readonly apiGroup?: string;
 }
 
@@ -56,13 +63,33 @@ export interface IGrantFrom {
  * CertificateRef, or any object with a name, kind and namespace.
  */
 export interface IGrantTo {
+  /** Name of the target (granted by name unless allowAllOfKind). */
   readonly name: string;
+  /** Kind of the target, e.g. "Service" or "Secret". */
   readonly kind: string;
-  /** cdk8s-plus style group ("" for core). */
+  /**
+   * cdk8s-plus style group ("core" or "" for core).
+   *
+   * @default - group, else ""
+   */
   readonly apiGroup?: string;
-  /** BackendRef/CertificateRef style group. */
+  /**
+   * BackendRef/CertificateRef style group.
+   *
+   * @default - "" (core)
+   */
   readonly group?: string;
+  /**
+   * Namespace of the target (BackendRef/CertificateRef style).
+   *
+   * @default - metadata.namespace
+   */
   readonly namespace?: string;
+  /**
+   * Metadata of the target (cdk8s-plus style).
+   *
+   * @default - namespace must be given directly
+   */
   readonly metadata?: { readonly namespace?: string };
 }
 

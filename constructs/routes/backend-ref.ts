@@ -4,9 +4,19 @@ import { compact, nonEmpty } from '../base.ts';
 
 /** Anything that looks like a Service: a cdk8s-plus Service, or a small object you write. */
 export interface IServiceLike {
+  /** metadata.name of the Service. */
   readonly name: string;
+  /**
+   * Metadata; its namespace is the backend's namespace.
+   *
+   * @default - the route's namespace
+   */
   readonly metadata?: { readonly namespace?: string };
-  /** The ports the Service exposes; when known, backend ports are checked against them. */
+  /**
+   * The ports the Service exposes; when known, backend ports are checked against them.
+   *
+   * @default - unknown (the port must then be given)
+   */
   readonly ports?: ReadonlyArray<{ readonly port: number }>;
 }
 

@@ -7,9 +7,13 @@ import type { IRouteParent } from '../listener.ts';
 
 /** A route that can be the `from` side of a ReferenceGrant. */
 export interface IRoute {
+  /** Route kind, e.g. "HTTPRoute". */
   readonly kind: string;
+  /** Always gateway.networking.k8s.io. */
   readonly apiGroup: string;
+  /** metadata.namespace */
   readonly namespace?: string;
+  /** metadata.name */
   readonly name: string;
 }
 

@@ -10,13 +10,16 @@ import type { Tenant } from '../tenancy/tenant.ts';
 
 /** One synthesized object and where it came from. */
 export interface CollectedObject {
+  /** The rendered manifest (ApiObject.toJson()). */
   readonly obj: KubeObject<any>;
   /** The L2 that declared it (or the ApiObject itself when it has no L2). */
   readonly owner: IConstruct;
+  /** The tenant owning the object's chart, if it is in a TenantChart. */
   readonly tenant?: Tenant;
 }
 
 export interface Collected {
+  /** Everything the app synthesizes, in construct order. */
   readonly objects: CollectedObject[];
   /** Objects the app refers to but another repo owns (imported Gateways, their classes). */
   readonly standIns: KubeObject<any>[];

@@ -35,14 +35,18 @@ export interface ValidationOptions {
 export interface AppProblem {
   /** Construct path of the declaring construct ("" if the object is a stand-in or unknown). */
   readonly path: string;
+  /** The declaring construct, when known. */
   readonly construct?: IConstruct;
+  /** The underlying Problem (ref, field, reason, message, fix). */
   readonly problem: Problem;
   /** The message as reported (without the path prefix). */
   readonly text: string;
 }
 
 export interface AppValidationResult {
+  /** Problems that fail synth. */
   readonly errors: AppProblem[];
+  /** Problems reported but not failing synth (e.g. Services assumed to exist). */
   readonly warnings: AppProblem[];
 }
 
