@@ -1,0 +1,37 @@
+// The data plane's public surface, used by gateway/pipeline.ts.
+import type { RoutingTable } from '../ir/index.ts';
+import type { DataplaneObserver } from './observer.ts';
+
+export interface DataplaneOptions {
+  /** Listener port p is served on p + portOffset (unprivileged local runs). @default 0 */
+  portOffset?: number;
+  observer?: DataplaneObserver;
+}
+
+export interface BoundSocket {
+  gateway: string;
+  address: string;
+  /** The listener port as configured (before the offset). */
+  port: number;
+  /** The port actually bound. */
+  boundPort: number;
+  transport: 'tcp' | 'udp';
+}
+
+export interface ApplyResult {
+  listening: BoundSocket[];
+  /** Sockets that could not be opened (EADDRINUSE, EACCES...): the rest of the table still applies. */
+  errors: { gateway: string; address: string; port: number; message: string }[];
+}
+
+/**
+ * Every GatewayIR in the table passed to apply() must have its addresses filled in (the
+ * pipeline assigns them); each of its ports is bound on each address.
+ */
+export interface Dataplane {
+  /** Compiles the table and swaps it in atomically; opens/closes/re-certifies sockets by diff. */
+  apply(table: RoutingTable): Promise<ApplyResult>;
+  /** The table currently served. */
+  current(): RoutingTable | undefined;
+  close(): Promise<void>;
+}
