@@ -65,23 +65,28 @@ export function parseServeArgs(args: string[]): ServeOptions {
     manifests, controllerName: values['controller-name']!, gateways: values.gateway,
     portOffset: intFlag(values['port-offset'], 'port-offset', 0), addressPool: values['address-pool'],
     bind: values.bind!, admin: values.admin!, accessLog,
-    pollMs: values['poll-ms'] === undefined ? 2000 : Number(values['poll-ms']),
+    pollMs: intFlag(values['poll-ms'], 'poll-ms', 2000),
   };
 }
 
-function logApplied(log: Logger, s: PipelineState, lastProblems: { text: string }): void {
+const MAX_PROBLEM_LINES = 50;
+
+function logApplied(log: Logger, s: PipelineState, seen: { problems: Set<string> }): void {
   log('info', 'config applied', {
     generation: s.generation, reloadMs: Math.round(s.reloadMs * 10) / 10,
     listening: s.apply.listening.map((l) => `${l.gateway} ${l.transport}://${l.address}:${l.boundPort}`),
     problems: s.problems.length,
   });
   for (const e of s.apply.errors) log('error', 'cannot listen', e);
-  // Problems are logged when they change, not on every reload.
-  const text = JSON.stringify(s.problems);
-  if (text !== lastProblems.text) {
-    lastProblems.text = text;
-    for (const p of s.problems) log(p.severity === 'error' ? 'warn' : 'info', 'problem', { ...p });
-  }
+  // Only problems that are new since the last reload get a line: a big config with a few
+  // known problems must not repeat them on every change.
+  const now = new Map(s.problems.map((p) => [JSON.stringify(p), p]));
+  const fresh = [...now].filter(([k]) => !seen.problems.has(k)).map(([, p]) => p);
+  const resolved = [...seen.problems].filter((k) => !now.has(k)).length;
+  for (const p of fresh.slice(0, MAX_PROBLEM_LINES)) log(p.severity === 'error' ? 'warn' : 'info', 'problem', { ...p });
+  if (fresh.length > MAX_PROBLEM_LINES) log('warn', `${fresh.length - MAX_PROBLEM_LINES} more new problems; see /status`);
+  if (resolved > 0) log('info', `${resolved} problems resolved`);
+  seen.problems = new Set(now.keys());
 }
 
 export async function startGateway(o: ServeOptions, log: Logger, now: () => string): Promise<RunningGateway> {
@@ -92,15 +97,22 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
     onUpstreamError: (b, c) => metrics.onUpstreamError(b, c),
     onEvent: (level, message, fields) => log(level, message, fields),
   };
-  const dataplane = createDataplane({ portOffset: o.portOffset, observer });
+  // Everything that can fail on bad flags or a busy admin port, before anything is started
+  // that would keep the process alive.
+  let addresses;
+  try {
+    addresses = createAddressAssigner({ pool: o.addressPool, bind: o.bind, probe: probeAddress });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const admin = await startAdminServer(o.admin, metrics);
+  const dataplane = createDataplane({ portOffset: o.portOffset, observer });
   const provider = createFileProvider({ paths: o.manifests, pollMs: o.pollMs, now, log });
-  const lastProblems = { text: '' };
+  const seen = { problems: new Set<string>() };
   const pipeline = await startPipeline({
-    provider, dataplane, translate, now,
+    provider, dataplane, translate, now, addresses,
     translateOptions: { controllerName: o.controllerName, gateways: o.gateways },
-    addresses: createAddressAssigner({ pool: o.addressPool, bind: o.bind, probe: probeAddress }),
-    publish: (s) => { admin.state.current = s; metrics.onApplied(s); logApplied(log, s, lastProblems); },
+    publish: (s) => { admin.state.current = s; metrics.onApplied(s); logApplied(log, s, seen); },
     onError: (stage, err) => { metrics.onReloadError(stage); log('error', `reload failed in ${stage}; the previous config keeps serving`, errorFields(err)); },
   });
   log('info', 'portico serving', { admin: admin.address, manifests: o.manifests, controllerName: o.controllerName });
