@@ -97,6 +97,7 @@ export function listenerSetStatus(ctx: Context, ls: ListenerSetState): ResourceS
   const prev = ls.obj.status as any;
   const ref = { group: GATEWAY_GROUP, kind: 'ListenerSet', namespace: ls.obj.metadata.namespace, name: ls.obj.metadata.name };
   if (!ls.allowed) ctx.problems.push(problem(ref, 'spec.parentRef', ls.accepted, `allow ListenerSets from this namespace in the Gateway's spec.allowedListeners`));
+  else if (!ls.accepted.status) ctx.problems.push(problem(ref, ls.accepted.reason === Reason.ParentNotAccepted ? 'spec.parentRef' : 'spec.listeners', ls.accepted));
   return {
     ref, generation: g,
     status: {
@@ -124,7 +125,8 @@ export function routeStatus(
   for (const p of problems) ctx.problems.push(problem(ref, 'spec.rules', p, fixFor(p.reason)));
   const entries: RouteParentStatus[] = parents.map((p) => {
     const accepted = p.accepted.status && unacceptable ? unacceptable : p.accepted;
-    if (!p.accepted.status) ctx.problems.push(problem(ref, p.field, p.accepted, fixFor(p.accepted.reason)));
+    // A rule problem that made the route unacceptable is already reported above, once.
+    if (!p.accepted.status && p.accepted !== unacceptable) ctx.problems.push(problem(ref, p.field, p.accepted, fixFor(p.accepted.reason)));
     const before = (obj.status?.parents as RouteParentStatus[] | undefined)?.find((e) => e.controllerName === ctx.controllerName && sameParent(e.parentRef, p.ref));
     return { parentRef: p.ref, controllerName: ctx.controllerName, conditions: conditions([accepted, resolved], g, ctx.now, before?.conditions) };
   });
