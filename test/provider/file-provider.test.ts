@@ -176,6 +176,23 @@ test('creationTimestamp set in the file is kept; json files and Lists are read',
   }
 });
 
+test('the periodic rescan alone picks up a change (for filesystems where watching fails)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portico-files-'));
+  writeFileSync(join(dir, 'route.yaml'), route('/a'));
+  const updates: ProviderUpdate[] = [];
+  // A debounce longer than the test: only the poll timer can deliver the change.
+  const provider = createFileProvider({ paths: [join(dir, 'route.yaml')], debounceMs: 60_000, pollMs: 100 });
+  try {
+    await provider.start((u) => updates.push(u));
+    writeFileSync(join(dir, 'route.yaml'), route('/polled'));
+    await waitFor(() => updates.length >= 2, 5000, 'update from the poll');
+    assert.is((webRoute(updates.at(-1)!).spec as any).rules[0].matches[0].path.value, '/polled');
+  } finally {
+    await provider.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('an update that fails CRD validation is refused like an API server would: the last accepted version serves', async () => {
   const s = setup();
   try {
