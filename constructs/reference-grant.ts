@@ -3,7 +3,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { referencegrants } from './imports/index.ts';
-import { compact, GATEWAY_GROUP, ResourceProps, sortedBy } from './base.ts';
+import { compact, GATEWAY_GROUP, Resource, ResourceProps, sortedBy } from './base.ts';
 
 /** spec.from[]: who may refer. */
 export interface ReferenceGrantFrom {
@@ -111,7 +111,7 @@ function coreAsEmpty(group: string): string {
 }
 
 /** Declares a ReferenceGrant. */
-export class ReferenceGrant extends Construct {
+export class ReferenceGrant extends Resource {
   /** Lets `from` (e.g. a route) refer to `to` (e.g. a Service in another namespace). */
   public static allow(scope: Construct, id: string, options: AllowOptions): ReferenceGrant {
     const toNs = options.to.namespace ?? options.to.metadata?.namespace;
@@ -130,7 +130,6 @@ export class ReferenceGrant extends Construct {
 
   public readonly apiObject: referencegrants.ReferenceGrant;
   public readonly kind = 'ReferenceGrant';
-  public readonly apiGroup = GATEWAY_GROUP;
 
   public constructor(scope: Construct, id: string, props: ReferenceGrantProps) {
     super(scope, id);
@@ -148,7 +147,4 @@ export class ReferenceGrant extends Construct {
       }) as any,
     });
   }
-
-  public get name(): string { return this.apiObject.name; }
-  public get namespace(): string | undefined { return this.apiObject.metadata.namespace; }
 }
