@@ -36,7 +36,10 @@ export class BoundPort {
       s.once('close', () => this.sessions.delete(s));
     });
     this.server = this.kind === 'https' ? this.createTls() : this.createPlain();
-    this.server.on('error', (err) => this.event('error', 'listener socket error', { error: err.message }));
+    // Bind failures are reported by listen()'s caller; this is for errors once listening.
+    this.server.on('error', (err) => {
+      if (this.boundPort !== 0) this.event('error', 'listener socket error', { error: err.message });
+    });
   }
 
   private event(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
