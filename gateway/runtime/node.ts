@@ -105,7 +105,13 @@ export function probeAddress(address: string): Promise<string | undefined> {
 
 /** GET a JSON document from a control endpoint (the admin server of a running gateway). */
 export async function fetchJson(url: string, timeoutMs = 5000): Promise<unknown> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(`cannot reach ${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+  }
   if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${res.statusText}`);
   return res.json();
 }
