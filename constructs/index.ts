@@ -24,3 +24,4 @@ export * from './tenancy/tenant-chart.ts';
 export * from './tenancy/platform.ts';
 export * from './validation/validate-app.ts';
 export * from './validation/portico-app.ts';
+export * from './validation/annotations.ts';

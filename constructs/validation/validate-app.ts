@@ -13,6 +13,7 @@ import { validateObject } from '../../gateway/translator/schema/index.ts';
 import { PORTICO_CONTROLLER_NAME } from '../gateway-class.ts';
 import { referenceGrantProblems, tenantProblems } from '../tenancy/ownership.ts';
 import { Tenant } from '../tenancy/tenant.ts';
+import { Annotations } from './annotations.ts';
 import { collect, Collected, CollectedObject, objectRefKey, refKey } from './collect.ts';
 
 export interface ValidationOptions {
@@ -148,7 +149,7 @@ export function attachValidation(app: App, options: ValidationOptions = {}): voi
       }
       for (const w of result.warnings) {
         const c = w.construct ?? app;
-        if (!c.node.metadata.some((m) => m.type === 'portico:warning' && m.data === w.text)) c.node.addMetadata('portico:warning', w.text);
+        Annotations.of(c).addWarning(w.text);
         // Print each warning once per app, however often cdk8s re-validates.
         const line = `[warning] [${w.path}] ${w.text}`;
         if ((state.options.printWarnings ?? true) && !state.printed.has(line)) {
