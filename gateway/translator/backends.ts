@@ -57,6 +57,9 @@ export function resolveBackend(
     const wanted = transport === 'udp' ? 'UDP' : 'TCP';
     return fail(Reason.BackendNotFound, `Service ${namespace}/${ref.name} has no ${wanted} port ${port} (ports: ${ports || 'none'})`);
   }
+  if ((transport === 'http' || transport === 'grpc') && !speaks(sp.appProtocol)) {
+    return fail(Reason.UnsupportedProtocolRoute, `Service ${namespace}/${ref.name} port ${port} has appProtocol "${sp.appProtocol}", which Portico cannot speak to over HTTP`);
+  }
   const backend: BackendIR = { ...base, protocol: protocolOf(sp, transport), endpoints: endpointsOf(ctx, svc, sp) };
   const service = `${namespace}/${ref.name}`;
   if (transport === 'http' || transport === 'grpc') {
@@ -68,6 +71,15 @@ export function resolveBackend(
     }
   }
   return { backend, service };
+}
+
+// The Kubernetes-standard appProtocols (KEP-3726) an HTTP route can use. Other kubernetes.io/*
+// values name protocols Portico cannot proxy HTTP to ("UnsupportedProtocol", HTTPRoute
+// backendRefs docs); non-standard values are implementation-specific and treated as plain HTTP.
+const HTTP_APP_PROTOCOLS = new Set(['kubernetes.io/h2c', 'kubernetes.io/ws', 'kubernetes.io/wss']);
+
+function speaks(appProtocol: string | undefined): boolean {
+  return !appProtocol?.startsWith('kubernetes.io/') || HTTP_APP_PROTOCOLS.has(appProtocol);
 }
 
 function defaultProtocol(t: Transport): BackendProtocol {
