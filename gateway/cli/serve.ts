@@ -109,12 +109,20 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
   const dataplane = createDataplane({ portOffset: o.portOffset, observer });
   const provider = createFileProvider({ paths: o.manifests, pollMs: o.pollMs, now, log });
   const seen = { problems: new Set<string>() };
-  const pipeline = await startPipeline({
-    provider, dataplane, translate, now, addresses,
-    translateOptions: { controllerName: o.controllerName, gateways: o.gateways },
-    publish: (s) => { admin.state.current = s; metrics.onApplied(s); logApplied(log, s, seen); },
-    onError: (stage, err) => { metrics.onReloadError(stage); log('error', `reload failed in ${stage}; the previous config keeps serving`, errorFields(err)); },
-  });
+  let pipeline: Pipeline;
+  try {
+    pipeline = await startPipeline({
+      provider, dataplane, translate, now, addresses,
+      translateOptions: { controllerName: o.controllerName, gateways: o.gateways },
+      publish: (s) => { admin.state.current = s; metrics.onApplied(s); logApplied(log, s, seen); },
+      onError: (stage, err) => { metrics.onReloadError(stage); log('error', `reload failed in ${stage}; the previous config keeps serving`, errorFields(err)); },
+    });
+  } catch (err) {
+    // Nothing may keep the process alive after a failed start.
+    await dataplane.close();
+    await admin.close();
+    throw err;
+  }
   log('info', 'portico serving', { admin: admin.address, manifests: o.manifests, controllerName: o.controllerName });
   return {
     admin, pipeline, dataplane,
