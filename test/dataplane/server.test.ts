@@ -154,6 +154,27 @@ test('bad requests: missing Host → 400, malformed request → 400, process sur
   }
 });
 
+test('a handler that throws gets a 500 and the process keeps serving', async () => {
+  const rec = H.recorder();
+  const events: string[] = [];
+  const dp = createDataplane({ observer: { ...rec.observer, onEvent: (_l, m) => events.push(m) } });
+  try {
+    // CR LF in the redirect hostname makes writing the Location header throw.
+    const bad = H.httpRule({ path: { type: 'PathPrefix', value: '/bad' } }, {
+      filters: [{ type: 'RequestRedirect', redirect: { statusCode: 302, hostname: 'bad\r\nx-injected: 1' } }],
+    });
+    const res = await dp.apply(H.table(H.gateway([H.port(0, [H.listener('l', 'HTTP', undefined, [{ hostname: '*', rules: [bad, tag('ok', {})] }])])])));
+    const p = H.boundPort(res, 0);
+    const r = await H.h1(p, { path: '/bad' });
+    assert.is(r.status, 500);
+    assert.is(body(await H.h1(p, { path: '/fine' })), 'ok');
+    assert.ok(events.includes('request handler failed'));
+    assert.is(rec.records.find((x) => x.path === '/bad')!.error, 'GW_ERR_INTERNAL');
+  } finally {
+    await dp.close();
+  }
+});
+
 test('a 10,000-route table applies and routes correctly through the sockets', async () => {
   const dp = createDataplane();
   try {

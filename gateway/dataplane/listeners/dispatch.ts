@@ -128,7 +128,17 @@ export function handleRequest(
   watch(ex, state.observer);
   if (state.draining && res !== undefined && !h2) res.setHeader('connection', 'close');
 
-  if (authority === '' && (h2 || req.httpVersion !== '1.0')) return answerBadRequest(ex, 'missing Host header');
+  try {
+    route(port, ex, socket, state.observer);
+  } catch (err) {
+    failed(ex, state.observer, err);
+  }
+}
+
+function route(port: CompiledPort, ex: HttpExchange, socket: { servername?: string | false } | undefined, observer: DataplaneObserver | undefined): void {
+  const { authority, host, record } = ex;
+  const h2 = ex.req.httpVersionMajor === 2;
+  if (authority === '' && (h2 || ex.req.httpVersion !== '1.0')) return answerBadRequest(ex, 'missing Host header');
   if (!VALID_AUTHORITY.test(authority)) return answerBadRequest(ex, 'invalid Host header');
   const choice = selectListener(port, host, typeof socket?.servername === 'string' ? socket.servername : undefined);
   if (choice.kind === 'misdirected') return answerMisdirected(ex);
@@ -144,17 +154,19 @@ export function handleRequest(
   ex.rule = rule;
   record.route = bucket.routeNames[i];
   record.rule = rule.id;
-  try {
-    const r = bucket.handlers[i]!(ex);
-    if (r instanceof Promise) r.then(undefined, (err: unknown) => failed(ex, state.observer, err));
-  } catch (err) {
-    failed(ex, state.observer, err);
-  }
+  const r = bucket.handlers[i]!(ex);
+  if (r instanceof Promise) r.then(undefined, (err: unknown) => failed(ex, observer, err));
 }
 
 function failed(ex: HttpExchange, observer: DataplaneObserver | undefined, err: unknown): void {
   safe(() => observer?.onEvent?.('error', 'request handler failed', { error: String((err as Error)?.stack ?? err), rule: ex.rule?.id }));
-  answerInternal(ex);
+  try {
+    answerInternal(ex);
+  } catch {
+    // Even the 500 could not be written: cut the connection rather than crash the process.
+    ex.res?.destroy();
+    ex.upgrade?.socket.destroy();
+  }
 }
 
 /** Emits the access record exactly once: when the response is done or the client went away. */
