@@ -115,6 +115,14 @@ test('fails if a tenant declares a ListenerSet the platform did not allow; passe
   }
 });
 
+test('fails if an allowed ListenerSet listens on a hostname the tenant does not own', () => {
+  const { app, tenant, gw } = platform({ allowListenerSets: true });
+  const ls = new ListenerSet(tenant, 'extra', { metadata: { name: 'extra' }, gateway: gw });
+  ls.addListener({ name: 'other', port: 8081, protocol: ListenerProtocol.HTTP, hostname: 'www.other.com' });
+  const errors = synthErrors(app);
+  assert.ok(errors.includes('[tenant-shop/extra] ListenerSet shop/extra spec.listeners[0].hostname "www.other.com" is not owned by tenant "shop" (owns: *.shop.example.com, api.example.com); use a hostname the tenant owns or ask the platform team to add it to the tenant'), errors.join('\n'));
+});
+
 test('fails if a cross-namespace backendRef, mirror or auth backend has no ReferenceGrant; passes with one', () => {
   for (const grant of [false, true]) {
     const { app, tenant, https } = platform();
