@@ -22,7 +22,10 @@ export function collectFiles(paths: string[]): { files: string[]; missing: strin
   const files = new Set<string>();
   const missing: string[] = [];
   const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
+    let names: string[];
+    // An unreadable directory is skipped rather than failing the whole scan.
+    try { names = readdirSync(dir).sort(); } catch { return; }
+    for (const name of names) {
       if (name.startsWith('.') || name === 'node_modules') continue;
       const full = join(dir, name);
       let st;
