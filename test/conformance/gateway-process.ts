@@ -1,6 +1,7 @@
 // The gateway under test, as a child process (`portico serve`) with its admin endpoint.
 import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import { resolve } from 'node:path';
 
 export interface StatusObject {
@@ -19,6 +20,18 @@ export interface GatewayProcessOptions {
 }
 
 const ROOT = resolve(import.meta.dirname, '../..');
+
+/** A port the OS considers free right now (for the admin endpoint). */
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => res(port));
+    });
+  });
+}
 
 function get(port: number, path: string, timeoutMs = 3000): Promise<{ status: number; body: string }> {
   return new Promise((res, rej) => {

@@ -25,6 +25,8 @@ export class AddressPool {
   private readonly free: string[] = [];
   constructor() {
     for (const third of [2, 3]) for (let i = 1; i < 255; i++) this.free.push(`127.0.${third}.${i}`);
+    // Start at a random place so two runs on one machine rarely pick the same addresses.
+    this.free.push(...this.free.splice(0, randomInt(this.free.length)));
   }
   take(): string {
     const ip = this.free.shift();

@@ -4,7 +4,7 @@ import type { CertStore } from './certs.ts';
 import { checkAll, type ConditionEnv, statusKey } from './checks/conditions.ts';
 import { runRequests } from './checks/requests.ts';
 import type { Timing } from './checks/timing.ts';
-import { GatewayProcess, type StatusObject } from './gateway-process.ts';
+import { freePort, GatewayProcess, type StatusObject } from './gateway-process.ts';
 import type { TypedAddress } from './placeholders.ts';
 import type { AddressPool } from './pods.ts';
 import { applyStep } from './steps.ts';
@@ -52,7 +52,28 @@ async function waitConditions(gw: GatewayProcess, env: Omit<ConditionEnv, 'statu
   return `status: ${last}`;
 }
 
-export async function runCase(spec: CaseSpec, ctx: RunContext, slot: { portOffset: number; adminPort: number }): Promise<CaseResult> {
+/**
+ * Starts the gateway; when another process (a second run on this machine) holds one of its
+ * listener ports, retries with the offset shifted (listener ports stay below 10000, slots are
+ * 10000 apart, so a shift below 500 stays inside this slot).
+ */
+async function startGateway(world: World, ctx: RunContext, baseOffset: number): Promise<{ gw: GatewayProcess; portOffset: number }> {
+  for (let attempt = 0; ; attempt++) {
+    const portOffset = baseOffset + (attempt === 0 ? 0 : 1 + Math.floor(Math.random() * 499));
+    const gw = new GatewayProcess({ manifestsDir: world.dir, controllerName: ctx.controllerName, portOffset, addressPool: ctx.addressPool, adminPort: await freePort() });
+    gw.start();
+    try {
+      await gw.waitReady(ctx.timing.maxTimeMs);
+      return { gw, portOffset };
+    } catch (e) {
+      const busy = /EADDRINUSE/.test(gw.tail(60));
+      await gw.stop();
+      if (!busy || attempt >= 3) throw e;
+    }
+  }
+}
+
+export async function runCase(spec: CaseSpec, ctx: RunContext, slot: { portOffset: number }): Promise<CaseResult> {
   const started = Date.now();
   const done = (result: CaseResult['result'], reason: string, supportedFeatures?: string[]): CaseResult => ({ name: spec.name, result, reason, ms: Date.now() - started, supportedFeatures });
   if (spec.harness === 'unsupported') return done('SKIP', `harness unsupported: ${spec.harnessNote}`);
@@ -62,9 +83,8 @@ export async function runCase(spec: CaseSpec, ctx: RunContext, slot: { portOffse
     await world.init();
     const endpointDeployments = (spec.steps ?? []).flatMap((s) => (s.setEndpoints ?? []).map((e) => `${e.endpointsOf.namespace ?? e.namespace}/${e.endpointsOf.name}`));
     await world.startPods(endpointDeployments);
-    gw = new GatewayProcess({ manifestsDir: world.dir, controllerName: ctx.controllerName, portOffset: slot.portOffset, addressPool: ctx.addressPool, adminPort: slot.adminPort });
-    gw.start();
-    await gw.waitReady(ctx.timing.maxTimeMs);
+    const launched = await startGateway(world, ctx, slot.portOffset);
+    gw = launched.gw;
 
     const status = await gw.status();
     const cls = status.find((o) => o.kind === 'GatewayClass' && o.metadata.name === ctx.gatewayClassName);
@@ -78,7 +98,7 @@ export async function runCase(spec: CaseSpec, ctx: RunContext, slot: { portOffse
       controllerName: ctx.controllerName, gatewayClassName: ctx.gatewayClassName,
       addresses: { usable: ctx.usable, unusable: ctx.unusable },
     };
-    const reqEnv = { spec, world, gateway: gw, certs: ctx.certs, portOffset: slot.portOffset, timing: ctx.timing };
+    const reqEnv = { spec, world, gateway: gw, certs: ctx.certs, portOffset: launched.portOffset, timing: ctx.timing };
     let err = await waitConditions(gw, condEnv, spec.conditions, ctx.timing.maxTimeMs);
     if (err) return done('FAIL', err, supported);
     err = await runRequests(reqEnv, spec.requests ?? []);

@@ -67,12 +67,14 @@ const specs = new Map(SUITE_SECRETS.map((s) => [`${s.namespace}/${s.name}`, s]))
 await Promise.all(SUITE_SECRETS.map((s) => ctx.certs.get(s, specs)));
 
 // Each slot owns a port offset (listener ports stay below 10000) and an admin port.
-// Admin ports are unique per case, so a gateway that is slow to exit never blocks the next one.
-const free = Array.from({ length: jobs }, (_, i) => 20000 + i * 10000);
-await pool(selected, jobs, async (c, index) => {
+// Each parallel slot owns a port offset 10000 wide (listener ports stay below 10000); the base is
+// random so that two runs on one machine (CI and a developer) rarely collide.
+const base = 11000 + Math.floor(Math.random() * 5000);
+const free = Array.from({ length: jobs }, (_, i) => base + i * 10000);
+await pool(selected, jobs, async (c) => {
   const portOffset = free.shift()!;
   try {
-    const r = await runCase(c, ctx, { portOffset, adminPort: 19000 + index });
+    const r = await runCase(c, ctx, { portOffset });
     results.push(r);
     const secs = (r.ms / 1000).toFixed(1);
     console.log(`${r.result} ${r.name}${r.reason ? ' ' + r.reason.replace(/\n/g, '\n    ') : ''} (${secs}s)`);

@@ -103,7 +103,24 @@ export class World {
     const wanted = this.pods.filter((p) =>
       extraDeployments.includes(`${p.namespace}/${p.deployment}`) ||
       services.some((s) => s.metadata.namespace === p.namespace && labelsMatch((s.spec as any)?.selector, p.labels)));
-    this.running = await Promise.all(wanted.map((p) => startPod(p)));
+    this.running = await Promise.all(wanted.map((p) => this.startOnFreeAddress(p)));
+    this.regenerateEndpointSlices();
+    this.write();
+  }
+
+  /** Another run on the same machine may hold an address: move the pod (before the gateway starts). */
+  private async startOnFreeAddress(pod: EchoPod): Promise<RunningPod> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await startPod(pod);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 8) throw e;
+        const old = pod.ip;
+        pod.ip = this.opts.podAddresses.take();
+        for (const [k, v] of Object.entries(pod.env)) if (v === old) pod.env[k] = pod.ip;
+        this.opts.podAddresses.release([old]);
+      }
+    }
   }
 
   regenerateEndpointSlices(): void {

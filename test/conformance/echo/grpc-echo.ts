@@ -44,9 +44,16 @@ export async function startGrpcEcho(ctx: EchoContext): Promise<Closer> {
     server.bindAsync(`${ctx.pod.ip}:${port}`, creds, (err) => (err ? reject(err) : resolve()));
     servers.push(server);
   });
-  await bind(new grpc.Server(), Number(ctx.env.GRPC_PORT ?? ctx.env.HTTP_PORT ?? 3000), grpc.ServerCredentials.createInsecure());
   const cert = ctx.file(ctx.env.TLS_SERVER_CERT);
   const key = ctx.file(ctx.env.TLS_SERVER_PRIV_KEY ?? ctx.env.TLS_SERVER_PRIVKEY);
-  if (cert && key) await bind(new grpc.Server(), Number(ctx.env.HTTPS_PORT ?? 8443), grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(cert), private_key: Buffer.from(key) }], false));
+  try {
+    await bind(new grpc.Server(), Number(ctx.env.GRPC_PORT ?? ctx.env.HTTP_PORT ?? 3000), grpc.ServerCredentials.createInsecure());
+    if (cert && key) await bind(new grpc.Server(), Number(ctx.env.HTTPS_PORT ?? 8443), grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(cert), private_key: Buffer.from(key) }], false));
+  } catch (e) {
+    for (const s of servers) s.forceShutdown();
+    // grpc-js reports a busy port as "No address added out of total 1 resolved".
+    if (/No address added/.test(String((e as Error).message))) Object.assign(e as object, { code: 'EADDRINUSE' });
+    throw e;
+  }
   return { close: async () => { for (const s of servers) s.forceShutdown(); } };
 }

@@ -159,49 +159,55 @@ export async function startHttpEcho(ctx: EchoContext): Promise<Closer> {
   const sockets = new Set<net.Socket>();
   const track = (s: net.Server) => { s.on('connection', (c: net.Socket) => { sockets.add(c); c.on('close', () => sockets.delete(c)); }); servers.push(s); };
 
-  const h1 = http.createServer({ keepAliveTimeout: 2000 }, h);
-  attachWebSocket(h1);
-  track(h1);
-  await listen(h1, ip, Number(ctx.env.HTTP_PORT ?? 3000));
-
-  // h2c: prior knowledge goes to the HTTP/2 server; any HTTP/1.1 request gets echo-basic's 400.
   const h2 = http2.createServer(h as any);
-  const h2c1 = http.createServer((_req, res) => { res.writeHead(400, { 'Content-Type': 'text/plain' }); res.end('Expected h2c request'); });
-  const sniff = net.createServer((sock) => {
-    const preface = 'PRI * HTTP/2.0';
-    let buf = Buffer.alloc(0);
-    const onData = (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      const seen = buf.toString('latin1');
-      if (buf.length < preface.length && preface.startsWith(seen)) return;
-      sock.off('data', onData);
-      // The sniffed bytes are already read, so the session gets a JS stream that replays them
-      // (node's HTTP/2 reads a net.Socket's native handle directly and would miss them).
-      const replay = new Duplex({
-        read() { sock.resume(); },
-        write(chunk, _enc, cb) { sock.write(chunk, cb); },
-        final(cb) { sock.end(); cb(); },
-        destroy(err, cb) { sock.destroy(); cb(err); },
-      });
-      sock.on('data', (x: Buffer) => { if (!replay.push(x)) sock.pause(); });
-      sock.on('end', () => replay.push(null));
-      sock.on('close', () => replay.destroy());
-      replay.push(buf);
-      (seen.startsWith(preface) ? h2 : h2c1).emit('connection', replay);
-    };
-    sock.on('data', onData);
-    sock.on('error', () => sock.destroy());
-  });
-  track(sniff);
-  await listen(sniff, ip, Number(ctx.env.H2C_PORT ?? 3001));
+  try {
+    const h1 = http.createServer({ keepAliveTimeout: 2000 }, h);
+    attachWebSocket(h1);
+    track(h1);
+    await listen(h1, ip, Number(ctx.env.HTTP_PORT ?? 3000));
 
-  const cert = ctx.file(ctx.env.TLS_SERVER_CERT);
-  const key = ctx.file(ctx.env.TLS_SERVER_PRIVKEY);
-  if (cert && key) {
-    const ca = ctx.file(ctx.env.TLS_CLIENT_CACERTS) ?? ctx.env.TLS_CLIENT_CACERTS_PEM;
-    const tlsServer = http2.createSecureServer({ cert, key, allowHTTP1: true, ALPNProtocols: ['h2', 'http/1.1'], ...(ca ? { ca, requestCert: true, rejectUnauthorized: false } : {}) }, h as any);
-    track(tlsServer);
-    await listen(tlsServer, ip, Number(ctx.env.HTTPS_PORT ?? 8443));
+    // h2c: prior knowledge goes to the HTTP/2 server; any HTTP/1.1 request gets echo-basic's 400.
+    const h2c1 = http.createServer((_req, res) => { res.writeHead(400, { 'Content-Type': 'text/plain' }); res.end('Expected h2c request'); });
+    const sniff = net.createServer((sock) => {
+      const preface = 'PRI * HTTP/2.0';
+      let buf = Buffer.alloc(0);
+      const onData = (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        const seen = buf.toString('latin1');
+        if (buf.length < preface.length && preface.startsWith(seen)) return;
+        sock.off('data', onData);
+        // The sniffed bytes are already read, so the session gets a JS stream that replays them
+        // (node's HTTP/2 reads a net.Socket's native handle directly and would miss them).
+        const replay = new Duplex({
+          read() { sock.resume(); },
+          write(chunk, _enc, cb) { sock.write(chunk, cb); },
+          final(cb) { sock.end(); cb(); },
+          destroy(err, cb) { sock.destroy(); cb(err); },
+        });
+        sock.on('data', (x: Buffer) => { if (!replay.push(x)) sock.pause(); });
+        sock.on('end', () => replay.push(null));
+        sock.on('close', () => replay.destroy());
+        replay.push(buf);
+        (seen.startsWith(preface) ? h2 : h2c1).emit('connection', replay);
+      };
+      sock.on('data', onData);
+      sock.on('error', () => sock.destroy());
+    });
+    track(sniff);
+    await listen(sniff, ip, Number(ctx.env.H2C_PORT ?? 3001));
+
+    const cert = ctx.file(ctx.env.TLS_SERVER_CERT);
+    const key = ctx.file(ctx.env.TLS_SERVER_PRIVKEY);
+    if (cert && key) {
+      const ca = ctx.file(ctx.env.TLS_CLIENT_CACERTS) ?? ctx.env.TLS_CLIENT_CACERTS_PEM;
+      const tlsServer = http2.createSecureServer({ cert, key, allowHTTP1: true, ALPNProtocols: ['h2', 'http/1.1'], ...(ca ? { ca, requestCert: true, rejectUnauthorized: false } : {}) }, h as any);
+      track(tlsServer);
+      await listen(tlsServer, ip, Number(ctx.env.HTTPS_PORT ?? 8443));
+    }
+  } catch (e) {
+    // A half-started pod must not keep its other ports (it is retried on another address).
+    await Promise.all(servers.map((x) => closeServer(x as any)));
+    throw e;
   }
   return {
     close: async () => {

@@ -43,10 +43,15 @@ export async function startTcpEcho(ctx: EchoContext): Promise<Closer> {
     s.listen(port, ctx.pod.ip, () => resolve());
     servers.push(s);
   });
-  await listen(net.createServer((s) => serve(ctx, s, false)), Number(ctx.env.TCP_PORT ?? 3000));
-  const cert = ctx.file(ctx.env.TLS_SERVER_CERT);
-  const key = ctx.file(ctx.env.TLS_SERVER_PRIV_KEY ?? ctx.env.TLS_SERVER_PRIVKEY);
-  if (cert && key) await listen(tls.createServer({ cert, key }, (s) => serve(ctx, s, true)), Number(ctx.env.TLS_PORT ?? 8443));
+  try {
+    await listen(net.createServer((s) => serve(ctx, s, false)), Number(ctx.env.TCP_PORT ?? 3000));
+    const cert = ctx.file(ctx.env.TLS_SERVER_CERT);
+    const key = ctx.file(ctx.env.TLS_SERVER_PRIV_KEY ?? ctx.env.TLS_SERVER_PRIVKEY);
+    if (cert && key) await listen(tls.createServer({ cert, key }, (s) => serve(ctx, s, true)), Number(ctx.env.TLS_PORT ?? 8443));
+  } catch (e) {
+    for (const s of servers) s.close();
+    throw e;
+  }
   return {
     close: async () => {
       for (const s of sockets) s.destroy();
