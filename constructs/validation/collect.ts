@@ -3,6 +3,7 @@
 import { ApiObject, App } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import type { GatewayClass, KubeObject } from '../../gateway/model/index.ts';
+import { snapshotKeyOf } from '../../gateway/model/index.ts';
 import { GATEWAY_GROUP } from '../base.ts';
 import { ImportedGateway } from '../gateway.ts';
 import { TenantChart } from '../tenancy/tenant-chart.ts';
@@ -35,6 +36,14 @@ export function objectRefKey(o: KubeObject): string {
   return refKey({ group: av.includes('/') ? av.split('/')[0] : '', kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
 }
 
+// fromObjects() puts namespaced objects without a namespace into "default"; doing the same here
+// keeps the refs of problems (which come from the snapshot) matching their owners.
+function withDefaultNamespace(o: KubeObject<any>): KubeObject<any> {
+  const key = snapshotKeyOf(o);
+  if (!key || key === 'gatewayClasses' || key === 'namespaces' || o.metadata?.namespace) return o;
+  return { ...o, metadata: { ...o.metadata, namespace: 'default' } };
+}
+
 /** Walks the app in construct order (stable) and renders every ApiObject. */
 export function collect(app: App, standInController: string): Collected {
   const objects: CollectedObject[] = [];
@@ -43,7 +52,7 @@ export function collect(app: App, standInController: string): Collected {
     if (c instanceof ImportedGateway) imported.push(c);
     if (!(c instanceof ApiObject)) continue;
     const owner = c.node.id === 'Resource' && c.node.scope ? c.node.scope : c;
-    objects.push({ obj: c.toJson(), owner, tenant: TenantChart.tenantOf(c) });
+    objects.push({ obj: withDefaultNamespace(c.toJson()), owner, tenant: TenantChart.tenantOf(c) });
   }
   const have = new Set(objects.map((o) => objectRefKey(o.obj)));
   const standIns: KubeObject<any>[] = [];

@@ -72,9 +72,13 @@ function judge({ objects, standIns }: Collected, options: ValidationOptions): Ap
   const controller = options.controllerName ?? PORTICO_CONTROLLER_NAME;
   const owners = new Map<string, CollectedObject>();
   for (const o of objects) owners.set(objectRefKey(o.obj), o);
+  const standInKeys = new Set(standIns.map(objectRefKey));
 
   const { snapshot: base } = fromObjects([...objects.map((o) => o.obj), ...standIns]);
   const { snapshot, warnings: assumed } = assumeExternalRefs(base);
+  for (const o of [...snapshot.services, ...snapshot.secrets, ...snapshot.configMaps] as KubeObject[]) {
+    if (o.metadata.annotations?.['portico.dev/assumed-external'] === 'true') standInKeys.add(objectRefKey(o));
+  }
 
   const problems: Problem[] = [];
   for (const o of objects) problems.push(...validateObject(o.obj));
@@ -93,13 +97,14 @@ function judge({ objects, standIns }: Collected, options: ValidationOptions): Ap
   for (const p of [...problems, ...assumed]) {
     const key = refKey(p.ref);
     const owner = owners.get(key);
-    if (!owner) continue; // stand-ins belong to another repo; it validates them
+    if (!owner && standInKeys.has(key)) continue; // stand-ins belong to another repo; it validates them
     if (!OWN_REASONS.has(p.reason) && ownFields.has(`${key}#${p.field}`)) continue;
     const text = formatProblem(p);
     const dedupe = `${p.severity}|${key}|${text}`;
     if (seen.has(dedupe)) continue;
     seen.add(dedupe);
-    const entry: AppProblem = { path: owner.owner.node.path, construct: owner.owner, problem: p, text };
+    // A problem on an object no construct declared (should not happen) is still reported, on the app.
+    const entry: AppProblem = { path: owner?.owner.node.path ?? '', construct: owner?.owner, problem: p, text };
     (p.severity === 'error' ? errors : warnings).push(entry);
   }
   return { errors, warnings };

@@ -101,4 +101,13 @@ test('app.synth() to a directory runs the validation too, and writes nothing whe
   }
 });
 
+test('objects in a chart without a namespace are judged in "default" and reported on their construct', () => {
+  const app = new PorticoApp({ validation: { printWarnings: false } });
+  const chart = new Chart(app, 'plain');
+  const gw = gatewayIn(chart);
+  new TcpRoute(chart, 'db', { metadata: { name: 'db' }, parentRefs: [gw.listener('http')], rules: [{ backendRefs: [BackendRef.fromName('db', { port: 5432 })] }] });
+  const errors = synthErrors(app);
+  assert.ok(errors.some((e) => e.startsWith('[plain/db] TCPRoute default/db spec.parentRefs[0]')), errors.join('\n'));
+});
+
 test.run();
