@@ -240,7 +240,7 @@ export class Gateway extends Resource implements IGateway {
   private synthSpec() {
     const ns = this.namespace;
     const p = this.props;
-    const frontend = nonEmpty(p.frontendCaCertificateRefs?.map((c) => c._toKube(ns)));
+    const frontend = nonEmpty(p.frontendCaCertificateRefs?.map((c) => c._toKubeExplicit(ns)));
     const tls = frontend || p.backendClientCertificateRef ? compact({
       frontend: frontend && { default: { validation: { caCertificateRefs: frontend } } },
       backend: p.backendClientCertificateRef && { clientCertificateRef: p.backendClientCertificateRef._toKube(ns) },

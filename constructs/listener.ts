@@ -114,6 +114,16 @@ export class CertificateRef {
     public readonly kind: string,
   ) {}
 
+  /** @internal With group and kind spelled out, for fields where the CRD requires them. */
+  public _toKubeExplicit(fromNamespace: string | undefined) {
+    return compact({
+      group: this.group,
+      kind: this.kind,
+      name: this.name,
+      namespace: this.namespace && this.namespace !== fromNamespace ? this.namespace : undefined,
+    });
+  }
+
   /** @internal The reference as written from an object in `fromNamespace`. */
   public _toKube(fromNamespace: string | undefined) {
     return compact({

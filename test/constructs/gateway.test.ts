@@ -50,6 +50,20 @@ test('listener set attaches listeners to a gateway (golden)', () => {
   assert.equal(objects[0].spec.parentRef, { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'edge', namespace: 'infra' });
 });
 
+test('gateway frontend client validation and backend client certificate (golden)', () => {
+  const { chart } = given('infra');
+  new Gateway(chart, 'mtls', {
+    metadata: { name: 'mtls' },
+    gatewayClass: GatewayClass.fromGatewayClassName(chart, 'c', 'portico'),
+    listeners: [{ name: 'https', port: 443, protocol: ListenerProtocol.HTTPS, tls: { certificateRefs: [CertificateRef.fromName('server')] } }],
+    frontendCaCertificateRefs: [CertificateRef.fromName('client-ca', { kind: 'ConfigMap' })],
+    backendClientCertificateRef: CertificateRef.fromName('gateway-client'),
+  });
+  const objects = objectsOf(chart, 'Gateway');
+  assertGolden('gateway-mtls', objects, GOLDEN_DIR);
+  assertSchemaValid(objects);
+});
+
 test('fails if an HTTPS listener has no certificateRefs', () => {
   const { chart } = given();
   const gw = platformGateway(chart);
