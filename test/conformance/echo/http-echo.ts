@@ -93,8 +93,10 @@ export function handler(ctx: EchoContext) {
   return (req: Req, res: Res): void => {
     const uri = req.url ?? '/';
     const url = new URL(uri, 'http://echo');
-    const routed = cleanPath(url.pathname);
-    if (routed !== url.pathname && !url.pathname.includes('//')) return redirect(res, routed + url.search);
+    // WHATWG URL resolves dot segments itself: clean the raw path as Go's ServeMux sees it.
+    const rawPath = uri.split('?')[0];
+    const routed = cleanPath(rawPath);
+    if (routed !== rawPath && !rawPath.includes('//')) return redirect(res, routed + url.search);
     const run = () => {
       if (routed === '/health') { res.writeHead(200); res.end('OK'); return; }
       if (routed === '/status' || routed === '/retry') return redirect(res, routed + '/' + url.search);
