@@ -1,12 +1,19 @@
 // A chart owned by one tenant: its objects default to the tenant's first namespace and are
-// checked against the tenant's ownership rules at synth.
-import { Chart, ChartProps } from 'cdk8s';
+// checked against the tenant's ownership rules at synth (the chart attaches the validation).
+import { App, Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { attachValidation, ValidationOptions } from '../validation/validate-app.ts';
 import type { Tenant } from './tenant.ts';
 
 export interface TenantChartProps extends ChartProps {
   /** The tenant that owns every object in this chart. */
   readonly tenant: Tenant;
+  /**
+   * Options for the synth-time validation this chart attaches to the App (first attach wins).
+   *
+   * @default - Portico's controller name; warnings printed to stderr
+   */
+  readonly validation?: ValidationOptions;
 }
 
 /** A cdk8s Chart whose objects belong to `tenant`. */
@@ -24,5 +31,7 @@ export class TenantChart extends Chart {
   public constructor(scope: Construct, id: string, props: TenantChartProps) {
     super(scope, id, { ...props, namespace: props.namespace ?? props.tenant.namespaces[0] });
     this.tenant = props.tenant;
+    // A tenant repo may have no Platform chart; its charts still get the ownership checks.
+    attachValidation(App.of(this), props.validation);
   }
 }

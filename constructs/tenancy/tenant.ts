@@ -3,6 +3,7 @@
 // them in allowedRoutes and the cluster enforces the same boundary synth checks.
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
+import type { Namespace } from '../../gateway/model/index.ts';
 import { hostnameWithin } from '../../gateway/translator/index.ts';
 import { FromNamespaces, GatewayListener, RouteNamespaces } from '../listener.ts';
 
@@ -42,6 +43,14 @@ export interface TenantProps {
 
 /** Declares a tenant and its Namespaces. Create it in the platform's chart (e.g. `platform.addTenant()`). */
 export class Tenant extends Construct {
+  /**
+   * The same tenant as seen from the tenant's own repo: nothing is synthesized (the platform repo
+   * owns the Namespaces), but validation knows the namespaces, their label and the ownership rules.
+   */
+  public static fromTenantAttributes(scope: Construct, id: string, props: TenantProps): Tenant {
+    return new Tenant(scope, id, props, true);
+  }
+
   public readonly tenantName: string;
   public readonly namespaces: string[];
   public readonly hostnames: string[];
@@ -50,8 +59,13 @@ export class Tenant extends Construct {
   /** The synthesized Namespace objects, by namespace name. */
   public readonly namespaceObjects: Record<string, ApiObject> = {};
 
-  public constructor(scope: Construct, id: string, props: TenantProps) {
+  /** True for Tenant.fromTenantAttributes(): the Namespaces are declared elsewhere. */
+  public readonly imported: boolean;
+  private readonly labels: Record<string, string>;
+
+  public constructor(scope: Construct, id: string, props: TenantProps, imported = false) {
     super(scope, id);
+    this.imported = imported;
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(props.name) || props.name.length > 63) {
       throw new Error(`tenant name "${props.name}" is not a DNS label; use lowercase letters, digits and '-'`);
     }
@@ -66,16 +80,20 @@ export class Tenant extends Construct {
     this.hostnames = [...(props.hostnames ?? [])];
     this.listeners = [...(props.listeners ?? [])];
     this.allowListenerSets = props.allowListenerSets ?? false;
+    this.labels = { ...props.namespaceLabels, [TENANT_LABEL]: this.tenantName };
     for (const ns of this.namespaces) {
       if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns)) throw new Error(`tenant "${props.name}" namespace "${ns}" is not a DNS label`);
-      const obj = new ApiObject(this, `ns-${ns}`, {
-        apiVersion: 'v1', kind: 'Namespace',
-        metadata: { name: ns, labels: { ...props.namespaceLabels, [TENANT_LABEL]: this.tenantName } },
-      });
+      if (imported) continue;
+      const obj = new ApiObject(this, `ns-${ns}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: this.labels } });
       // Namespaces are cluster-scoped; cdk8s would stamp the chart's namespace on them.
       if (obj.metadata.namespace) obj.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
       this.namespaceObjects[ns] = obj;
     }
+  }
+
+  /** @internal The Namespace objects as the platform synthesizes them (stand-ins when imported). */
+  public _namespaceManifests(): Namespace[] {
+    return this.namespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...this.labels } } }));
   }
 
   /** allowedRoutes.namespaces for platform listeners: the tenant's namespaces, by label. */

@@ -7,7 +7,7 @@ import { snapshotKeyOf } from '../../gateway/model/index.ts';
 import { GATEWAY_GROUP } from '../base.ts';
 import { ImportedGateway } from '../gateway.ts';
 import { TenantChart } from '../tenancy/tenant-chart.ts';
-import type { Tenant } from '../tenancy/tenant.ts';
+import { Tenant } from '../tenancy/tenant.ts';
 
 /** One synthesized object and where it came from. */
 export interface CollectedObject {
@@ -48,8 +48,10 @@ function withDefaultNamespace(o: KubeObject<any>): KubeObject<any> {
 export function collect(app: App, standInController: string): Collected {
   const objects: CollectedObject[] = [];
   const imported: ImportedGateway[] = [];
+  const importedTenants: Tenant[] = [];
   for (const c of app.node.findAll()) {
     if (c instanceof ImportedGateway) imported.push(c);
+    if (c instanceof Tenant && c.imported) importedTenants.push(c);
     if (!(c instanceof ApiObject)) continue;
     const owner = c.node.id === 'Resource' && c.node.scope ? c.node.scope : c;
     objects.push({ obj: withDefaultNamespace(c.toJson()), owner, tenant: TenantChart.tenantOf(c) });
@@ -62,6 +64,8 @@ export function collect(app: App, standInController: string): Collected {
   };
   const className = 'portico-imported';
   for (const g of imported) add(g._standIn(className));
+  // The platform repo synthesizes these Namespaces; their labels decide Selector allowedRoutes.
+  for (const t of importedTenants) for (const ns of t._namespaceManifests()) add(ns);
   // Gateways whose class is not in the app (GatewayClass.fromGatewayClassName) get a class of
   // the validating controller, so their listeners and routes are still judged.
   for (const o of [...objects.map((x) => x.obj), ...standIns]) {

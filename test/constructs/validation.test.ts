@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import {
   attachValidation, BackendRef, CertificateRef, FromNamespaces, Gateway, GatewayClass, HttpRoute, ListenerProtocol,
-  Platform, PorticoApp, RouteKind, TcpRoute, TenantChart, validateApp,
+  Platform, PorticoApp, RouteKind, TcpRoute, Tenant, TenantChart, validateApp,
 } from '../../constructs/index.ts';
 import { synthErrors } from './fixtures.ts';
 
@@ -62,6 +62,28 @@ test('a tenant repo attaches to an imported gateway and is still validated again
   // And the imported gateway is not written out
   const yaml = (() => { try { return app.synthYaml(); } catch { return ''; } })();
   assert.not.ok(yaml.includes('kind: Gateway\n'));
+});
+
+test('a tenant repo (imported tenant and gateway, no Platform) is validated by its TenantChart', () => {
+  // Given the tenant's own repo: the platform's tenant and gateway are known by attributes only
+  const app = new App();
+  const shared = new Chart(app, 'shared');
+  const tenantOpts = { name: 'blog', namespaces: ['blog'], hostnames: ['*.blog.example.com'] };
+  const edge = Gateway.fromGatewayAttributes(shared, 'edge', {
+    name: 'edge', namespace: 'infra',
+    listeners: [{ name: 'https', port: 443, protocol: ListenerProtocol.HTTPS, hostname: '*.blog.example.com', tls: { certificateRefs: [CertificateRef.fromName('wild')] },
+      allowedRoutes: { namespaces: { from: FromNamespaces.SELECTOR, selector: { matchLabels: { 'portico.dev/tenant': 'blog' } } } } }],
+  });
+  const blog = Tenant.fromTenantAttributes(shared, 'blog', { ...tenantOpts, listeners: [edge.listener('https')] });
+  const chart = new TenantChart(app, 'tenant-blog', { tenant: blog, validation: { printWarnings: false } });
+  new HttpRoute(chart, 'www', { metadata: { name: 'www' }, parentRefs: [edge.listener('https')], hostnames: ['www.blog.example.com'], rules: [{ backendRefs: [BackendRef.fromName('www', { port: 80 })] }] });
+  // When synthesized, Then the Selector listener admits the tenant namespace and nothing but the route is written
+  assert.equal(synthErrors(app), []);
+  assert.equal(app.charts.flatMap((c) => c.toJson()).map((o: any) => o.kind), ['HTTPRoute']);
+  // And a hostname the tenant does not own still fails
+  new HttpRoute(chart, 'bad', { metadata: { name: 'bad' }, parentRefs: [edge.listener('https')], hostnames: ['www.shop.example.com'], rules: [{ backendRefs: [BackendRef.fromName('www', { port: 80 })] }] });
+  const errors = synthErrors(app);
+  assert.ok(errors.some((e) => e.startsWith('[tenant-blog/bad] HTTPRoute blog/bad spec.hostnames[0] "www.shop.example.com" is not owned by tenant "blog"')), errors.join('\n'));
 });
 
 test('validateApp reports the same errors without throwing, and a route with a hostname outside the listener fails', () => {
