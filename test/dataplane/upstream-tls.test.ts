@@ -49,6 +49,20 @@ test('verified TLS to the backend with the policy hostname as SNI', async () => 
   }
 });
 
+test('SNI is the policy hostname, not the request Host', async () => {
+  const be = await tlsBackend();
+  const gw = await serveHandler(ups.compileRule(rule([backend('tls', [be.port], { tls: tls({ hostname: 'other.example.com' }) })]), noHooks), {
+    prepare: (ex) => (ex.upstreamHost = 'abc.example.com'),
+  });
+  try {
+    for (let i = 0; i < 3; i++) assert.is((await get(gw.port, '/')).status, 200);
+    assert.equal(be.seen.map((s) => s.sni), ['other.example.com', 'other.example.com', 'other.example.com']);
+  } finally {
+    await gw.close();
+    await be.close();
+  }
+});
+
 test('untrusted CA, hostname mismatch and SAN mismatch fail with 502; matching SANs pass', async () => {
   const be = await tlsBackend();
   const cases: [BackendTlsIR, number][] = [
