@@ -157,6 +157,10 @@ export class GrpcRoute extends RouteBase {
     if (rule.name && this.rules.some((r) => r.name === rule.name)) {
       throw new Error(`there is already a rule named "${rule.name}"; rule names must be unique within a route`);
     }
+    const types = (rule.filters ?? []).map((f) => f.type);
+    for (const once of ['RequestHeaderModifier', 'ResponseHeaderModifier']) {
+      if (types.filter((t) => t === once).length > 1) throw new Error(`rule ${rule.name ? `"${rule.name}"` : this.rules.length} has ${once} more than once; merge them into one filter`);
+    }
     this.ruleToKube(rule);
     this.rules.push(rule);
   }

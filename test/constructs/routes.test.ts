@@ -48,6 +48,13 @@ test('tls, tcp and udp routes (golden)', () => {
   assertSchemaValid(objects);
 });
 
+test('fails if a grpc rule repeats a header modifier', () => {
+  const { chart, gw } = setup();
+  const route = new GrpcRoute(chart, 'g', { parentRefs: [gw] });
+  assert.throws(() => route.addRule({ filters: [GrpcFilter.requestHeaderModifier({ set: { a: '1' } }), GrpcFilter.requestHeaderModifier({ set: { b: '2' } })] }),
+    /rule 0 has RequestHeaderModifier more than once; merge them into one filter/);
+});
+
 test('fails if an l4 rule has no backendRefs, or a parent is added twice', () => {
   const { chart, gw } = setup();
   const route = new TcpRoute(chart, 'r');
