@@ -208,6 +208,11 @@ test('certificate change: new connections get the new certificate, an establishe
     assert.is(noSni.peerCertCN, 'cert-two');
     assert.is(await ask(), 'v2', 'established connection keeps working, on the new table');
     session.close();
+    // HTTPS → HTTP on the same listener port needs another kind of server: it is rebound.
+    const r3 = await dp.apply(plainTable('plain-now'));
+    const p3 = H.boundPort(r3, 0);
+    assert.is((await H.h1(p3, { host: 'site.test' })).body.trim(), 'plain-now');
+    assert.is(r3.listening.length, 1);
   } finally {
     await dp.close();
     ca.cleanup();
