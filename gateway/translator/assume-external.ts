@@ -34,7 +34,8 @@ interface Wanted {
   kind: 'Service' | 'Secret' | 'ConfigMap';
   namespace: string;
   name: string;
-  ports: Set<number>;
+  /** "port/protocol" pairs the references need. */
+  ports: Set<string>;
   from: { ref: Problem['ref']; field: string };
 }
 
@@ -52,15 +53,16 @@ export interface AssumeExternalResult {
 
 export function assumeExternalRefs(snapshot: Snapshot): AssumeExternalResult {
   const wanted = new Map<string, Wanted>();
-  const want = (kind: Wanted['kind'], namespace: string, name: string, port: number | undefined, from: Wanted['from']) => {
+  const want = (kind: Wanted['kind'], namespace: string, name: string, port: number | undefined, from: Wanted['from'], protocol = 'TCP') => {
     const key = `${kind}/${namespace}/${name}`;
     let w = wanted.get(key);
     if (!w) wanted.set(key, (w = { kind, namespace, name, ports: new Set(), from }));
-    if (typeof port === 'number') w.ports.add(port);
+    if (typeof port === 'number') w.ports.add(`${port}/${protocol}`);
   };
   const backend = (o: KubeObject, ref: Obj | undefined, field: string) => {
     if (!ref || typeof ref.name !== 'string' || !CORE(ref.group) || (ref.kind ?? 'Service') !== 'Service') return;
-    want('Service', ref.namespace ?? o.metadata.namespace ?? 'default', ref.name, ref.port, { ref: refOf(o), field });
+    // UDPRoutes need a UDP Service port: the translator matches the port's protocol too.
+    want('Service', ref.namespace ?? o.metadata.namespace ?? 'default', ref.name, ref.port, { ref: refOf(o), field }, o.kind === 'UDPRoute' ? 'UDP' : 'TCP');
   };
   const filters = (o: KubeObject, list: Obj[] | undefined, field: string) => {
     (list ?? []).forEach((f, i) => {
@@ -86,7 +88,22 @@ export function assumeExternalRefs(snapshot: Snapshot): AssumeExternalResult {
       });
     });
   };
-  for (const g of snapshot.gateways as KubeObject<Obj>[]) certRefs(g, g.spec?.listeners, 'spec.listeners');
+  for (const g of snapshot.gateways as KubeObject<Obj>[]) {
+    certRefs(g, g.spec?.listeners, 'spec.listeners');
+    const ns = g.metadata.namespace ?? 'default';
+    const frontend = g.spec?.tls?.frontend;
+    const caRefs = (v: Obj | undefined, field: string) => ((v?.caCertificateRefs ?? []) as Obj[]).forEach((c, ci) => {
+      const kind = c.kind ?? 'ConfigMap';
+      if (!CORE(c.group) || (kind !== 'ConfigMap' && kind !== 'Secret') || typeof c.name !== 'string') return;
+      want(kind, c.namespace ?? ns, c.name, undefined, { ref: refOf(g), field: `${field}.caCertificateRefs[${ci}]` });
+    });
+    caRefs(frontend?.default?.validation, 'spec.tls.frontend.default.validation');
+    ((frontend?.perPort ?? []) as Obj[]).forEach((pp, i) => caRefs(pp?.tls?.validation, `spec.tls.frontend.perPort[${i}].tls.validation`));
+    const client = g.spec?.tls?.backend?.clientCertificateRef;
+    if (client && CORE(client.group) && (client.kind ?? 'Secret') === 'Secret' && typeof client.name === 'string') {
+      want('Secret', client.namespace ?? ns, client.name, undefined, { ref: refOf(g), field: 'spec.tls.backend.clientCertificateRef' });
+    }
+  }
   for (const ls of snapshot.listenerSets as KubeObject<Obj>[]) certRefs(ls, ls.spec?.listeners, 'spec.listeners');
   for (const p of snapshot.backendTLSPolicies as KubeObject<Obj>[]) {
     ((p.spec?.validation?.caCertificateRefs ?? []) as Obj[]).forEach((c, ci) => {
@@ -106,11 +123,14 @@ export function assumeExternalRefs(snapshot: Snapshot): AssumeExternalResult {
     if (have.has(key)) continue;
     const metadata = { name: w.name, namespace: w.namespace, generation: 1, annotations: { 'portico.dev/assumed-external': 'true' } };
     if (w.kind === 'Service') {
-      const ports = [...w.ports].sort((a, b) => a - b).map((port) => ({ name: `p${port}`, port, protocol: 'TCP' }));
+      const ports = [...w.ports].sort().map((pp) => {
+        const [port, protocol] = pp.split('/');
+        return { name: `p${port}-${protocol.toLowerCase()}`, port: Number(port), protocol };
+      });
       out.services.push({ apiVersion: 'v1', kind: 'Service', metadata, spec: { type: 'ClusterIP', ports } });
     } else if (w.kind === 'Secret') {
       out.secrets.push({ apiVersion: 'v1', kind: 'Secret', metadata, type: 'kubernetes.io/tls',
-        data: { 'tls.crt': base64(PLACEHOLDER_CERT), 'tls.key': base64(PLACEHOLDER_KEY) } });
+        data: { 'tls.crt': base64(PLACEHOLDER_CERT), 'tls.key': base64(PLACEHOLDER_KEY), 'ca.crt': base64(PLACEHOLDER_CERT) } });
     } else {
       out.configMaps.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { 'ca.crt': PLACEHOLDER_CERT } });
     }
