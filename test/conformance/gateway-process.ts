@@ -46,6 +46,11 @@ function get(port: number, path: string, timeoutMs = 3000): Promise<{ status: nu
   });
 }
 
+// Gateways still running when the runner exits (a watchdog fired, Ctrl-C) must not be orphaned.
+const live = new Set<ChildProcess>();
+process.on('exit', () => { for (const c of live) c.kill('SIGKILL'); });
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+
 export class GatewayProcess {
   private child?: ChildProcess;
   private output: string[] = [];
@@ -65,7 +70,8 @@ export class GatewayProcess {
     };
     this.child.stdout!.on('data', keep);
     this.child.stderr!.on('data', keep);
-    this.child.on('exit', (code, sig) => { this.exited = `gateway exited (code ${code}, signal ${sig})`; });
+    live.add(this.child);
+    this.child.on('exit', (code, sig) => { this.exited = `gateway exited (code ${code}, signal ${sig})`; live.delete(this.child!); });
   }
 
   /** Last lines the gateway printed (for failure reasons). */

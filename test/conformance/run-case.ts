@@ -75,10 +75,14 @@ async function startGateway(world: World, ctx: RunContext, baseOffset: number): 
 
 export async function runCase(spec: CaseSpec, ctx: RunContext, slot: { portOffset: number }): Promise<CaseResult> {
   const started = Date.now();
-  const done = (result: CaseResult['result'], reason: string, supportedFeatures?: string[]): CaseResult => ({ name: spec.name, result, reason, ms: Date.now() - started, supportedFeatures });
+  let gw: GatewayProcess | undefined;
+  const done = (result: CaseResult['result'], reason: string, supportedFeatures?: string[]): CaseResult => ({
+    name: spec.name, result, ms: Date.now() - started, supportedFeatures,
+    // With --verbose a failure carries the gateway's last log lines (problems, listen errors).
+    reason: result === 'FAIL' && ctx.verbose && gw ? `${reason}\n${gw.tail()}` : reason,
+  });
   if (spec.harness === 'unsupported') return done('SKIP', `harness unsupported: ${spec.harnessNote}`);
   const world = new World(spec, { ...ctx, manifestsRoot: ctx.manifestsRoot, certs: ctx.certs, podAddresses: ctx.podAddresses });
-  let gw: GatewayProcess | undefined;
   try {
     await world.init();
     const endpointDeployments = (spec.steps ?? []).flatMap((s) => (s.setEndpoints ?? []).map((e) => `${e.endpointsOf.namespace ?? e.namespace}/${e.endpointsOf.name}`));
@@ -114,7 +118,7 @@ export async function runCase(spec: CaseSpec, ctx: RunContext, slot: { portOffse
     }
     return done('PASS', '', supported);
   } catch (e) {
-    return done('FAIL', `${(e as Error).message}${gw && ctx.verbose ? `\n${gw.tail()}` : ''}`);
+    return done('FAIL', (e as Error).message);
   } finally {
     await gw?.stop();
     await world.close();

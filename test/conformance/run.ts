@@ -61,6 +61,16 @@ const ctx: RunContext = {
   verbose: values.verbose!,
 };
 
+// A case that hangs (a client without a deadline, a wedged gateway) fails instead of stalling CI.
+const CASE_LIMIT_MS = Math.max(180000, ctx.timing.maxTimeMs * 8);
+function withWatchdog(name: string, p: Promise<CaseResult>): Promise<CaseResult> {
+  let timer: NodeJS.Timeout;
+  const limit = new Promise<CaseResult>((res) => {
+    timer = setTimeout(() => res({ name, result: 'FAIL', reason: `case did not finish within ${CASE_LIMIT_MS / 1000} s`, ms: CASE_LIMIT_MS }), CASE_LIMIT_MS);
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
 const t0 = Date.now();
 // The suite's keys once, up front and in parallel: cases then only read them.
 const specs = new Map(SUITE_SECRETS.map((s) => [`${s.namespace}/${s.name}`, s]));
@@ -74,10 +84,11 @@ const free = Array.from({ length: jobs }, (_, i) => base + i * 10000);
 await pool(selected, jobs, async (c) => {
   const portOffset = free.shift()!;
   try {
-    const r = await runCase(c, ctx, { portOffset });
+    const r = await withWatchdog(c.name, runCase(c, ctx, { portOffset }));
     results.push(r);
-    const secs = (r.ms / 1000).toFixed(1);
-    console.log(`${r.result} ${r.name}${r.reason ? ' ' + r.reason.replace(/\n/g, '\n    ') : ''} (${secs}s)`);
+    // One line per case (`RESULT name reason`); timings and gateway logs only with --verbose.
+    const reason = ctx.verbose ? r.reason.replace(/\n/g, '\n    ') : r.reason.split('\n')[0];
+    console.log(`${r.result} ${r.name}${reason ? ' ' + reason : ''}${ctx.verbose ? ` (${(r.ms / 1000).toFixed(1)}s)` : ''}`);
   } finally {
     free.push(portOffset);
   }

@@ -145,12 +145,12 @@ async function probeUdp(r: RequestSpec, t: Target, onPod?: (pod: string) => void
   const u = r.udp ?? {};
   if (u.dnsQuery) {
     const q = typeof u.dnsQuery === 'string' ? { name: u.dnsQuery, type: 'A' } : u.dnsQuery;
-    const res = await udpExchange({ address: t.address, port: t.port, payload: dnsQuery(q.name, q.type) });
+    const res = await udpExchange({ address: t.address, port: t.port, payload: dnsQuery(q.name, q.type), timeoutMs: 2000 });
     if (res.error) return res.error;
     if ((res.reply!.length < 12)) return 'short DNS answer';
     return undefined;
   }
-  const res = await udpExchange({ address: t.address, port: t.port, payload: Buffer.from(u.send ?? 'ping') });
+  const res = await udpExchange({ address: t.address, port: t.port, payload: Buffer.from(u.send ?? 'ping'), timeoutMs: 2000 });
   if (res.error) return res.error;
   const text = res.reply!.toString('utf8');
   const want = u.expectJson ?? r.expectJson;
