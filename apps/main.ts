@@ -1,23 +1,20 @@
-// PLACEHOLDER created by the constructs engineer so `npx cdk8s synth` has an app to run; the
-// example-app owner replaces it. One platform gateway, one tenant, one route.
-import { App } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-33';
-import { BackendRef, FromNamespaces, Gateway, GatewayClass, HttpRoute, ListenerProtocol, PathMatch, Platform, TenantChart } from '../constructs/index.ts';
+// The example GitOps app: `cdk8s synth` (see cdk8s.yaml) writes one file per chart to dist/.
+// buildApp() only wires charts, so tests can synthesize it in-process without writing files.
+import { App, AppProps } from 'cdk8s';
+import { buildPlatform } from './platform/gateway.ts';
+import { buildCatalog } from './tenants/catalog.ts';
+import { buildData } from './tenants/data.ts';
+import { buildPayments } from './tenants/payments.ts';
+import { buildShop } from './tenants/shop.ts';
 
-const app = new App();
-const platform = new Platform(app, 'platform', { namespace: 'infra' });
-const gatewayClass = new GatewayClass(platform, 'class', { metadata: { name: 'portico' } });
-const edge = new Gateway(platform, 'edge', { metadata: { name: 'edge' }, gatewayClass });
-const http = edge.addListener({ name: 'http', port: 80, protocol: ListenerProtocol.HTTP, hostname: '*.demo.example.com', allowedRoutes: { namespaces: { from: FromNamespaces.ALL } } });
-const demo = platform.addTenant('demo', { name: 'demo', namespaces: ['demo'], hostnames: ['*.demo.example.com'], listeners: [http] });
+export function buildApp(props: AppProps = {}): App {
+  const app = new App(props);
+  const { gateway, listeners, tenants } = buildPlatform(app);
+  buildShop(app, { tenant: tenants.shop, http: listeners.http, https: listeners.https });
+  buildCatalog(app, { tenant: tenants.catalog });
+  buildPayments(app, { tenant: tenants.payments, gateway, https: listeners.https });
+  buildData(app, { tenant: tenants.data, redis: listeners.redis, tlsPassthrough: listeners.tlsPassthrough });
+  return app;
+}
 
-const tenant = new TenantChart(app, 'tenant-demo', { tenant: demo });
-const echo = new kplus.Service(tenant, 'echo', { metadata: { name: 'echo' }, ports: [{ port: 8080 }], selector: kplus.Pods.select(tenant, 'echo-pods', { labels: { app: 'echo' } }) });
-new HttpRoute(tenant, 'echo-route', {
-  metadata: { name: 'echo' },
-  parentRefs: [http],
-  hostnames: ['echo.demo.example.com'],
-  rules: [{ matches: [{ path: PathMatch.prefix('/') }], backendRefs: [BackendRef.fromService(echo)] }],
-});
-
-app.synth();
+if (import.meta.main) buildApp().synth();
