@@ -101,6 +101,14 @@ export class Tenant extends Construct {
     return { from: FromNamespaces.SELECTOR, selector: { matchLabels: { [TENANT_LABEL]: this.tenantName } } };
   }
 
+  /**
+   * Lets the tenant's routes attach to `listener` too. Listeners usually admit a tenant by its
+   * routeNamespaces() selector, so they are often created after the tenant; this closes the loop.
+   */
+  public allowListener(listener: GatewayListener): void {
+    if (!this.listeners.includes(listener)) this.listeners.push(listener);
+  }
+
   /** Whether `hostname` (exact or wildcard) lies within the tenant's hostnames. */
   public ownsHostname(hostname: string): boolean {
     return this.hostnames.some((owned) => hostnameWithin(hostname.toLowerCase(), owned));
