@@ -7,9 +7,15 @@ import { buildData } from './tenants/data.ts';
 import { buildPayments } from './tenants/payments.ts';
 import { buildShop } from './tenants/shop.ts';
 
-export function buildApp(props: AppProps = {}): App {
+export interface BuildAppOptions extends AppProps {
+  /** Print the synth warnings (Secrets assumed to exist in the cluster); tests turn them off. */
+  readonly printWarnings?: boolean;
+}
+
+export function buildApp(options: BuildAppOptions = {}): App {
+  const { printWarnings, ...props } = options;
   const app = new App(props);
-  const { gateway, listeners, tenants } = buildPlatform(app);
+  const { gateway, listeners, tenants } = buildPlatform(app, { printWarnings });
   buildShop(app, { tenant: tenants.shop, http: listeners.http, https: listeners.https });
   buildCatalog(app, { tenant: tenants.catalog });
   buildPayments(app, { tenant: tenants.payments, gateway, https: listeners.https });

@@ -26,8 +26,9 @@ function onlyTenant(name: string): RouteNamespaces {
   return { from: FromNamespaces.SELECTOR, selector: { matchLabels: { [TENANT_LABEL]: name } } };
 }
 
-export function buildPlatform(app: App): PlatformStack {
-  const platform = new Platform(app, 'platform', { namespace: PLATFORM_NAMESPACE });
+/** `printWarnings: false` keeps tests quiet about the Secrets assumed to exist in the cluster. */
+export function buildPlatform(app: App, options: { printWarnings?: boolean } = {}): PlatformStack {
+  const platform = new Platform(app, 'platform', { namespace: PLATFORM_NAMESPACE, validation: { printWarnings: options.printWarnings ?? true } });
   const gatewayClass = new GatewayClass(platform, 'class', { metadata: { name: 'portico' } });
   const gateway = new Gateway(platform, 'public', {
     metadata: { name: 'public' },
