@@ -112,4 +112,29 @@ test('the request timeout bounds retries and backoff together', async () => {
   }
 });
 
+test('a client slow to send a replayable body hits the request timeout', async () => {
+  const be = await slow();
+  const r = rule([backend('v1', [be.port])], { timeouts: { requestMs: 200 }, retry: { codes: [500], attempts: 2, backoffMs: 0 } });
+  const gw = await serveHandler(ups.compileRule(r, noHooks));
+  try {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: gw.port, method: 'POST', path: '/', agent: false, headers: { 'content-length': '10' } });
+      req.setTimeout(3000, () => req.destroy(new Error('timeout')));
+      req.on('error', reject);
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+        req.destroy();
+      });
+      req.write('12345'); // and never the rest
+    });
+    assert.is(status, 504);
+    assert.is(be.seen.length, 0);
+  } finally {
+    await gw.close();
+    await be.close();
+  }
+});
+
 test.run();

@@ -30,9 +30,14 @@ export function compileRetry(ir: RetryIR | undefined): RetryPolicy | undefined {
 
 /**
  * Reads the request body into memory when it is replayable (declared length ≤ cap).
- * Returns the buffer, or undefined when the body must be streamed (not replayable).
+ * Returns the buffer, or undefined when the body must be streamed (not replayable); the promise
+ * gives undefined when the client went away mid-body and 'timeout' when timeoutMs ran out.
  */
-export function readReplayableBody(ex: Exchange, cap = REPLAY_CAP): Promise<Buffer | undefined> | undefined {
+export function readReplayableBody(
+  ex: Exchange,
+  cap = REPLAY_CAP,
+  timeoutMs?: number,
+): Promise<Buffer | 'timeout' | undefined> | undefined {
   const cl = ex.req.headers['content-length'];
   if (cl === undefined) return undefined;
   const len = Number(cl);
@@ -41,7 +46,10 @@ export function readReplayableBody(ex: Exchange, cap = REPLAY_CAP): Promise<Buff
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const done = (value: Buffer | undefined) => {
+    // The request timeout also covers a client that is slow to send its body.
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => done('timeout'), timeoutMs);
+    const done = (value: Buffer | 'timeout' | undefined) => {
+      if (timer !== undefined) clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);

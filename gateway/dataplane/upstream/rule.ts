@@ -59,12 +59,17 @@ export function compileRuleHandler(
       }
     } else if (requestHasBody(ex)) {
       if (retry !== undefined) {
-        const read = readReplayableBody(ex);
+        const left = remainingMs(ex, timeouts);
+        const read = readReplayableBody(ex, undefined, left === Infinity ? undefined : Math.max(0, left));
         if (read === undefined) {
           body = ex.req as Readable;
         } else {
           const b = await read;
           if (b === undefined) return; // the client went away mid-body
+          if (b === 'timeout') {
+            sendGatewayResponse(ex, 504, 'request timeout', 'GW_ERR_REQUEST_TIMEOUT');
+            return;
+          }
           body = b;
           attempts = retry.attempts;
         }
