@@ -40,7 +40,8 @@ export function buildPlatform(app: App, options: { printWarnings?: boolean } = {
   const http = gateway.addListener({ name: 'http', port: 80, protocol: ListenerProtocol.HTTP, allowedRoutes: { namespaces: ANY_TENANT } });
   const https = gateway.addListener({
     name: 'https', port: 443, protocol: ListenerProtocol.HTTPS, hostname: '*.example.com',
-    // Issued outside git (e.g. by cert-manager) into portico-system: synth warns that it is assumed to exist.
+    // Issued outside git (e.g. a cert-manager Certificate with dnsNames *.shop.example.com, *.payments.example.com:
+    // a TLS wildcard covers one label only). Synth warns that it is assumed to exist.
     tls: { certificateRefs: [CertificateRef.fromName('wildcard-example-com-tls')] },
     allowedRoutes: { namespaces: ANY_TENANT },
   });
