@@ -268,9 +268,6 @@ export function forwardAttempt(ex: Exchange, spec: AttemptSpec): Promise<Attempt
           path: ex.query === '' ? ex.path : ex.path + ex.query,
           headers: spec.headers,
           body: spec.body,
-          // undici takes SNI from the Host header unless told otherwise; BackendTLSPolicy says
-          // it is validation.hostname, whatever Host the request carries.
-          ...(spec.backend.tls !== undefined ? { servername: spec.backend.tls.hostname } : {}),
           ...(idle !== undefined ? { headersTimeout: idle, bodyTimeout: idle } : {}),
         } as Dispatcher.DispatchOptions,
         attempt,

@@ -3,6 +3,7 @@
 import { checkServerIdentity, rootCertificates } from 'node:tls';
 import type { PeerCertificate } from 'node:tls';
 import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { BackendIR, BackendTlsIR, EndpointIR } from '../../ir/index.ts';
 
 export interface PoolLimits {
@@ -49,6 +50,21 @@ function verifyIdentity(tls: BackendTlsIR) {
       code: 'ERR_TLS_CERT_ALTNAME_INVALID',
     });
   };
+}
+
+/**
+ * undici derives SNI from each request's Host header (and reconnects when it changes); for a
+ * BackendTLSPolicy the SNI is validation.hostname, so every dispatch on the pool carries it.
+ */
+class TlsPool extends Pool {
+  readonly #sni: string;
+  constructor(origin: string, opts: Pool.Options, sni: string) {
+    super(origin, opts);
+    this.#sni = sni;
+  }
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    return super.dispatch({ ...opts, servername: this.#sni } as Dispatcher.DispatchOptions, handler);
+  }
 }
 
 export class PoolRegistry {
@@ -99,14 +115,15 @@ export class PoolRegistry {
     // Prior-knowledge HTTP/2 over cleartext (appProtocol kubernetes.io/h2c). Pool does not pass
     // useH2c on to its connector, so it goes in the connect options.
     if (h2c && tls === undefined) connect.useH2c = true;
-    return new Pool(origin, {
+    const options = {
       connect,
       headersTimeout: l.headersTimeoutMs,
       bodyTimeout: l.bodyTimeoutMs,
       keepAliveTimeout: l.keepAliveTimeoutMs,
       keepAliveMaxTimeout: Math.max(l.keepAliveTimeoutMs, 600_000),
       allowH2: h2c,
-    } as Pool.Options);
+    } as Pool.Options;
+    return tls === undefined ? new Pool(origin, options) : new TlsPool(origin, options, tls.hostname);
   }
 
   /** Closes the pools whose key is not in `keep`; in-flight requests on them finish first. */
