@@ -13,6 +13,7 @@ import { converse, dnsQuery, udpExchange } from './client/l4-client.ts';
 import { answerDns, whoamiZones } from './echo/dns-echo.ts';
 import { cleanPath } from './echo/http-echo.ts';
 import { grpcCall } from './client/grpc-client.ts';
+import { CertStore, SUITE_SECRETS } from './certs.ts';
 
 const pod = (ip: string, env: Record<string, string> = {}, image = 'echo-basic'): EchoPod => ({
   name: 'infra-backend-v1-abcdefghij-klmno', namespace: 'ns', deployment: 'infra-backend-v1', ip, labels: {}, image,
@@ -149,6 +150,41 @@ test('DNS stand-in: whoami for the Corefile zones over UDP, SERVFAIL elsewhere',
     assert.is(other[3] & 0x0f, 2); // SERVFAIL
   } finally {
     await dns.close();
+  }
+});
+
+test('TLS: HTTPS echo reports serverName/ALPN, TCP echo over TLS answers IS_TLS true, Go verification of the chain', async () => {
+  const certs = new CertStore();
+  const specs = new Map(SUITE_SECRETS.map((x) => [`${x.namespace}/${x.name}`, x]));
+  const leaf = await certs.get(specs.get('gateway-conformance-infra/tls-passthrough-checks-certificate')!, specs);
+  const ca = await certs.get(specs.get('gateway-conformance-infra/tls-checks-ca-certificate')!, specs);
+  const httpsPod = pod('127.0.4.6', { TLS_SERVER_CERT: '/etc/secret-volume/crt', TLS_SERVER_PRIVKEY: '/etc/secret-volume/key' });
+  const tcpPod = pod('127.0.4.7', { TCP_ECHO_SERVER: '1', TLS_SERVER_CERT: '/etc/secret-volume/crt', TLS_SERVER_PRIV_KEY: '/etc/secret-volume/key' });
+  for (const p of [httpsPod, tcpPod]) { p.files.set('/etc/secret-volume/crt', leaf.cert); p.files.set('/etc/secret-volume/key', leaf.key); }
+  const a = await startPod(httpsPod);
+  const b = await startPod(tcpPod);
+  try {
+    const base = { scheme: 'https' as const, address: '127.0.4.6', port: 8443, host: 'abc.example.com', method: 'GET', path: '/', headers: {}, sni: 'abc.example.com', roots: [ca.cert], timeoutMs: 5000 };
+    const h1 = await send(base);
+    const body = JSON.parse(h1.body);
+    assert.is(body.tls.serverName, 'abc.example.com');
+    assert.is(body.tls.negotiatedProtocol, 'http/1.1');
+    const h2 = await send({ ...base, http2: true });
+    assert.is(JSON.parse(h2.body).tls.negotiatedProtocol, 'h2');
+    let refused = '';
+    try { await send({ ...base, sni: 'other.example.com', host: 'other.example.com' }); } catch (e) { refused = (e as Error).message; }
+    assert.match(refused, /not valid for other.example.com/);
+    const r = await converse({
+      address: '127.0.4.7', port: 8443, tls: { sni: 'abc.example.com', roots: [ca.cert] }, timeoutMs: 5000,
+      conv: { welcome: 'Gateway API Test TCP Server\n', exchange: [
+        { send: 'IS_TLS\n', check: (l) => (l === 'true\n' ? undefined : l) },
+        { send: 'TEST\n', check: (l) => (JSON.parse(l).tls.serverName === 'abc.example.com' ? undefined : l) },
+      ] },
+    });
+    assert.equal(r, {});
+  } finally {
+    await a.close();
+    await b.close();
   }
 });
 

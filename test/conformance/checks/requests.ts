@@ -100,11 +100,35 @@ async function buildHttp(env: RequestEnv, r: RequestSpec, t: Target, path: strin
   return { req, sent: { scheme, path, host, urlPort } };
 }
 
+const REDIRECTS = [301, 302, 303, 307, 308];
+
+/**
+ * Go's client follows redirects (up to 10) unless the request says not to. Only the gateway's own
+ * address is reachable here, so a redirect elsewhere fails the way a Go client without that
+ * network would.
+ */
+async function sendFollowing(req: HttpRequest, t: Target, offset: number, unfollow: boolean) {
+  let cur = req;
+  for (let hop = 0; ; hop++) {
+    const res = await send(cur);
+    const loc = res.headers.Location?.[0];
+    if (unfollow || !REDIRECTS.includes(res.status) || !loc) return res;
+    if (hop >= 10) throw new Error('stopped after 10 redirects');
+    const u = new URL(loc, `${cur.scheme}://${cur.host}${cur.path}`);
+    if (u.hostname !== t.address) throw new Error(`redirect to ${loc} leaves the loopback network`);
+    const scheme = u.protocol === 'https:' ? 'https' : 'http';
+    const port = Number(u.port || (scheme === 'https' ? 443 : 80));
+    const toGet = res.status <= 303 && cur.method !== 'HEAD';
+    cur = { ...cur, scheme, address: u.hostname, port: port + offset, host: u.host, path: u.pathname + u.search,
+      method: toGet ? 'GET' : cur.method, body: toGet ? undefined : cur.body, http2: cur.http2 && scheme === 'https' };
+  }
+}
+
 async function probeHttp(env: RequestEnv, r: RequestSpec, t: Target, decorate: (p: string) => string, onEcho?: (pod: string) => void, extra?: Record<string, string>): Promise<string | undefined> {
   const path = decorate(r.request?.path ?? '/');
   const { req, sent } = await buildHttp(env, r, t, path, extra);
   let res;
-  try { res = await send(req); } catch (e) { return `request failed: ${(e as Error).message}`; }
+  try { res = await sendFollowing(req, t, env.portOffset, !!r.request?.unfollowRedirect); } catch (e) { return `request failed: ${(e as Error).message}`; }
   const spec: RequestSpec = r.expectedRequest?.path ? { ...r, expectedRequest: { ...r.expectedRequest, path: decorate(r.expectedRequest.path) } } : r;
   const isHttpClientCert = req.scheme === 'http' && r.request?.clientCert;
   const err = compareRoundTrip(spec, sent, res, path, isHttpClientCert ? clientCert(env, r.request?.clientCert)?.cert : undefined);
