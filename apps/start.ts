@@ -15,6 +15,7 @@ import { startGateway } from '../gateway/cli/serve.ts';
 import { createLogger } from '../gateway/admin/log.ts';
 import { onShutdown, writeStderr } from '../gateway/runtime/node.ts';
 import { startDemoBackends } from './demo-backends.ts';
+import { demoSecrets } from './demo-certs.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -118,6 +119,8 @@ async function main(): Promise<number> {
   const backends = await startDemoBackends(snapshot.services);
   const endpointsDir = mkdtempSync(join(tmpdir(), 'portico-demo-endpoints-'));
   writeFileSync(join(endpointsDir, 'endpointslices.yaml'), backends.endpointSlices.map((s) => stringify(s)).join('---\n'));
+  // In a cluster cert-manager would issue the listeners' certificates; locally we make them.
+  writeFileSync(join(endpointsDir, 'demo-secrets.yaml'), demoSecrets(snapshot).map((s) => stringify(s)).join('---\n'));
 
   const portOffset = Number(values['port-offset']);
   const log = createLogger(writeStderr, () => new Date().toISOString(), values.check ? 'warn' : 'info');
