@@ -65,6 +65,52 @@ test('fails with exit 1 and one line per problem in the documented format', asyn
   }
 });
 
+const crossNamespace = `apiVersion: v1
+kind: Service
+metadata: { name: billing, namespace: payments }
+spec: { ports: [{ port: 8080 }] }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: shop, namespace: apps }
+spec:
+  parentRefs: [{ name: gw }]
+  rules:
+    - backendRefs: [{ name: billing, namespace: payments, port: 8080 }]
+`;
+
+const grant = `apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: { name: shop-to-billing, namespace: payments }
+spec:
+  from: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: apps }]
+  to: [{ group: "", kind: Service, name: billing }]
+`;
+
+test("a route to another namespace's Service without a ReferenceGrant exits 1 naming route, backendRef and grant", async () => {
+  const d = dir({ 'base.yaml': base, 'route.yaml': crossNamespace });
+  try {
+    const r = await runCli(['validate', d], { cwd: d });
+    assert.is(r.code, 1, r.stdout + r.stderr);
+    const line = r.stdout.trim().split('\n').find((l) => l.includes('HTTPRoute apps/shop'));
+    assert.ok(line, r.stdout);
+    assert.match(line!, 'spec.rules[0].backendRefs[0]');
+    assert.match(line!, 'Service payments/billing');
+    assert.match(line!, 'no ReferenceGrant in payments');
+    assert.match(line!, '(RefNotPermitted)');
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+  // given the grant, the same manifests are clean
+  const ok = dir({ 'base.yaml': base, 'route.yaml': crossNamespace, 'grant.yaml': grant });
+  try {
+    const r = await runCli(['validate', ok], { cwd: ok });
+    assert.is(r.code, 0, r.stdout + r.stderr);
+  } finally {
+    rmSync(ok, { recursive: true, force: true });
+  }
+});
+
 test('--format json prints {problems} with severity, ref, field, reason and file', async () => {
   const d = dir({ 'base.yaml': base, 'route.yaml': route('no-slash') });
   try {
