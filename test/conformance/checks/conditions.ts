@@ -68,6 +68,11 @@ export function checkOne(env: ConditionEnv, c: ConditionSpec, index: number): st
   const obj = findStatus(env, c);
   if (!obj) {
     if (c.absent) return undefined;
+    // A route with no parents at all may be left out of /status: that is "no accepted parents" too.
+    if (c.noAcceptedParents && c.kind !== 'Gateway') {
+      env.seen.set(index, (env.seen.get(index) ?? 0) + 1);
+      return env.seen.get(index)! >= 2 ? undefined : `${where}: not in /status yet`;
+    }
     return `${where}: not in /status`;
   }
   const st = obj.status ?? {};
@@ -85,8 +90,11 @@ export function checkOne(env: ConditionEnv, c: ConditionSpec, index: number): st
     if (stale.length > 0) return `${where}: ${stale.map((x: Cond) => `${x.type}.observedGeneration=${x.observedGeneration}`).join(', ')}, want ${generation}`;
   }
   if (c.hasAddress) {
+    // upstream WaitForGatewayAddress: a typed address, and every Gateway condition up to date.
     const a = (st.addresses ?? []) as { type?: string; value?: string }[];
-    if (!a.some((x) => x.value)) return `${where}: no status.addresses`;
+    if (!a.some((x) => x.value && x.type)) return `${where}: no typed entry in status.addresses (${JSON.stringify(a)})`;
+    const stale = ((st.conditions ?? []) as Cond[]).filter((x) => x.observedGeneration !== generation);
+    if (stale.length > 0) return `${where}: conditions not at generation ${generation}: ${stale.map((x) => x.type).join(', ')}`;
   }
   if (c.statusAddresses) {
     const want = c.statusAddresses.flatMap((v) => expandValue(v, env.addresses) ?? [{ type: 'IPAddress', value: v }]);

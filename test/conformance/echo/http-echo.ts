@@ -203,6 +203,8 @@ export async function startHttpEcho(ctx: EchoContext): Promise<Closer> {
     if (cert && key) {
       const ca = ctx.file(ctx.env.TLS_CLIENT_CACERTS) ?? ctx.env.TLS_CLIENT_CACERTS_PEM;
       const tlsServer = http2.createSecureServer({ cert, key, allowHTTP1: true, ALPNProtocols: ['h2', 'http/1.1'], ...(ca ? { ca, requestCert: true, rejectUnauthorized: false } : {}) }, h as any);
+      // echo-basic's VerifyClientCertIfGiven: no certificate is fine, a bad one is refused.
+      if (ca) tlsServer.on('secureConnection', (t: TLSSocket) => { if (t.getPeerCertificate()?.raw && !t.authorized) t.destroy(); });
       track(tlsServer);
       await listen(tlsServer, ip, Number(ctx.env.HTTPS_PORT ?? 8443));
     }
