@@ -2,7 +2,7 @@
 // RSA 2048 generation is slow on 2 cores, so every certificate is made once per run and shared
 // across cases (and across parallel cases: the cache holds promises).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -53,6 +53,11 @@ function opensslConfig(spec: SecretSpec): string {
 
 export class CertStore {
   private readonly dir = mkdtempSync(join(tmpdir(), 'portico-conf-certs-'));
+
+  constructor() {
+    // Keys stay in memory for the run; the scratch files go when the process does.
+    process.once('exit', () => rmSync(this.dir, { recursive: true, force: true }));
+  }
   private readonly cache = new Map<string, Promise<CertMaterial>>();
   private serial = 1;
 

@@ -27,11 +27,17 @@ export function buildReport(o: { cases: CaseSpec[]; results: CaseResult[]; profi
     const core = inProfile.filter((c) => isCore(c, p)).map((c) => byName.get(c.name)!);
     const extended = inProfile.filter((c) => !isCore(c, p)).map((c) => byName.get(c.name)!);
     const ext = extendedFeatures(o.cases, p);
+    const c = summary(core);
+    const e = summary(extended);
+    const says = (what: string, r: ReturnType<typeof summary>) => r.statistics.Failed > 0
+      ? `${what} tests failed with ${r.statistics.Failed} test failures.`
+      : `${what} tests ${r.statistics.Skipped > 0 ? 'partially succeeded' : 'succeeded'}.`;
     return {
       name: PROFILE_NAMES[p],
-      core: summary(core),
+      summary: `${says('Core', c)} ${says('Extended', e)}`,
+      core: c,
       extended: {
-        ...summary(extended),
+        ...e,
         supportedFeatures: ext.filter((f) => o.supported.includes(f)),
         unsupportedFeatures: ext.filter((f) => !o.supported.includes(f)),
       },

@@ -12,6 +12,7 @@ import { checkOne, parentMatches } from './checks/conditions.ts';
 import { CertStore, sansFromHosts, SUITE_SECRETS } from './certs.ts';
 import { goRequestHeaders } from './client/http-client.ts';
 import { profilesOf } from './profiles.ts';
+import { buildReport } from './report.ts';
 
 test('canonicalHeaderKey follows textproto.CanonicalMIMEHeaderKey', () => {
   assert.is(canonicalHeaderKey('x-header-add'), 'X-Header-Add');
@@ -192,6 +193,31 @@ test('generated suite certificates verify with Go rules (openssl CLI)', async ()
   assert.is(goVerifyChain([l], [caCert], 'abc.example.com'), undefined);
   assert.match(goVerifyChain([l], [w], 'abc.example.com')!, /unknown authority/);
   assert.match(l.subjectAltName!, /URI:spiffe:\/\/abc.example.com\/test-identity/);
+});
+
+test('ConformanceReport: core vs extended statistics per profile, features from the GatewayClass', () => {
+  const c = (name: string, features: string[]) => ({ name, features } as any);
+  const cases = [c('A', ['Gateway', 'HTTPRoute']), c('B', ['Gateway', 'HTTPRoute', 'HTTPRouteRetry']), c('C', ['Gateway', 'HTTPRoute', 'HTTPRouteCORS']), c('G', ['Gateway', 'GRPCRoute'])];
+  const results = [
+    { name: 'A', result: 'PASS' as const, reason: '', ms: 1 },
+    { name: 'B', result: 'FAIL' as const, reason: 'x', ms: 1 },
+    { name: 'C', result: 'SKIP' as const, reason: 'y', ms: 1 },
+  ];
+  const r = buildReport({ cases, results, profiles: ['http'], supported: ['HTTPRouteRetry'], version: '1.2.3', date: new Date('2026-01-02T03:04:05.678Z') });
+  assert.is(r.kind, 'ConformanceReport');
+  assert.is(r.apiVersion, 'gateway.networking.k8s.io/v1');
+  assert.is(r.date, '2026-01-02T03:04:05Z');
+  assert.is(r.gatewayAPIVersion, 'v1.6.1');
+  assert.is(r.implementation.version, '1.2.3');
+  const p = r.profiles[0];
+  assert.is(p.name, 'GATEWAY-HTTP');
+  assert.equal(p.core.statistics, { Passed: 1, Failed: 0, Skipped: 0 });
+  assert.is(p.core.result, 'success');
+  assert.equal(p.extended.statistics, { Passed: 0, Failed: 1, Skipped: 1 });
+  assert.is(p.extended.result, 'failure');
+  assert.equal(p.extended.failedTests, ['B']);
+  assert.equal(p.extended.supportedFeatures, ['HTTPRouteRetry']);
+  assert.equal(p.extended.unsupportedFeatures, ['HTTPRouteCORS']);
 });
 
 test.run();
