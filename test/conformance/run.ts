@@ -101,7 +101,9 @@ const supported = [...new Set(results.flatMap((r) => r.supportedFeatures ?? []))
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const reportPath = values.report ?? join(HERE, 'report.yaml');
 writeReport(reportPath, buildReport({
-  cases: selected, results, profiles: profiles.length ? profiles : ['http', 'grpc', 'tls', 'tcp', 'udp'], supported, version: pkg.version,
+  cases: selected, results, supported, version: pkg.version,
+  // The profiles asked for, or those the selected cases belong to.
+  profiles: profiles.length ? profiles : (['http', 'grpc', 'tls', 'tcp', 'udp'] as Profile[]).filter((p) => selected.some((c) => profilesOf(c).includes(p))),
 }));
 console.error(`report: ${reportPath} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
