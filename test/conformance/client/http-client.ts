@@ -39,7 +39,9 @@ export interface HttpResponse {
 export function goRequestHeaders(req: Pick<HttpRequest, 'method' | 'headers' | 'body' | 'host'>, h2 = false): [string, string][] {
   const out: [string, string][] = [];
   if (!h2) out.push(['Host', req.host]);
-  const custom = Object.entries(req.headers).map(([k, v]) => [canonicalHeaderKey(k), v] as [string, string]);
+  // Go's Header.Write emits the user's headers sorted by key.
+  const custom = Object.entries(req.headers).map(([k, v]) => [canonicalHeaderKey(k), v] as [string, string])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const has = (n: string) => custom.some(([k]) => k.toLowerCase() === n.toLowerCase());
   if (!has('User-Agent')) out.push(['User-Agent', h2 ? 'Go-http-client/2.0' : 'Go-http-client/1.1']);
   const len = req.body ? Buffer.byteLength(req.body) : 0;
