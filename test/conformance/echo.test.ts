@@ -2,8 +2,6 @@
 // pod pool, so a conformance run on the same machine cannot collide with these tests).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import http from 'node:http';
-import http2 from 'node:http2';
 import net from 'node:net';
 import WebSocket from 'ws';
 import { startPod, type RunningPod } from './echo/index.ts';
@@ -104,9 +102,21 @@ test('TCP echo conversation and UDP echo JSON', async () => {
         { send: 'TEST\n', check: (l) => (JSON.parse(l).pod.startsWith('infra-backend-v1') ? undefined : l) },
       ] },
     });
-    assert.equal(r, {});
+    assert.equal(r, { rejected: false });
     const refused = await converse({ address: '127.0.4.2', port: 3999, conv: { exchange: [], connectOnly: true }, timeoutMs: 2000 });
-    assert.ok(refused.rejected);
+    assert.is(refused.kind, 'io');
+    // A TLS dial that the peer cuts (EOF before the handshake ends) is a rejection; a refused dial is not.
+    const cutter = net.createServer((c) => c.destroy());
+    await new Promise<void>((r) => cutter.listen(0, '127.0.4.2', () => r()));
+    const port = (cutter.address() as net.AddressInfo).port;
+    const cut = await converse({ address: '127.0.4.2', port, tls: { sni: 'x.example', roots: [] }, conv: { exchange: [], connectOnly: true }, timeoutMs: 2000 });
+    cutter.close();
+    assert.ok(cut.rejected, JSON.stringify(cut));
+    const tlsRefused = await converse({ address: '127.0.4.2', port: 3999, tls: { sni: 'x.example', roots: [] }, conv: { exchange: [], connectOnly: true }, timeoutMs: 2000 });
+    assert.not.ok(tlsRefused.rejected);
+    const mismatch = await converse({ address: '127.0.4.2', port: 3000, timeoutMs: 2000,
+      conv: { welcome: 'Gateway API Test TCP Server\n', exchange: [{ send: 'PING\n', check: (l) => (l === 'PANG\n' ? undefined : 'no') }] } });
+    assert.is(mismatch.kind, 'mismatch');
     const u = await udpExchange({ address: '127.0.4.3', port: 8080, payload: Buffer.from('ping') });
     assert.equal(JSON.parse(u.reply!.toString()), { request: 'ping', namespace: 'ns', ingress: '', service: '', pod: 'infra-backend-v1-abcdefghij-klmno' });
   } finally {
@@ -181,7 +191,7 @@ test('TLS: HTTPS echo reports serverName/ALPN, TCP echo over TLS answers IS_TLS 
         { send: 'TEST\n', check: (l) => (JSON.parse(l).tls.serverName === 'abc.example.com' ? undefined : l) },
       ] },
     });
-    assert.equal(r, {});
+    assert.equal(r, { rejected: false });
   } finally {
     await a.close();
     await b.close();
@@ -189,6 +199,3 @@ test('TLS: HTTPS echo reports serverName/ALPN, TCP echo over TLS answers IS_TLS 
 });
 
 test.run();
-
-// Keep the imports used only for types from being flagged.
-void http; void http2; void net;

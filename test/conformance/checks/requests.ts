@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { CaseSpec, ExpectJson, RequestSpec } from '../case-types.ts';
 import { grpcCall, grpcCodeOf } from '../client/grpc-client.ts';
 import { type HttpRequest, send } from '../client/http-client.ts';
-import { converse, dnsQuery, udpExchange } from '../client/l4-client.ts';
+import { converse, type ConverseResult, dnsQuery, udpExchange } from '../client/l4-client.ts';
 import { wsExchange } from '../client/ws-client.ts';
 import type { CertStore } from '../certs.ts';
 import type { GatewayProcess, StatusObject } from '../gateway-process.ts';
@@ -151,7 +151,7 @@ function checkJson(line: string, want: ExpectJson | undefined): string | undefin
   return undefined;
 }
 
-async function probeStream(env: RequestEnv, r: RequestSpec, t: Target): Promise<{ error?: string; rejected?: boolean }> {
+async function probeStream(env: RequestEnv, r: RequestSpec, t: Target): Promise<ConverseResult> {
   const isTLS = (r.protocol ?? '').toUpperCase() === 'TLS';
   const exchange = (r.tcp?.exchange ?? []).map((x) => ({
     send: x.send,
@@ -238,7 +238,7 @@ async function expectFailure(env: RequestEnv, r: RequestSpec, t: Target): Promis
   while (Date.now() < deadline) {
     if (proto === 'TLS' || proto === 'TCP') {
       const res = await probeStream(env, r, t);
-      if (res.rejected || (mode === 'error' && res.error)) return undefined;
+      if (res.rejected || (mode === 'error' && res.error && res.kind !== 'mismatch')) return undefined;
       last = res.error ? `failed after connecting: ${res.error}` : 'connection accepted';
     } else {
       const { req } = await buildHttp(env, r, t, r.request?.path ?? '/');
@@ -278,14 +278,34 @@ async function mirrored(env: RequestEnv, r: RequestSpec, id: string): Promise<st
   return undefined;
 }
 
+/**
+ * upstream tcp.MakeTCPRequestAndExpectEventuallyValidResponse: dial and read errors are retried,
+ * but the first complete exchange must satisfy every expectation.
+ */
+async function streamEventually(env: RequestEnv, r: RequestSpec, t: Target): Promise<string | undefined> {
+  const deadline = Date.now() + env.timing.maxTimeMs;
+  let last = 'no attempt';
+  while (Date.now() < deadline) {
+    const res = await probeStream(env, r, t);
+    if (!res.error) return undefined;
+    if (res.kind === 'mismatch') return res.error;
+    last = res.error;
+    await sleep(env.timing.pauseMs);
+  }
+  return `no valid exchange within ${Math.round(env.timing.maxTimeMs / 1000)} s: ${last}`;
+}
+
 /** One request entry: undefined when it holds. */
 export async function runRequest(env: RequestEnv, r: RequestSpec): Promise<string | undefined> {
   let t: Target;
   try { t = await resolveTarget(env, r.gateway); } catch (e) { return (e as Error).message; }
   if (r.expectFailure) return expectFailure(env, r, t);
+  const proto = (r.protocol ?? 'HTTP').toUpperCase();
+  if ((proto === 'TCP' || proto === 'TLS') && !r.weights) return streamEventually(env, r, t);
   const mirrorId = r.mirroredTo?.length ? randomUUID() : undefined;
   const probe = prober(env, r, t, mirrorId);
-  const threshold = r.samples ?? env.timing.threshold;
+  // UDP: any one answer (or a batch of `samples`) passes; HTTP and gRPC want consecutive successes.
+  const threshold = r.samples ?? (proto === 'UDP' ? 1 : env.timing.threshold);
   const err = await eventually(() => probe(), { ...env.timing, threshold });
   if (err) return err;
   if (r.weights) return distribution(env, r, t);

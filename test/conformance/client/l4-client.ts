@@ -11,22 +11,30 @@ export interface Conversation {
   connectOnly?: boolean;
 }
 
-/** undefined on success; `rejected` is set when the connection failed at TLS/connect level. */
-export function converse(o: { address: string; port: number; tls?: { sni?: string; roots: string[] }; conv: Conversation; timeoutMs?: number }): Promise<{ error?: string; rejected?: boolean }> {
+/**
+ * How a conversation ended: `mismatch` (an answer broke an expectation: upstream fails at once),
+ * `rejected` (TCP connected, then EOF or reset before the TLS handshake finished), `io` (dial or
+ * read errors: upstream retries those).
+ */
+export interface ConverseResult { error?: string; kind?: 'mismatch' | 'rejected' | 'io'; rejected?: boolean }
+
+export function converse(o: { address: string; port: number; tls?: { sni?: string; roots: string[] }; conv: Conversation; timeoutMs?: number }): Promise<ConverseResult> {
   return new Promise((resolve) => {
     let settled = false;
     let established = false;
+    let connected = false;
     const sock: net.Socket = o.tls
       ? tls.connect({ host: o.address, port: o.port, servername: o.tls.sni, rejectUnauthorized: false })
       : net.connect({ host: o.address, port: o.port });
-    const timer = setTimeout(() => finish({ error: 'timed out' }), o.timeoutMs ?? 10000);
-    const finish = (r: { error?: string; rejected?: boolean }) => {
+    const timer = setTimeout(() => finish({ error: 'timed out', kind: 'io' }), o.timeoutMs ?? 10000);
+    const finish = (r: ConverseResult) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       sock.destroy();
-      resolve(r);
+      resolve({ ...r, rejected: r.kind === 'rejected' });
     };
+    sock.once('connect', () => { connected = true; });
     let buf = '';
     let step = -1; // -1: waiting for the welcome line
     const next = () => {
@@ -43,7 +51,7 @@ export function converse(o: { address: string; port: number; tls?: { sni?: strin
         const seen = new Set<string>();
         while (c && c.raw && !seen.has(c.fingerprint256)) { seen.add(c.fingerprint256); chain.push(new X509Certificate(c.raw)); c = c.issuerCertificate; }
         const err = goVerifyChain(chain, o.tls.roots.map((r) => new X509Certificate(r)), o.tls.sni ?? o.address);
-        if (err) return finish({ error: `tls: ${err}` });
+        if (err) return finish({ error: `tls: ${err}`, kind: 'io' });
       }
       if (o.conv.connectOnly) return finish({});
       if (o.conv.welcome === undefined) next();
@@ -57,19 +65,24 @@ export function converse(o: { address: string; port: number; tls?: { sni?: strin
         const line = buf.slice(0, i + 1);
         buf = buf.slice(i + 1);
         if (step === -1 && o.conv.welcome !== undefined) {
-          if (line !== o.conv.welcome) return finish({ error: `welcome ${JSON.stringify(line)}, want ${JSON.stringify(o.conv.welcome)}` });
+          if (line !== o.conv.welcome) return finish({ error: `welcome ${JSON.stringify(line)}, want ${JSON.stringify(o.conv.welcome)}`, kind: 'mismatch' });
           next();
           continue;
         }
         const cur = o.conv.exchange[step];
         if (!cur) continue;
         const err = cur.check(line);
-        if (err) return finish({ error: err });
+        if (err) return finish({ error: err, kind: 'mismatch' });
         next();
       }
     });
-    sock.on('error', (e) => finish({ error: e.message, rejected: !established }));
-    sock.on('close', () => finish({ error: established ? 'connection closed mid-conversation' : 'connection closed', rejected: !established }));
+    // Only a TLS handshake cut short by EOF or a reset counts as a rejection (refused dials do not).
+    const cutShort = () => !!o.tls && connected && !established;
+    sock.on('error', (e: NodeJS.ErrnoException) => {
+      const eof = e.code === 'ECONNRESET' || e.code === 'EPIPE' || /socket disconnected|hang up|EOF/i.test(e.message);
+      finish({ error: e.message, kind: cutShort() && eof ? 'rejected' : 'io' });
+    });
+    sock.on('close', () => finish({ error: established ? 'connection closed mid-conversation' : 'connection closed', kind: cutShort() ? 'rejected' : 'io' }));
   });
 }
 
