@@ -239,7 +239,7 @@ async function expectFailure(env: RequestEnv, r: RequestSpec, t: Target): Promis
     if (proto === 'TLS' || proto === 'TCP') {
       const res = await probeStream(env, r, t);
       if (res.rejected || (mode === 'error' && res.error && res.kind !== 'mismatch')) return undefined;
-      last = res.error ? `failed after connecting: ${res.error}` : 'connection accepted';
+      last = !res.error ? 'the connection was accepted' : res.kind === 'mismatch' ? `the exchange ran and failed: ${res.error}` : res.error;
     } else {
       const { req } = await buildHttp(env, r, t, r.request?.path ?? '/');
       try { const res = await send(req); last = `got HTTP ${res.status}`; } catch { return undefined; }
