@@ -13,6 +13,7 @@ import { CertStore, sansFromHosts, SUITE_SECRETS } from './certs.ts';
 import { goRequestHeaders } from './client/http-client.ts';
 import { profilesOf } from './profiles.ts';
 import { buildReport } from './report.ts';
+import { withinThreeSigma } from './checks/requests.ts';
 
 test('canonicalHeaderKey follows textproto.CanonicalMIMEHeaderKey', () => {
   assert.is(canonicalHeaderKey('x-header-add'), 'X-Header-Add');
@@ -81,6 +82,15 @@ test('weight tolerance: ±5 % of the weight, weight-0 backends never seen, unkno
   assert.match(checkDistribution({ a: 500 }, { a: 0.97, b: 0.03 })!, /b got no requests/);
   assert.match(checkDistribution({ a: 300, b: 150, d: 50 }, w)!, /unexpected backend d/);
   assert.is(backendOfPod('infra-backend-v1-7b9c4d5f6g-x2k9z'), 'infra-backend-v1');
+});
+
+test('percentage mirrors: 3σ of a binomial count', () => {
+  assert.ok(withinThreeSigma(250, 500, 0.5));
+  assert.ok(withinThreeSigma(283, 500, 0.5)); // 3σ ≈ 33.5
+  assert.not.ok(withinThreeSigma(284, 500, 0.5));
+  assert.ok(withinThreeSigma(500, 500, 1));
+  assert.not.ok(withinThreeSigma(499, 500, 1));
+  assert.ok(withinThreeSigma(0, 500, 0));
 });
 
 test('eventually wants consecutive successes and reports the last failure', async () => {

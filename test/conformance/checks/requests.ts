@@ -265,6 +265,38 @@ async function distribution(env: RequestEnv, r: RequestSpec, t: Target): Promise
   return `weighted distribution: ${last}`;
 }
 
+/** Within 3σ of a binomial(n, p) count (p = 0 or 1 leave no slack). */
+export function withinThreeSigma(count: number, n: number, p: number): boolean {
+  return Math.abs(count - n * p) <= 3 * Math.sqrt(n * p * (1 - p)) + 1e-9;
+}
+
+/** Percentage mirrors: 500 requests, each mirror's share of them within 3σ, up to 5 tries. */
+async function mirroredPercent(env: RequestEnv, r: RequestSpec, t: Target): Promise<string | undefined> {
+  const n = 500;
+  let last: string | undefined;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const ids = Array.from({ length: n }, () => randomUUID());
+    const errs = await pool(ids, 10, (id) => prober(env, r, t, id)());
+    last = errs.find((e) => e !== undefined);
+    if (last) continue;
+    await sleep(2000); // mirrored copies are fire-and-forget
+    const wanted = new Set<string>(ids);
+    last = undefined;
+    for (const m of r.mirroredTo ?? []) {
+      const pods = env.world.runningPodsOf(m.namespace ?? 'gateway-conformance-infra', m.name);
+      const seen = new Set<string>();
+      for (const p of pods) for (const rec of p.ctx.records) {
+        const id = /gateway-api-conformance-request-id=([0-9a-f-]+)/.exec(rec.uri)?.[1];
+        if (id && wanted.has(id)) seen.add(id);
+      }
+      const pct = (m.percent ?? 100) / 100;
+      if (!withinThreeSigma(seen.size, n, pct)) { last = `mirror ${m.name} got ${seen.size}/${n}, want about ${Math.round(n * pct)} (3σ)`; break; }
+    }
+    if (!last) return undefined;
+  }
+  return last;
+}
+
 async function mirrored(env: RequestEnv, r: RequestSpec, id: string): Promise<string | undefined> {
   const deadline = Date.now() + 10000;
   for (const m of r.mirroredTo ?? []) {
@@ -309,6 +341,7 @@ export async function runRequest(env: RequestEnv, r: RequestSpec): Promise<strin
   const err = await eventually(() => probe(), { ...env.timing, threshold });
   if (err) return err;
   if (r.weights) return distribution(env, r, t);
+  if (r.mirroredTo?.some((m) => m.percent !== undefined && m.percent !== 100)) return mirroredPercent(env, r, t);
   if (mirrorId) return mirrored(env, r, mirrorId);
   return undefined;
 }
