@@ -134,6 +134,9 @@ test('CompareRoundTrip: status set, 408/504 alike, pod prefix, headers joined wi
   assert.is(compareRoundTrip({ gateway: 'g', backend: 'infra-backend-v1' }, sent, ok, '/'), undefined);
   assert.match(compareRoundTrip({ gateway: 'g', backend: 'infra-backend-v2' }, sent, ok, '/')!, /pod of infra-backend-v2/);
   assert.is(compareRoundTrip({ gateway: 'g', expectedRequest: { path: '/', headers: { 'x-a': '1,2' } } }, sent, ok, '/'), undefined);
+  // No expectedRequest: the request's own headers must reach the backend.
+  assert.is(compareRoundTrip({ gateway: 'g', request: { headers: { 'x-a': '1,2' } } }, sent, ok, '/'), undefined);
+  assert.match(compareRoundTrip({ gateway: 'g', request: { headers: { 'X-B': 'v' } } }, sent, ok, '/')!, /X-B/);
   assert.match(compareRoundTrip({ gateway: 'g', expectedRequest: { path: '/', absentHeaders: ['X-A'] } }, sent, ok, '/')!, /must not/);
   assert.is(compareRoundTrip({ gateway: 'g', response: { statusCodes: [504] } }, sent, { ...ok, status: 408 }, '/'), undefined);
   assert.match(compareRoundTrip({ gateway: 'g' }, sent, { ...ok, status: 404 }, '/')!, /expected status 200, got 404/);

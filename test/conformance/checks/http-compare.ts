@@ -63,7 +63,8 @@ export function compareRoundTrip(spec: RequestSpec, sent: Sent, res: HttpRespons
       const method = (er?.method || (er ? '' : spec.request?.method) || 'GET');
       if (method !== echo.method) return `expected method ${method} at the backend, got ${echo.method}`;
       if (wantNamespace !== (echo.namespace ?? '')) return `expected namespace ${wantNamespace}, got ${echo.namespace}`;
-      for (const [name, v] of Object.entries(er?.headers ?? {})) {
+      // Without an expectedRequest upstream expects the request itself, headers included.
+      for (const [name, v] of Object.entries(er ? er.headers ?? {} : spec.request?.headers ?? {})) {
         const got = headerValue(echo.headers, name);
         if (!got) return `expected request header ${name} at the backend, have ${Object.keys(echo.headers ?? {}).join(', ')}`;
         if (got.join(',') !== v) return `expected request header ${name}: ${v}, got ${got.join(',')}`;
