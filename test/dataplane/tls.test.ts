@@ -112,6 +112,25 @@ test('within one listener: exact dnsName, then wildcard, then the first certific
   }
 });
 
+test('the certificates\' own SANs decide when the table carries no dnsNames (as the translator emits)', async () => {
+  const d = createDataplane();
+  try {
+    const l = H.listener('multi', 'HTTPS', undefined, [{ hostname: '*', rules: [H.direct(200, 'ok')] }], tlsOf(
+      H.cert(pems.other, []),
+      H.cert(pems.wild, []),
+      H.cert(pems.fourth, []),
+    ));
+    const res = await d.apply(H.table(H.gateway([H.port(0, [l])])));
+    const p = H.boundPort(res, 0);
+    const cn = async (sni: string) => (await H.h2(p, { host: sni, tls: { servername: sni, ca: ca.ca.certPem } })).peerCertCN;
+    assert.is(await cn('fourth-example.wildcard.org'), 'fourth');
+    assert.is(await cn('a.wildcard.org'), 'wild');
+    assert.is(await cn('nothing.test'), 'other');
+  } finally {
+    await d.close();
+  }
+});
+
 test('client certificate validation: AllowValidOnly rejects, AllowInsecureFallback admits', async () => {
   const d = createDataplane();
   try {
