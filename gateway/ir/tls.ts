@@ -3,7 +3,7 @@ export interface CertificateIR {
   secret: string;
   certPem: string;
   keyPem: string;
-  /** DNS names from the certificate's SANs (and CN when there are none), for SNI selection. */
+  /** DNS names for SNI selection. May be empty: the data plane then reads them from the SANs. */
   dnsNames: string[];
 }
 
