@@ -1,80 +1,12 @@
 // Sends a case's requests the way upstream's helpers do and checks the answers.
 import { randomUUID } from 'node:crypto';
-import type { CaseSpec, ExpectJson, RequestSpec } from '../case-types.ts';
-import { grpcCall, grpcCodeOf } from '../client/grpc-client.ts';
+import type { RequestSpec } from '../case-types.ts';
 import { type HttpRequest, send } from '../client/http-client.ts';
-import { converse, type ConverseResult, dnsQuery, udpExchange } from '../client/l4-client.ts';
 import { wsExchange } from '../client/ws-client.ts';
-import type { CertStore } from '../certs.ts';
-import type { GatewayProcess, StatusObject } from '../gateway-process.ts';
-import { decodedData } from '../pods.ts';
-import type { World } from '../world.ts';
 import { compareRoundTrip, parseEcho, type Sent } from './http-compare.ts';
-import { backendOfPod, checkDistribution, DEFAULT_TIMING, eventually, pool, type Timing } from './timing.ts';
-
-export interface RequestEnv {
-  spec: CaseSpec;
-  world: World;
-  gateway: GatewayProcess;
-  certs: CertStore;
-  portOffset: number;
-  timing: Timing;
-}
-
-interface Target { address: string; port: number; listenerPort: number }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function resolveTarget(env: RequestEnv, alias: string): Promise<Target> {
-  const g = env.spec.gateways?.[alias];
-  if (!g) throw new Error(`unknown gateway alias ${alias}`);
-  const live = env.world.store.get('Gateway', g.namespace, g.name);
-  let listeners: any[] = ((live?.spec as any)?.listeners ?? []);
-  let l = listeners.find((x) => x.name === g.listener);
-  if (!l) {
-    // A listener of a ListenerSet attached to this Gateway.
-    for (const ls of env.world.store.list().filter((o) => o.kind === 'ListenerSet')) {
-      const p = (ls.spec as any)?.parentRef;
-      if (p?.name === g.name && (p.namespace ?? ls.metadata.namespace) === g.namespace) {
-        listeners = [...listeners, ...((ls.spec as any)?.listeners ?? [])];
-      }
-    }
-    l = listeners.find((x) => x.name === g.listener) ?? listeners[0];
-  }
-  if (!l) throw new Error(`Gateway ${g.namespace}/${g.name} has no listener ${g.listener}`);
-  const deadline = Date.now() + env.timing.maxTimeMs;
-  let st: StatusObject | undefined;
-  while (Date.now() < deadline) {
-    st = (await env.gateway.status()).find((o) => o.kind === 'Gateway' && o.metadata.name === g.name && o.metadata.namespace === g.namespace);
-    if (st?.status?.addresses?.[0]?.value) break;
-    await sleep(250);
-  }
-  const address = st?.status?.addresses?.[0]?.value;
-  if (!address) throw new Error(`Gateway ${g.namespace}/${g.name} has no status.addresses`);
-  return { address, port: l.port + env.portOffset, listenerPort: l.port };
-}
-
-function dataOf(env: RequestEnv, kind: string, namespace: string, name: string): Record<string, string> | undefined {
-  return decodedData(env.world.store.get(kind, namespace, name));
-}
-
-async function roots(env: RequestEnv, r: RequestSpec): Promise<string[]> {
-  const sc = r.request?.serverCertificate;
-  if (sc) {
-    const v = dataOf(env, sc.kind, sc.namespace, sc.name)?.[sc.key];
-    if (!v) throw new Error(`serverCertificate ${sc.kind} ${sc.namespace}/${sc.name}[${sc.key}] not found`);
-    return [v];
-  }
-  return (await env.certs.all()).map((m) => m.cert);
-}
-
-function clientCert(env: RequestEnv, ref: string | undefined): { cert: string; key: string } | undefined {
-  if (!ref) return undefined;
-  const [ns, name] = ref.includes('/') ? ref.split('/') : ['gateway-conformance-infra', ref];
-  const d = dataOf(env, 'Secret', ns, name);
-  if (!d?.['tls.crt']) throw new Error(`client certificate Secret ${ref} not found`);
-  return { cert: d['tls.crt'], key: d['tls.key'] };
-}
+import { probeGrpc, probeStream, probeUdp, streamEventually } from './l4-probes.ts';
+import { clientCert, type RequestEnv, resolveTarget, roots, sleep, type Target } from './target.ts';
+import { backendOfPod, checkDistribution, DEFAULT_TIMING, eventually, pool } from './timing.ts';
 
 function appendQuery(path: string, kv: string): string {
   return path + (path.includes('?') ? '&' : '?') + kv;
@@ -134,69 +66,6 @@ async function probeHttp(env: RequestEnv, r: RequestSpec, t: Target, decorate: (
   const err = compareRoundTrip(spec, sent, res, path, isHttpClientCert ? clientCert(env, r.request?.clientCert)?.cert : undefined);
   if (!err && onEcho) { const e = parseEcho(res.body); if (e?.pod) onEcho(e.pod); }
   return err;
-}
-
-function checkJson(line: string, want: ExpectJson | undefined): string | undefined {
-  if (!want) return undefined;
-  let v: any;
-  try { v = JSON.parse(line); } catch { return `not JSON: ${line.slice(0, 80)}`; }
-  if (want.namespace !== undefined && v.namespace !== want.namespace) return `namespace ${v.namespace}, want ${want.namespace}`;
-  if (want.service !== undefined && v.service !== want.service) return `service ${v.service}, want ${want.service}`;
-  if (want.podPrefix !== undefined && !String(v.pod ?? '').startsWith(want.podPrefix)) return `pod ${v.pod}, want prefix ${want.podPrefix}`;
-  if (want.podBackend !== undefined && backendOfPod(String(v.pod ?? '')) !== want.podBackend) return `pod ${v.pod}, want backend ${want.podBackend}`;
-  if (want.podNonEmpty && !v.pod) return 'empty pod name';
-  if (want.isTLS !== undefined && v.isTLS !== want.isTLS) return `isTLS ${v.isTLS}, want ${want.isTLS}`;
-  if (want.tlsServerName !== undefined && v.tls?.serverName !== want.tlsServerName) return `TLS server name ${v.tls?.serverName}, want ${want.tlsServerName}`;
-  if (want.negotiatedProtocol !== undefined && v.tls?.negotiatedProtocol !== want.negotiatedProtocol) return `ALPN ${v.tls?.negotiatedProtocol}, want ${want.negotiatedProtocol}`;
-  return undefined;
-}
-
-async function probeStream(env: RequestEnv, r: RequestSpec, t: Target): Promise<ConverseResult> {
-  const isTLS = (r.protocol ?? '').toUpperCase() === 'TLS';
-  const exchange = (r.tcp?.exchange ?? []).map((x) => ({
-    send: x.send,
-    check: (line: string) => x.expect !== undefined ? (line === x.expect ? undefined : `got ${JSON.stringify(line)}, want ${JSON.stringify(x.expect)}`) : checkJson(line, x.expectJson),
-  }));
-  const connectOnly = r.tcp?.connectOnly ?? (!r.tcp && true);
-  return converse({
-    address: t.address, port: t.port, timeoutMs: 10000,
-    tls: isTLS ? { sni: r.request?.sni, roots: await roots(env, r) } : undefined,
-    conv: { welcome: r.tcp?.welcome, exchange, connectOnly },
-  });
-}
-
-async function probeUdp(r: RequestSpec, t: Target, onPod?: (pod: string) => void): Promise<string | undefined> {
-  const u = r.udp ?? {};
-  if (u.dnsQuery) {
-    const q = typeof u.dnsQuery === 'string' ? { name: u.dnsQuery, type: 'A' } : u.dnsQuery;
-    const res = await udpExchange({ address: t.address, port: t.port, payload: dnsQuery(q.name, q.type), timeoutMs: 2000 });
-    if (res.error) return res.error;
-    if ((res.reply!.length < 12)) return 'short DNS answer';
-    return undefined;
-  }
-  const res = await udpExchange({ address: t.address, port: t.port, payload: Buffer.from(u.send ?? 'ping'), timeoutMs: 2000 });
-  if (res.error) return res.error;
-  const text = res.reply!.toString('utf8');
-  const want = u.expectJson ?? r.expectJson;
-  if (want) { const e = checkJson(text, want); if (e) return e; }
-  else if (u.expect && u.expect !== 'any' && !u.expect.startsWith('any ') && text !== u.expect) return `UDP reply ${text.slice(0, 80)}, want ${u.expect}`;
-  try { const v = JSON.parse(text); if (r.backend && !String(v.pod ?? '').startsWith(r.backend)) return `pod ${v.pod}, want ${r.backend}`; if (v.pod) onPod?.(v.pod); } catch { /* not JSON: checked above */ }
-  return undefined;
-}
-
-async function probeGrpc(r: RequestSpec, t: Target, onPod?: (pod: string) => void): Promise<string | undefined> {
-  const g = r.grpc ?? {};
-  const authority = r.request?.host ?? `${t.address}:${t.listenerPort}`;
-  const res = await grpcCall({ address: t.address, port: t.port, authority, service: g.service ?? 'gateway_api_conformance.echo_basic.grpcecho.GrpcEcho', method: g.method ?? 'Echo', metadata: g.metadata });
-  const want = grpcCodeOf(r.response?.grpcCode);
-  if (res.code !== want) return `gRPC code ${res.code} (${res.details}), want ${want}`;
-  if (want !== 0) return undefined;
-  const a = res.response?.assertions;
-  const ns = r.namespace ?? 'gateway-conformance-infra';
-  if ((a?.context?.namespace ?? '') !== ns) return `namespace ${a?.context?.namespace}, want ${ns}`;
-  if (r.backend && !String(a?.context?.pod ?? '').startsWith(r.backend)) return `pod ${a?.context?.pod}, want ${r.backend}`;
-  if (a?.context?.pod) onPod?.(a.context.pod);
-  return undefined;
 }
 
 /** One probe of any protocol (the retry uuid is fresh per probe, the mirror id fixed per request). */
@@ -310,23 +179,6 @@ async function mirrored(env: RequestEnv, r: RequestSpec, id: string): Promise<st
   return undefined;
 }
 
-/**
- * upstream tcp.MakeTCPRequestAndExpectEventuallyValidResponse: dial and read errors are retried,
- * but the first complete exchange must satisfy every expectation.
- */
-async function streamEventually(env: RequestEnv, r: RequestSpec, t: Target): Promise<string | undefined> {
-  const deadline = Date.now() + env.timing.maxTimeMs;
-  let last = 'no attempt';
-  while (Date.now() < deadline) {
-    const res = await probeStream(env, r, t);
-    if (!res.error) return undefined;
-    if (res.kind === 'mismatch') return res.error;
-    last = res.error;
-    await sleep(env.timing.pauseMs);
-  }
-  return `no valid exchange within ${Math.round(env.timing.maxTimeMs / 1000)} s: ${last}`;
-}
-
 /** One request entry: undefined when it holds. */
 export async function runRequest(env: RequestEnv, r: RequestSpec): Promise<string | undefined> {
   let t: Target;
@@ -361,3 +213,4 @@ export async function runRequests(env: RequestEnv, requests: RequestSpec[], para
 }
 
 export { DEFAULT_TIMING };
+export type { RequestEnv } from './target.ts';
