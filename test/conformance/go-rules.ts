@@ -110,6 +110,9 @@ export function goVerifyChain(peer: X509Certificate[], roots: X509Certificate[],
     current = next;
   }
   if (!trusted) return 'x509: certificate signed by unknown authority';
+  // VerifyOptions.KeyUsages defaults to ServerAuth; a leaf without EKUs is unrestricted.
+  const eku = leaf.keyUsage;
+  if (eku && eku.length > 0 && !eku.includes('1.3.6.1.5.5.7.3.1') && !eku.includes('2.5.29.37.0')) return 'x509: certificate specifies an incompatible key usage';
   const { dns, ip } = sansOf(leaf);
   if (!goVerifyHostname(dns, ip, host)) return `x509: certificate is not valid for ${host}`;
   return undefined;

@@ -206,6 +206,9 @@ test('generated suite certificates verify with Go rules (openssl CLI)', async ()
   assert.is(goVerifyChain([l], [caCert], 'abc.example.com'), undefined);
   assert.match(goVerifyChain([l], [w], 'abc.example.com')!, /unknown authority/);
   assert.match(l.subjectAltName!, /URI:spiffe:\/\/abc.example.com\/test-identity/);
+  const clientOnlySpec = { namespace: 't', name: 'client-only', type: 'kubernetes.io/tls', hosts: ['c.example.com'], signedBy: 'self', extKeyUsage: ['clientAuth'] };
+  const clientOnly = new X509Certificate((await store.get(clientOnlySpec, specs)).cert);
+  assert.match(goVerifyChain([clientOnly], [clientOnly], 'c.example.com')!, /incompatible key usage/);
 });
 
 test('ConformanceReport: core vs extended statistics per profile, features from the GatewayClass', () => {
