@@ -79,9 +79,11 @@ function prober(env: RequestEnv, r: RequestSpec, t: Target, mirrorId?: string) {
       const host = r.request?.host ?? `${t.address}${t.listenerPort === 80 ? '' : ':' + t.listenerPort}`;
       return wsExchange(`ws://${t.address}:${t.port}${r.request?.path ?? '/ws'}`, host, `ws://gateway/${env.spec.name}`);
     }
+    // One uuid per probe, shared by the request path and the expected backend path.
+    const uuid = randomUUID();
     const decorate = (p: string) => {
       let out = p;
-      if (p.startsWith('/retry/')) out = appendQuery(out, `uuid=${randomUUID()}`);
+      if (p.startsWith('/retry/')) out = appendQuery(out, `uuid=${uuid}`);
       if (mirrorId) out = appendQuery(out, `gateway-api-conformance-request-id=${mirrorId}`);
       return out;
     };
@@ -93,14 +95,26 @@ async function expectFailure(env: RequestEnv, r: RequestSpec, t: Target): Promis
   const mode = r.expectFailure === true ? 'non200' : r.expectFailure;
   const proto = (r.protocol ?? 'HTTP').toUpperCase();
   if (mode === 'non200') {
-    for (let i = 0; i < 5; i++) {
+    // upstream MakeRequestAndExpectFailure: 5 non-200 answers in a row; a 200 fails at once;
+    // transport errors and 408/504 do not count and are retried.
+    const deadline = Date.now() + env.timing.maxTimeMs;
+    let streak = 0;
+    let last = 'no attempt';
+    while (Date.now() < deadline) {
       const { req } = await buildHttp(env, r, t, r.request?.path ?? '/');
       try {
         const res = await send(req);
-        if (res.status === 200) return `expected a non-200 answer, got 200 (attempt ${i + 1})`;
-      } catch { /* a transport failure is a non-200 outcome */ }
+        if (res.status === 200) return `expected a non-200 answer, got 200 (after ${streak} non-200 answers)`;
+        if (res.status !== 408 && res.status !== 504) {
+          if (++streak >= 5) return undefined;
+          continue;
+        }
+        last = `HTTP ${res.status}`;
+      } catch (e) { last = (e as Error).message; }
+      streak = 0;
+      await sleep(env.timing.pauseMs);
     }
-    return undefined;
+    return `no 5 consecutive non-200 answers within ${Math.round(env.timing.maxTimeMs / 1000)} s: ${last}`;
   }
   const deadline = Date.now() + env.timing.maxTimeMs;
   let last = '';
