@@ -3,9 +3,12 @@
 // GatewayClass advertises and how listeners are judged can never disagree.
 export const SUPPORTED_FEATURES = [
   'BackendTLSPolicy',
+  'BackendTLSPolicySANValidation',
   'GRPCRoute',
+  'GRPCRouteNamedRouteRule',
   'Gateway',
   'GatewayAddressEmpty',
+  'GatewayFrontendClientCertificateValidation',
   'GatewayHTTPListenerIsolation',
   'GatewayHTTPSListenerDetectMisdirectedRequests',
   'GatewayInfrastructurePropagation',
