@@ -1,13 +1,12 @@
 // GRPCRoute → HttpRuleIR. A gRPC method is the HTTP/2 path "/<service>/<method>", so method
 // matches become path matches and the data plane needs no gRPC-specific matcher.
-import type { FilterIR, HttpBackendIR, HttpMatchIR, HttpRuleIR, PathMatchIR } from '../ir/index.ts';
+import type { HttpMatchIR, HttpRuleIR, PathMatchIR } from '../ir/index.ts';
 import type { GRPCRoute, GRPCRouteMatch } from '../model/index.ts';
 import type { Context } from './context.ts';
 import type { RouteSource } from './backends.ts';
-import { resolveBackend } from './backends.ts';
 import type { TlsPolicies } from './backend-tls-policies.ts';
-import { translateFilter } from './http-filters.ts';
-import type { RouteTranslation } from './http-routes.ts';
+import type { RouteTranslation } from './rule-parts.ts';
+import { ruleBackends, ruleFilters } from './rule-parts.ts';
 import { firstByName, sessionPersistence } from './http-routes.ts';
 
 // RE2 syntax; service and method names are restricted by the CRD to [A-Za-z0-9_.] for Exact
@@ -44,28 +43,9 @@ export function translateGRPCRoute(ctx: Context, tls: TlsPolicies, route: GRPCRo
   const out: RouteTranslation = { rules: [], problems: [], services: new Set() };
   (route.spec?.rules ?? []).forEach((rule, ri) => {
     const field = `spec.rules[${ri}]`;
-    const filters: FilterIR[] = [];
-    let direct: HttpRuleIR['direct'];
-    for (const [fi, f] of (rule.filters ?? []).entries()) {
-      const r = translateFilter(ctx, tls, src, f, `${field}.filters[${fi}]`);
-      if (r.problem) out.problems.push(r.problem);
-      if (r.service) out.services.add(r.service);
-      if (r.direct) direct ??= r.direct;
-      if (r.filter) filters.push(r.filter);
-    }
-    const backends: HttpBackendIR[] = [];
-    for (const [bi, ref] of (rule.backendRefs ?? []).entries()) {
-      const r = resolveBackend(ctx, tls, src, ref, `${field}.backendRefs[${bi}]`, 'grpc');
-      if (r.problem) out.problems.push(r.problem);
-      if (r.service) out.services.add(r.service);
-      const bfilters: FilterIR[] = [];
-      for (const [fi, f] of (ref.filters ?? []).entries()) {
-        const fr = translateFilter(ctx, tls, src, f, `${field}.backendRefs[${bi}].filters[${fi}]`);
-        if (fr.problem) out.problems.push(fr.problem);
-        if (fr.filter) bfilters.push(fr.filter);
-      }
-      backends.push({ ...r.backend, filters: bfilters });
-    }
+    const { filters, direct: filterDirect } = ruleFilters(ctx, tls, src, rule.filters, `${field}.filters`, out);
+    let direct = filterDirect;
+    const backends = ruleBackends(ctx, tls, src, rule.backendRefs, `${field}.backendRefs`, 'grpc', out);
     if (!direct && backends.length === 0) direct = { status: 500, reason: 'NoBackends' };
     const sp = sessionPersistence(rule.sessionPersistence, src, ri);
     const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];

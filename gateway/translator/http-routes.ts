@@ -1,22 +1,15 @@
 // HTTPRoute rules → HttpRuleIR templates (one per rule × match), with the route-wide
 // ResolvedRefs verdict. Hostnames are applied later, per listener attachment.
-import type { FilterIR, HttpBackendIR, HttpMatchIR, HttpRuleIR, PathMatchIR, SessionPersistenceIR, StringMatchIR } from '../ir/index.ts';
+import type { HttpMatchIR, HttpRuleIR, PathMatchIR, SessionPersistenceIR, StringMatchIR } from '../ir/index.ts';
 import type { HTTPRoute, HTTPRouteMatch, HTTPRouteRule, SessionPersistence } from '../model/index.ts';
-import type { ConditionInput } from './conditions.ts';
 import type { Context } from './context.ts';
 import type { RouteSource } from './backends.ts';
-import { resolveBackend } from './backends.ts';
 import type { TlsPolicies } from './backend-tls-policies.ts';
 import { parseDuration } from './durations.ts';
-import { translateFilter } from './http-filters.ts';
+import type { RouteTranslation } from './rule-parts.ts';
+import { ruleBackends, ruleFilters } from './rule-parts.ts';
 
-export interface RouteTranslation {
-  rules: HttpRuleIR[];
-  /** First problem found, by condition type ("ResolvedRefs" or "Accepted"). */
-  problems: ConditionInput[];
-  /** Services the route sends traffic to ("ns/name"), for BackendTLSPolicy ancestors. */
-  services: Set<string>;
-}
+export type { RouteTranslation };
 
 export function firstByName<T extends { name: string }>(xs: T[] | undefined, fold: (n: string) => string): T[] {
   const seen = new Set<string>();
@@ -64,31 +57,9 @@ export function translateHTTPRoute(ctx: Context, tls: TlsPolicies, route: HTTPRo
 
 function translateRule(ctx: Context, tls: TlsPolicies, src: RouteSource, rule: HTTPRouteRule, ri: number, out: RouteTranslation): void {
   const field = `spec.rules[${ri}]`;
-  const filters: FilterIR[] = [];
-  let direct: HttpRuleIR['direct'];
-  for (const [fi, f] of (rule.filters ?? []).entries()) {
-    const r = translateFilter(ctx, tls, src, f, `${field}.filters[${fi}]`);
-    if (r.problem) out.problems.push(r.problem);
-    if (r.service) out.services.add(r.service);
-    if (r.direct) direct ??= r.direct;
-    if (r.filter) filters.push(r.filter);
-  }
-  const backends: HttpBackendIR[] = [];
-  for (const [bi, ref] of (rule.backendRefs ?? []).entries()) {
-    const bfield = `${field}.backendRefs[${bi}]`;
-    const r = resolveBackend(ctx, tls, src, ref, bfield, 'http');
-    if (r.problem) out.problems.push(r.problem);
-    if (r.service) out.services.add(r.service);
-    const bfilters: FilterIR[] = [];
-    for (const [fi, f] of (ref.filters ?? []).entries()) {
-      const fr = translateFilter(ctx, tls, src, f, `${bfield}.filters[${fi}]`);
-      if (fr.problem) out.problems.push(fr.problem);
-      if (fr.service) out.services.add(fr.service);
-      if (fr.filter) bfilters.push(fr.filter);
-      if (fr.direct && !r.backend.invalid) r.backend.invalid = fr.direct;
-    }
-    backends.push({ ...r.backend, filters: bfilters });
-  }
+  const { filters, direct: filterDirect } = ruleFilters(ctx, tls, src, rule.filters, `${field}.filters`, out);
+  let direct = filterDirect;
+  const backends = ruleBackends(ctx, tls, src, rule.backendRefs, `${field}.backendRefs`, 'http', out);
   const answersItself = filters.some((f) => f.type === 'RequestRedirect');
   // "If no backendRefs or filters are specified that would result in a response being sent,
   // a HTTP 500 status code MUST be returned."

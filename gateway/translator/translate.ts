@@ -8,7 +8,6 @@ import { attachRoute, indexParents } from './attachment.ts';
 import type { TlsPolicies } from './backend-tls-policies.ts';
 import { processBackendTLSPolicies } from './backend-tls-policies.ts';
 import type { ConditionInput } from './conditions.ts';
-import type { Context } from './context.ts';
 import { buildContext } from './context.ts';
 import { processGatewayClasses, processGateways, processListenerSets, settleListeners } from './gateways.ts';
 import { translateGRPCRoute } from './grpc-routes.ts';
