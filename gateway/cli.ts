@@ -1,5 +1,5 @@
 // The `portico` command. One verb per file in gateway/cli/; this file only dispatches.
-import { argv, cwd, isMainModule, nowIso, setExitCode, writeStderr, writeStdout } from './runtime/node.ts';
+import { argv, cwd, isMainModule, nowIso, setExitCode, writeStderr, writeStdout } from './runtime/index.ts';
 import { UsageError } from './cli/args.ts';
 
 export interface CliIo {

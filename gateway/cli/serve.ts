@@ -11,7 +11,7 @@ import { startAdminServer, type AdminServer } from '../admin/server.ts';
 import { createMetrics } from '../admin/metrics.ts';
 import { createAccessLog, parseAccessLogMode } from '../admin/access-log.ts';
 import { createLogger, errorFields, type Logger } from '../admin/log.ts';
-import { onShutdown, probeAddress, writeStdout } from '../runtime/node.ts';
+import { onShutdown, probeAddress, writeStdout } from '../runtime/index.ts';
 import { DEFAULT_CONTROLLER, intFlag, parse, UsageError } from './args.ts';
 import type { CliIo } from '../cli.ts';
 

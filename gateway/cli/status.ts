@@ -1,5 +1,5 @@
 // `portico status --admin HOST:PORT`: the /status of a running gateway, one row per condition.
-import { fetchJson } from '../runtime/node.ts';
+import { fetchJson } from '../runtime/index.ts';
 import type { StatusItem, StatusList } from '../admin/status.ts';
 import { parse } from './args.ts';
 import type { CliIo } from '../cli.ts';

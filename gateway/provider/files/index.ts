@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fromObjects } from '../../model/index.ts';
 import type { Problem } from '../../translator/api.ts';
-import { watchPaths, type Watch } from '../../runtime/node.ts';
+import { watchPaths, type Watch } from '../../runtime/index.ts';
 import type { Provider, ProviderUpdate } from '../../pipeline.ts';
 import { collectFiles, readManifestFile, type FileParse, type SourcedObject } from './reader.ts';
 import { createMetadataTracker, identityOf } from './metadata.ts';
