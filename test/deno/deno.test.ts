@@ -1,0 +1,202 @@
+// Portico on Deno: the deno binary from node_modules runs the same CLI as Node (validate,
+// the pure translator, serve with real traffic) and must answer exactly as Node does.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runCli, REPO } from '../cli/run-cli.ts';
+import { adminGet, freePort, httpGet } from '../e2e/serve-process.ts';
+import { waitFor } from '../provider/wait.ts';
+
+// The deno package's postinstall puts the binary itself at node_modules/deno/deno; without
+// it, .bin/deno is the package's node launcher, which works too.
+const DENO = [resolve(REPO, 'node_modules/deno/deno'), resolve(REPO, 'node_modules/.bin/deno')].find((p) => existsSync(p))!;
+const CONFIG = resolve(REPO, 'deno.json');
+// No update check (it would reach the network) and no colors in the compared output.
+const ENV = { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function deno(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(DENO, ['run', '-A', '--config', CONFIG, ...args], { cwd: opts.cwd ?? REPO, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const timer = setTimeout(() => { child.kill('SIGKILL'); fail(new Error(`deno ${args.join(' ')} timed out\n${stderr}`)); }, opts.timeoutMs ?? 20000);
+    child.on('error', fail);
+    child.on('close', (code) => { clearTimeout(timer); done({ code, stdout, stderr }); });
+  });
+}
+
+function nodeTs(args: string[]): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const timer = setTimeout(() => { child.kill('SIGKILL'); fail(new Error(`node ${args.join(' ')} timed out`)); }, 20000);
+    child.on('close', (code) => { clearTimeout(timer); done({ code, stdout, stderr }); });
+  });
+}
+
+function tempDir(files: Record<string, string>): string {
+  const d = mkdtempSync(join(tmpdir(), 'portico-deno-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(d, name), text);
+  return d;
+}
+
+const CLI = resolve(REPO, 'gateway/cli.ts');
+
+const gatewayYaml = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: portico }
+spec: { controllerName: portico.dev/gateway-controller }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: gw, namespace: deno }
+spec:
+  gatewayClassName: portico
+  listeners: [{ name: http, port: 80, protocol: HTTP }]
+`;
+
+const routeYaml = (backendPort: number) => `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: web, namespace: deno }
+spec:
+  parentRefs: [{ name: gw }]
+  hostnames: [deno.example]
+  rules:
+    - matches: [{ path: { type: RegularExpression, value: "/app/[a-z]+" }, headers: [{ name: x-env, value: test }] }]
+      filters: [{ type: RequestHeaderModifier, requestHeaderModifier: { add: [{ name: x-via, value: deno }] } }]
+      backendRefs: [{ name: echo, port: 8080 }]
+    - matches: [{ path: { type: PathPrefix, value: /plain } }]
+      backendRefs: [{ name: echo, port: 8080 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: echo, namespace: deno }
+spec:
+  ports: [{ name: http, port: 8080, protocol: TCP }]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: echo-1
+  namespace: deno
+  labels: { kubernetes.io/service-name: echo }
+addressType: IPv4
+endpoints:
+  - addresses: [127.0.0.1]
+    conditions: { ready: true }
+ports: [{ name: http, port: ${backendPort}, protocol: TCP }]
+`;
+
+test('deno: validate dist/ exits 0 with the same lines as Node', async () => {
+  const [d, n] = await Promise.all([deno([CLI, 'validate', 'dist/']), runCli(['validate', 'dist/'])]);
+  assert.is(d.code, 0, d.stderr);
+  assert.is(n.code, 0, n.stderr);
+  assert.match(d.stderr, / 0 errors, /);
+  assert.is(d.stdout, n.stdout);
+  assert.is(d.stderr, n.stderr);
+});
+
+test('deno: validate of broken manifests exits 1 with the same lines as Node (schema, CEL, YAML errors)', async () => {
+  const dir = tempDir({
+    'gw.yaml': gatewayYaml,
+    'route.yaml': routeYaml(8080).replace('value: /plain }', 'value: no-slash }'),
+    'broken.yaml': 'kind: [\n',
+  });
+  try {
+    const [d, n] = await Promise.all([deno([CLI, 'validate', '.'], { cwd: dir }), runCli(['validate', '.'], { cwd: dir })]);
+    assert.is(d.code, 1, d.stdout + d.stderr);
+    assert.is(n.code, 1, n.stdout + n.stderr);
+    assert.ok(d.stdout.split('\n').some((l) => l.startsWith('route.yaml: HTTPRoute deno/web spec.rules[1].matches[0].path')), d.stdout);
+    assert.ok(d.stdout.split('\n').some((l) => l.startsWith('broken.yaml: ')), d.stdout);
+    assert.is(d.stdout, n.stdout);
+    assert.is(d.stderr, n.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('deno: the pure translator gives byte-identical JSON to Node', async () => {
+  const dir = tempDir({ 'gw.yaml': gatewayYaml, 'route.yaml': routeYaml(9999) });
+  try {
+    const script = resolve(REPO, 'test/deno/translate-json.ts');
+    const [d, n] = await Promise.all([deno([script, 'dist', dir]), nodeTs([script, 'dist', dir])]);
+    assert.is(d.code, 0, d.stderr);
+    assert.is(n.code, 0, n.stderr);
+    const table = JSON.parse(d.stdout).table;
+    assert.ok(JSON.stringify(table).includes('deno.example'), 'the small snapshot reached the table');
+    assert.ok(d.stdout.length > 1000, d.stdout);
+    assert.is(d.stdout, n.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('deno: serve routes real HTTP traffic to an echo backend and answers /readyz; SIGTERM stops it', async () => {
+  const backend: Server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ path: req.url, host: req.headers.host, via: req.headers['x-via'] ?? null }));
+  });
+  await new Promise<void>((r) => backend.listen({ host: '127.0.0.1', port: 0 }, () => r()));
+  const backendPort = (backend.address() as { port: number }).port;
+  const dir = tempDir({ 'gw.yaml': gatewayYaml, 'route.yaml': routeYaml(backendPort) });
+  const port = await freePort();
+  const child = spawn(DENO, ['run', '-A', '--config', CONFIG, CLI, 'serve', '--manifests', dir,
+    '--port-offset', String(port - 80), '--admin', '127.0.0.1:0', '--poll-ms', '300', '--access-log', 'off'],
+  { cwd: REPO, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (c) => (err += c));
+  child.stdout.resume();
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  try {
+    const admin = await waitFor(() => {
+      for (const line of err.split('\n')) {
+        try { const j = JSON.parse(line); if (j.msg === 'portico serving') return j.admin as string; } catch { /* partial line */ }
+      }
+      return undefined;
+    }, 15000, `admin address in deno's logs:\n${err}`);
+    let ready = false;
+    await waitFor(() => {
+      void adminGet(admin, '/readyz').then((r) => { ready = r.status === 200; }, () => {});
+      return ready;
+    }, 10000, `readyz 200\n${err}`);
+
+    // Given the regex rule with a header match, the request gets the filter's header on the way.
+    const hit = await httpGet('127.0.0.1', port, '/app/abc', { host: 'deno.example', 'x-env': 'test' });
+    assert.is(hit.status, 200, hit.body);
+    assert.equal(JSON.parse(hit.body), { path: '/app/abc', host: 'deno.example', via: 'deno' });
+    // The prefix rule has no filter; without the header the regex rule does not match.
+    const plain = await httpGet('127.0.0.1', port, '/plain/x', { host: 'deno.example' });
+    assert.equal(JSON.parse(plain.body), { path: '/plain/x', host: 'deno.example', via: null });
+    assert.is((await httpGet('127.0.0.1', port, '/app/abc', { host: 'deno.example' })).status, 404);
+    const miss = await httpGet('127.0.0.1', port, '/app/x', { host: 'other.example' });
+    assert.is(miss.status, 404);
+
+    // A changed file is picked up (Deno's watcher or the rescan) without a restart.
+    writeFileSync(join(dir, 'route.yaml'), routeYaml(backendPort).replace('value: /plain }', 'value: /moved }'));
+    let moved = false;
+    await waitFor(() => {
+      void httpGet('127.0.0.1', port, '/moved/1', { host: 'deno.example' }).then((r) => { moved = r.status === 200; }, () => {});
+      return moved;
+    }, 8000, `reload\n${err}`);
+
+    child.kill('SIGTERM');
+    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 5000))]);
+    assert.is(code, 0, `deno serve did not exit cleanly on SIGTERM:\n${err}`);
+    assert.match(err, /"msg":"shutting down","signal":"SIGTERM"/);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await new Promise<void>((r) => backend.close(() => r()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
