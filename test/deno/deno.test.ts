@@ -105,6 +105,15 @@ test('deno: validate dist/ exits 0 with the same lines as Node', async () => {
   assert.is(d.stderr, n.stderr);
 });
 
+test('deno: bin/portico-deno.ts is the same CLI', async () => {
+  const r = await deno([resolve(REPO, 'bin/portico-deno.ts'), 'validate', 'dist/']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, / 0 errors, /);
+  const help = await deno([resolve(REPO, 'bin/portico-deno.ts'), 'help']);
+  assert.is(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^usage: portico <command>/);
+});
+
 test('deno: validate of broken manifests exits 1 with the same lines as Node (schema, CEL, YAML errors)', async () => {
   const dir = tempDir({
     'gw.yaml': gatewayYaml,
