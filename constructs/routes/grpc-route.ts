@@ -1,5 +1,4 @@
 // GRPCRoute: rules matching gRPC service/method and headers, forwarding to gRPC backends.
-import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { GRPCRouteRule } from '../../gateway/model/index.ts';
 import { grpcroutes } from '../imports/index.ts';
@@ -7,7 +6,7 @@ import { compact, nonEmpty, ResourceProps, sortedBy } from '../base.ts';
 import type { BackendRef, IBackendFilter } from './backend-ref.ts';
 import { HeaderModifierOptions, headerModifierToKube, RequestMirrorOptions } from './http-filter.ts';
 import { HeaderMatch } from './http-match.ts';
-import { HostnamesOptions, RouteBase, RouteOptions } from './route-base.ts';
+import { checkRuleName, HostnamesOptions, RouteOptions, RuleRouteBase } from './route-base.ts';
 import type { SessionPersistence } from './session-persistence.ts';
 
 /** matches[].method: which gRPC service/method. */
@@ -123,27 +122,14 @@ export interface GrpcRouteOptions extends ResourceProps, RouteOptions, Hostnames
 export interface GrpcRouteProps extends GrpcRouteOptions {}
 
 /** Declares a GRPCRoute. */
-export class GrpcRoute extends RouteBase {
+export class GrpcRoute extends RuleRouteBase<GrpcRouteRule> {
   public readonly apiObject: grpcroutes.GrpcRoute;
   public readonly kind = 'GRPCRoute';
-  private readonly rules: GrpcRouteRule[] = [];
 
   public constructor(scope: Construct, id: string, props: GrpcRouteProps = {}) {
     super(scope, id);
-    this.apiObject = new grpcroutes.GrpcRoute(this, 'Resource', {
-      metadata: props.metadata,
-      spec: Lazy.any({
-        produce: () => compact({
-          parentRefs: this._parentRefs(),
-          hostnames: this._hostnames(),
-          rules: nonEmpty(this.rules.map((r) => this.ruleToKube(r))),
-        }),
-      }) as any,
-    });
-    for (const p of props.parentRefs ?? []) this.addParent(p);
-    for (const h of props.hostnames ?? []) this.addHostname(h);
-    for (const r of props.rules ?? []) this.addRule(r);
-    this.node.addValidation({ validate: () => (this.rules.length === 0 ? ['grpcroute has no rules; pass rules or call addRule()'] : []) });
+    this.apiObject = new grpcroutes.GrpcRoute(this, 'Resource', { metadata: props.metadata, spec: this._lazySpec() });
+    this._applyProps(props);
   }
 
   /** Adds a hostname (may start with "*."). */
@@ -151,21 +137,19 @@ export class GrpcRoute extends RouteBase {
     this.addHostnameChecked(hostname);
   }
 
-  /** Adds a rule after the existing ones. */
-  public addRule(rule: GrpcRouteRule): void {
-    if (this.rules.length >= 16) throw new Error('a GRPCRoute holds at most 16 rules; split the route');
-    if (rule.name && this.rules.some((r) => r.name === rule.name)) {
-      throw new Error(`there is already a rule named "${rule.name}"; rule names must be unique within a route`);
-    }
+  /** @internal */
+  protected _checkRule(rule: GrpcRouteRule): void {
+    if (this._rules.length >= 16) throw new Error('a GRPCRoute holds at most 16 rules; split the route');
+    checkRuleName(this._rules, rule);
     const types = (rule.filters ?? []).map((f) => f.type);
     for (const once of ['RequestHeaderModifier', 'ResponseHeaderModifier']) {
-      if (types.filter((t) => t === once).length > 1) throw new Error(`rule ${rule.name ? `"${rule.name}"` : this.rules.length} has ${once} more than once; merge them into one filter`);
+      if (types.filter((t) => t === once).length > 1) throw new Error(`rule ${rule.name ? `"${rule.name}"` : this._rules.length} has ${once} more than once; merge them into one filter`);
     }
-    this.ruleToKube(rule);
-    this.rules.push(rule);
+    this._ruleToKube(rule);
   }
 
-  private ruleToKube(r: GrpcRouteRule): GRPCRouteRule {
+  /** @internal */
+  protected _ruleToKube(r: GrpcRouteRule): GRPCRouteRule {
     const ns = this.namespace;
     return compact({
       name: r.name,

@@ -1,5 +1,5 @@
 // HTTPRoute: rules of matches → filters → weighted backends, attached to Gateways or listeners.
-import { Duration, Lazy } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { HTTPRouteRule } from '../../gateway/model/index.ts';
 import { httproutes } from '../imports/index.ts';
@@ -8,7 +8,7 @@ import type { BackendRef } from './backend-ref.ts';
 import { toGatewayDuration } from './duration.ts';
 import { checkHttpFilters, HttpFilter } from './http-filter.ts';
 import { HttpRouteMatch, httpMatchToKube } from './http-match.ts';
-import { HostnamesOptions, RouteBase, RouteOptions } from './route-base.ts';
+import { checkRuleName, HostnamesOptions, RouteOptions, RuleRouteBase } from './route-base.ts';
 import type { SessionPersistence } from './session-persistence.ts';
 
 /** rules[].retry (experimental). */
@@ -97,27 +97,14 @@ export interface HttpRouteOptions extends ResourceProps, RouteOptions, Hostnames
 export interface HttpRouteProps extends HttpRouteOptions {}
 
 /** Declares an HTTPRoute. Rules keep declaration order: within a route, the first matching rule wins ties. */
-export class HttpRoute extends RouteBase {
+export class HttpRoute extends RuleRouteBase<HttpRouteRule> {
   public readonly apiObject: httproutes.HttpRoute;
   public readonly kind = 'HTTPRoute';
-  private readonly rules: HttpRouteRule[] = [];
 
   public constructor(scope: Construct, id: string, props: HttpRouteProps = {}) {
     super(scope, id);
-    this.apiObject = new httproutes.HttpRoute(this, 'Resource', {
-      metadata: props.metadata,
-      spec: Lazy.any({
-        produce: () => compact({
-          parentRefs: this._parentRefs(),
-          hostnames: this._hostnames(),
-          rules: nonEmpty(this.rules.map((r) => this.ruleToKube(r))),
-        }),
-      }) as any,
-    });
-    for (const p of props.parentRefs ?? []) this.addParent(p);
-    for (const h of props.hostnames ?? []) this.addHostname(h);
-    for (const r of props.rules ?? []) this.addRule(r);
-    this.node.addValidation({ validate: () => (this.rules.length === 0 ? ['httproute has no rules; pass rules or call addRule()'] : []) });
+    this.apiObject = new httproutes.HttpRoute(this, 'Resource', { metadata: props.metadata, spec: this._lazySpec() });
+    this._applyProps(props);
   }
 
   /** Adds a hostname (may start with "*."). */
@@ -125,13 +112,11 @@ export class HttpRoute extends RouteBase {
     this.addHostnameChecked(hostname);
   }
 
-  /** Adds a rule after the existing ones. */
-  public addRule(rule: HttpRouteRule): void {
-    const where = rule.name ? `rule "${rule.name}"` : `rule ${this.rules.length}`;
-    if (this.rules.length >= 16) throw new Error(`${where} would be the 17th rule; an HTTPRoute holds at most 16, split the route`);
-    if (rule.name && this.rules.some((r) => r.name === rule.name)) {
-      throw new Error(`there is already a rule named "${rule.name}"; rule names must be unique within a route`);
-    }
+  /** @internal */
+  protected _checkRule(rule: HttpRouteRule): void {
+    const where = rule.name ? `rule "${rule.name}"` : `rule ${this._rules.length}`;
+    if (this._rules.length >= 16) throw new Error(`${where} would be the 17th rule; an HTTPRoute holds at most 16, split the route`);
+    checkRuleName(this._rules, rule);
     checkHttpFilters(rule.filters ?? [], where);
     const prefixRewrite = (rule.filters ?? []).some((f) => f._pathModifier === 'ReplacePrefixMatch');
     if (prefixRewrite) {
@@ -149,11 +134,11 @@ export class HttpRoute extends RouteBase {
     }
     if ((rule.matches?.length ?? 0) > 64) throw new Error(`${where} has ${rule.matches!.length} matches; at most 64 are allowed`);
     // Render once now so value errors (duplicate header matches, etc.) point at this call.
-    this.ruleToKube(rule);
-    this.rules.push(rule);
+    this._ruleToKube(rule);
   }
 
-  private ruleToKube(r: HttpRouteRule): HTTPRouteRule {
+  /** @internal */
+  protected _ruleToKube(r: HttpRouteRule): HTTPRouteRule {
     const ns = this.namespace;
     const timeouts = r.requestTimeout || r.backendRequestTimeout ? compact({
       request: r.requestTimeout && toGatewayDuration(r.requestTimeout, 'timeouts.request'),

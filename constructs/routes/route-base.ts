@@ -1,8 +1,9 @@
 // What every route kind shares: parentRefs from typed parents, hostnames, and the IRoute shape
 // ReferenceGrant.allow() reads.
+import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { ParentReference } from '../../gateway/model/index.ts';
-import { Resource } from '../base.ts';
+import { compact, nonEmpty, Resource } from '../base.ts';
 import type { IRouteParent } from '../listener.ts';
 
 /** A route that can be the `from` side of a ReferenceGrant. */
@@ -78,5 +79,58 @@ export abstract class RouteBase extends Resource implements IRoute {
   /** @internal In declaration order, so error fields (spec.hostnames[i]) match the user's list. */
   protected _hostnames(): string[] | undefined {
     return this.hostnames.length > 0 ? [...this.hostnames] : undefined;
+  }
+}
+
+/**
+ * Base of the route kinds whose spec is parentRefs, hostnames and rules: one place builds the lazy
+ * spec, applies props in the same order, and reports a route left without rules.
+ */
+export abstract class RuleRouteBase<R> extends RouteBase {
+  /** @internal In declaration order: within a route, the first matching rule wins ties. */
+  protected readonly _rules: R[] = [];
+
+  protected constructor(scope: Construct, id: string) {
+    super(scope, id);
+  }
+
+  /** Adds a rule after the existing ones. */
+  public addRule(rule: R): void {
+    this._checkRule(rule);
+    this._rules.push(rule);
+  }
+
+  /** @internal Throws if the rule may not be added; `_rules` still holds the earlier ones. */
+  protected abstract _checkRule(rule: R): void;
+
+  /** @internal Renders one rule in the route's namespace. */
+  protected abstract _ruleToKube(rule: R): unknown;
+
+  /** @internal The spec is lazy so that parents, hostnames and rules added after construction appear. */
+  protected _lazySpec(): any {
+    return Lazy.any({
+      produce: () => compact({
+        parentRefs: this._parentRefs(),
+        hostnames: this._hostnames(),
+        rules: nonEmpty(this._rules.map((r) => this._ruleToKube(r))),
+      }),
+    });
+  }
+
+  /** @internal Call once the API object exists; props go in the order users listed them. */
+  protected _applyProps(props: { readonly parentRefs?: IRouteParent[]; readonly hostnames?: string[]; readonly rules?: R[] }): void {
+    for (const p of props.parentRefs ?? []) this.addParent(p);
+    for (const h of props.hostnames ?? []) this.addHostnameChecked(h);
+    for (const r of props.rules ?? []) this.addRule(r);
+    this.node.addValidation({
+      validate: () => (this._rules.length === 0 ? [`${this.kind.toLowerCase()} has no rules; pass rules or call addRule()`] : []),
+    });
+  }
+}
+
+/** @internal Rule names are optional but must be unique within a route. */
+export function checkRuleName(existing: readonly { readonly name?: string }[], rule: { readonly name?: string }): void {
+  if (rule.name && existing.some((r) => r.name === rule.name)) {
+    throw new Error(`there is already a rule named "${rule.name}"; rule names must be unique within a route`);
   }
 }
