@@ -4,10 +4,10 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Gateway as GatewayManifest, ParentReference } from '../gateway/model/index.ts';
 import { gateways } from './imports/index.ts';
-import { compact, GATEWAY_GROUP, nonEmpty, Resource, ResourceProps, chartNamespace } from './base.ts';
+import { compact, GATEWAY_GROUP, nonEmpty, ResourceProps, chartNamespace } from './base.ts';
 import type { IGatewayClass } from './gateway-class.ts';
 import {
-  CertificateRef, checkListener, FromNamespaces, GatewayListener, IRouteParent, LabelSelector, ListenerOptions,
+  CertificateRef, checkListener, FromNamespaces, GatewayListener, IRouteParent, LabelSelector, ListenerHolderBase, ListenerOptions,
   parentRefTo,
 } from './listener.ts';
 
@@ -191,7 +191,7 @@ export class ImportedGateway extends Construct implements IGateway {
  * Declares a Gateway. Listeners come from props.listeners and addListener(); both take the
  * same ListenerOptions and are checked eagerly.
  */
-export class Gateway extends Resource implements IGateway {
+export class Gateway extends ListenerHolderBase implements IGateway {
   /** Refers to a Gateway owned by another repo; nothing is synthesized for it. */
   public static fromGatewayAttributes(scope: Construct, id: string, attrs: GatewayAttributes): IGateway {
     return new ImportedGateway(scope, id, attrs);
@@ -200,7 +200,6 @@ export class Gateway extends Resource implements IGateway {
   public readonly apiObject: gateways.Gateway;
   public readonly kind = 'Gateway';
   public readonly gatewayClass: IGatewayClass;
-  private readonly _listeners: GatewayListener[] = [];
   private readonly props: GatewayProps;
 
   public constructor(scope: Construct, id: string, props: GatewayProps) {
@@ -211,30 +210,12 @@ export class Gateway extends Resource implements IGateway {
       metadata: { ...props.metadata, namespace: props.metadata?.namespace ?? chartNamespace(this) },
       spec: Lazy.any({ produce: () => this.synthSpec() }) as any,
     });
-    for (const l of props.listeners ?? []) this.addListener(l);
-    this.node.addValidation({ validate: () => (this._listeners.length === 0 ? ['gateway has no listeners; pass listeners or call addListener()'] : []) });
-  }
-
-  public get listeners(): GatewayListener[] {
-    return [...this._listeners];
-  }
-
-  /** Adds a listener and returns its handle (usable as a route parent). */
-  public addListener(options: ListenerOptions): GatewayListener {
-    checkListener(options, this._listeners.map((l) => l.options));
-    const handle = new GatewayListener(this, options);
-    this._listeners.push(handle);
-    return handle;
+    this._applyListeners(props.listeners, 'gateway');
   }
 
   /** The listener named `name`; throws if there is none. */
   public listener(name: string): GatewayListener {
     return findListener(`gateway ${this.name}`, this._listeners, name);
-  }
-
-  /** @internal */
-  public _toParentRef(fromNamespace: string | undefined): ParentReference {
-    return parentRefTo(this, fromNamespace);
   }
 
   private synthSpec() {
@@ -247,7 +228,6 @@ export class Gateway extends Resource implements IGateway {
     }) : undefined;
     return compact({
       gatewayClassName: this.gatewayClass.name,
-      // Listener order is the user's declaration order: it is meaningful to readers, and names are unique.
       listeners: this._listeners.map((l) => l._toKube()),
       addresses: nonEmpty(p.addresses?.map((a) => a._toKube())),
       infrastructure: p.infrastructure && compact({ ...p.infrastructure }),

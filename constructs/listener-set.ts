@@ -2,11 +2,10 @@
 // must allow it (spec.allowedListeners); tenants may only declare one if the platform allows it.
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { ParentReference } from '../gateway/model/index.ts';
 import { listenersets } from './imports/index.ts';
-import { Resource, ResourceProps } from './base.ts';
+import type { ResourceProps } from './base.ts';
 import type { IGateway } from './gateway.ts';
-import { checkListener, GatewayListener, IRouteParent, ListenerOptions, parentRefTo } from './listener.ts';
+import { GatewayListener, ListenerHolderBase, ListenerOptions, parentRefTo } from './listener.ts';
 
 export interface ListenerSetOptions extends ResourceProps {
   /**
@@ -23,11 +22,10 @@ export interface ListenerSetProps extends ListenerSetOptions {
 }
 
 /** Declares a ListenerSet attached to a Gateway. Routes attach to it or to one of its listeners. */
-export class ListenerSet extends Resource implements IRouteParent {
+export class ListenerSet extends ListenerHolderBase {
   public readonly apiObject: listenersets.ListenerSet;
   public readonly kind = 'ListenerSet';
   public readonly gateway: IGateway;
-  private readonly _listeners: GatewayListener[] = [];
 
   public constructor(scope: Construct, id: string, props: ListenerSetProps) {
     super(scope, id);
@@ -41,20 +39,7 @@ export class ListenerSet extends Resource implements IRouteParent {
         }),
       }) as any,
     });
-    for (const l of props.listeners ?? []) this.addListener(l);
-    this.node.addValidation({ validate: () => (this._listeners.length === 0 ? ['listener set has no listeners; pass listeners or call addListener()'] : []) });
-  }
-
-  public get listeners(): GatewayListener[] {
-    return [...this._listeners];
-  }
-
-  /** Adds a listener and returns its handle (usable as a route parent). */
-  public addListener(options: ListenerOptions): GatewayListener {
-    checkListener(options, this._listeners.map((l) => l.options));
-    const handle = new GatewayListener(this, options);
-    this._listeners.push(handle);
-    return handle;
+    this._applyListeners(props.listeners, 'listener set');
   }
 
   /** The listener named `name`; throws if there is none. */
@@ -64,8 +49,4 @@ export class ListenerSet extends Resource implements IRouteParent {
     return l;
   }
 
-  /** @internal */
-  public _toParentRef(fromNamespace: string | undefined): ParentReference {
-    return parentRefTo(this, fromNamespace);
-  }
 }

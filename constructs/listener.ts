@@ -1,7 +1,7 @@
 // Listener options shared by Gateway and ListenerSet, the typed listener handle routes attach
 // to, and the eager checks that catch listener mistakes at the line that made them.
 import type { Listener, ParentReference } from '../gateway/model/index.ts';
-import { compact, GATEWAY_GROUP, nonEmpty } from './base.ts';
+import { compact, GATEWAY_GROUP, nonEmpty, Resource } from './base.ts';
 
 /** spec.listeners[].protocol. Implementation-specific protocols are domain-prefixed strings. */
 export enum ListenerProtocol {
@@ -224,6 +224,35 @@ export class GatewayListener implements IRouteParent {
   /** @internal The listener as synthesized inside `fromNamespace` (its parent's namespace). */
   public _toKube(): Listener {
     return listenerToKube(this.options, this.parent.namespace);
+  }
+}
+
+/** Base of Gateway and ListenerSet: both hold eagerly checked listeners in declaration order. */
+export abstract class ListenerHolderBase extends Resource implements IRouteParent {
+  /** @internal Declaration order is kept: it is meaningful to readers, and names are unique. */
+  protected readonly _listeners: GatewayListener[] = [];
+
+  public get listeners(): GatewayListener[] {
+    return [...this._listeners];
+  }
+
+  /** Adds a listener and returns its handle (usable as a route parent). */
+  public addListener(options: ListenerOptions): GatewayListener {
+    checkListener(options, this._listeners.map((l) => l.options));
+    const handle = new GatewayListener(this, options);
+    this._listeners.push(handle);
+    return handle;
+  }
+
+  /** @internal */
+  public _toParentRef(fromNamespace: string | undefined): ParentReference {
+    return parentRefTo(this, fromNamespace);
+  }
+
+  /** @internal Call once the API object exists; `what` names the holder in the no-listeners error. */
+  protected _applyListeners(listeners: readonly ListenerOptions[] | undefined, what: string): void {
+    for (const l of listeners ?? []) this.addListener(l);
+    this.node.addValidation({ validate: () => (this._listeners.length === 0 ? [`${what} has no listeners; pass listeners or call addListener()`] : []) });
   }
 }
 
