@@ -2,9 +2,11 @@
 // the pure translator, serve with real traffic) and must answer exactly as Node does.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as h2connect } from 'node:http2';
+import { request as httpsRequest } from 'node:https';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCli, REPO } from '../cli/run-cli.ts';
@@ -50,6 +52,51 @@ function tempDir(files: Record<string, string>): string {
 }
 
 const CLI = resolve(REPO, 'gateway/cli.ts');
+
+interface DenoServe { child: ChildProcess; stderr: () => string; admin: string; stop(): Promise<number | null | 'hung'> }
+
+/** `portico serve` under Deno, once its admin endpoint answers /readyz 200. */
+async function denoServe(args: string[]): Promise<DenoServe> {
+  const child = spawn(DENO, ['run', '-A', '--config', CONFIG, CLI, 'serve', '--admin', '127.0.0.1:0', '--poll-ms', '300', '--access-log', 'off', ...args],
+    { cwd: REPO, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (c) => (err += c));
+  child.stdout!.resume();
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  const stop = async () => {
+    if (child.exitCode !== null) return child.exitCode;
+    child.kill('SIGTERM');
+    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 5000))]);
+    if (code === 'hung') child.kill('SIGKILL');
+    return code;
+  };
+  try {
+    const admin = await waitFor(() => {
+      for (const line of err.split('\n')) {
+        try { const j = JSON.parse(line); if (j.msg === 'portico serving') return j.admin as string; } catch { /* partial line */ }
+      }
+      return undefined;
+    }, 15000, `admin address in deno's logs:\n${err}`);
+    let ready = false;
+    await waitFor(() => {
+      void adminGet(admin, '/readyz').then((r) => { ready = r.status === 200; }, () => {});
+      return ready;
+    }, 10000, `readyz 200\n${err}`);
+    return { child, stderr: () => err, admin, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+async function echoBackend(): Promise<{ server: Server; port: number }> {
+  const server: Server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ path: req.url, host: req.headers.host, via: req.headers['x-via'] ?? null }));
+  });
+  await new Promise<void>((r) => server.listen({ host: '127.0.0.1', port: 0 }, () => r()));
+  return { server, port: (server.address() as { port: number }).port };
+}
 
 const gatewayYaml = `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
@@ -150,34 +197,12 @@ test('deno: the pure translator gives byte-identical JSON to Node', async () => 
 });
 
 test('deno: serve routes real HTTP traffic to an echo backend and answers /readyz; SIGTERM stops it', async () => {
-  const backend: Server = createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ path: req.url, host: req.headers.host, via: req.headers['x-via'] ?? null }));
-  });
-  await new Promise<void>((r) => backend.listen({ host: '127.0.0.1', port: 0 }, () => r()));
-  const backendPort = (backend.address() as { port: number }).port;
-  const dir = tempDir({ 'gw.yaml': gatewayYaml, 'route.yaml': routeYaml(backendPort) });
+  const be = await echoBackend();
+  const dir = tempDir({ 'gw.yaml': gatewayYaml, 'route.yaml': routeYaml(be.port) });
   const port = await freePort();
-  const child = spawn(DENO, ['run', '-A', '--config', CONFIG, CLI, 'serve', '--manifests', dir,
-    '--port-offset', String(port - 80), '--admin', '127.0.0.1:0', '--poll-ms', '300', '--access-log', 'off'],
-  { cwd: REPO, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (c) => (err += c));
-  child.stdout.resume();
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  let gw: DenoServe | undefined;
   try {
-    const admin = await waitFor(() => {
-      for (const line of err.split('\n')) {
-        try { const j = JSON.parse(line); if (j.msg === 'portico serving') return j.admin as string; } catch { /* partial line */ }
-      }
-      return undefined;
-    }, 15000, `admin address in deno's logs:\n${err}`);
-    let ready = false;
-    await waitFor(() => {
-      void adminGet(admin, '/readyz').then((r) => { ready = r.status === 200; }, () => {});
-      return ready;
-    }, 10000, `readyz 200\n${err}`);
-
+    gw = await denoServe(['--manifests', dir, '--port-offset', String(port - 80)]);
     // Given the regex rule with a header match, the request gets the filter's header on the way.
     const hit = await httpGet('127.0.0.1', port, '/app/abc', { host: 'deno.example', 'x-env': 'test' });
     assert.is(hit.status, 200, hit.body);
@@ -186,24 +211,84 @@ test('deno: serve routes real HTTP traffic to an echo backend and answers /ready
     const plain = await httpGet('127.0.0.1', port, '/plain/x', { host: 'deno.example' });
     assert.equal(JSON.parse(plain.body), { path: '/plain/x', host: 'deno.example', via: null });
     assert.is((await httpGet('127.0.0.1', port, '/app/abc', { host: 'deno.example' })).status, 404);
-    const miss = await httpGet('127.0.0.1', port, '/app/x', { host: 'other.example' });
-    assert.is(miss.status, 404);
+    assert.is((await httpGet('127.0.0.1', port, '/app/x', { host: 'other.example' })).status, 404);
 
     // A changed file is picked up (Deno's watcher or the rescan) without a restart.
-    writeFileSync(join(dir, 'route.yaml'), routeYaml(backendPort).replace('value: /plain }', 'value: /moved }'));
+    writeFileSync(join(dir, 'route.yaml'), routeYaml(be.port).replace('value: /plain }', 'value: /moved }'));
     let moved = false;
     await waitFor(() => {
       void httpGet('127.0.0.1', port, '/moved/1', { host: 'deno.example' }).then((r) => { moved = r.status === 200; }, () => {});
       return moved;
-    }, 8000, `reload\n${err}`);
+    }, 8000, `reload\n${gw.stderr()}`);
 
-    child.kill('SIGTERM');
-    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 5000))]);
-    assert.is(code, 0, `deno serve did not exit cleanly on SIGTERM:\n${err}`);
-    assert.match(err, /"msg":"shutting down","signal":"SIGTERM"/);
+    const status = await adminGet(gw.admin, '/status');
+    assert.is(status.status, 200);
+    assert.match(status.body, /"Accepted"/);
+
+    assert.is(await gw.stop(), 0, `deno serve did not exit cleanly on SIGTERM:\n${gw.stderr()}`);
+    assert.match(gw.stderr(), /"msg":"shutting down","signal":"SIGTERM"/);
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    await new Promise<void>((r) => backend.close(() => r()));
+    await gw?.stop();
+    await new Promise<void>((r) => be.server.close(() => r()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('deno: serve terminates TLS from a manifest Secret, for HTTP/1.1 and HTTP/2 (ALPN)', async () => {
+  const be = await echoBackend();
+  const dir = tempDir({});
+  const host = 'secure.deno.example';
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+    '-days', '2', '-subj', `/CN=${host}`, '-addext', `subjectAltName=DNS:${host}`], { stdio: 'ignore' });
+  const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  const b64 = (t: string) => Buffer.from(t).toString('base64');
+  writeFileSync(join(dir, 'app.yaml'), gatewayYaml.replace('listeners: [{ name: http, port: 80, protocol: HTTP }]',
+    `listeners: [{ name: https, port: 443, protocol: HTTPS, hostname: ${host}, tls: { mode: Terminate, certificateRefs: [{ name: site-cert }] } }]`) + `---
+apiVersion: v1
+kind: Secret
+metadata: { name: site-cert, namespace: deno }
+type: kubernetes.io/tls
+data: { tls.crt: ${b64(cert)}, tls.key: ${b64(readFileSync(join(dir, 'key.pem'), 'utf8'))} }
+---
+` + routeYaml(be.port).replace('hostnames: [deno.example]', `hostnames: [${host}]`));
+  for (const f of ['key.pem', 'cert.pem']) rmSync(join(dir, f));
+  const port = await freePort();
+  let gw: DenoServe | undefined;
+  try {
+    gw = await denoServe(['--manifests', dir, '--port-offset', String(port - 443)]);
+    const h1 = await new Promise<{ status: number; body: string }>((done, fail) => {
+      const req = httpsRequest({ host: '127.0.0.1', port, path: '/plain/h1', servername: host, headers: { host }, ca: cert, agent: false, timeout: 3000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (body += c));
+        res.on('end', () => done({ status: res.statusCode!, body }));
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', fail);
+      req.end();
+    });
+    assert.is(h1.status, 200, h1.body);
+    assert.equal(JSON.parse(h1.body), { path: '/plain/h1', host, via: null });
+
+    const h2 = await new Promise<{ status: unknown; body: string }>((done, fail) => {
+      const session = h2connect(`https://${host}:${port}`, { ca: cert, servername: host, host: '127.0.0.1' } as never);
+      session.on('error', fail);
+      const st = session.request({ ':path': '/app/two', ':authority': host, 'x-env': 'test' });
+      st.setTimeout(3000, () => st.close());
+      let status: unknown;
+      let body = '';
+      st.setEncoding('utf8');
+      st.on('response', (h) => (status = h[':status']));
+      st.on('data', (c) => (body += c));
+      st.on('close', () => { session.close(); done({ status, body }); });
+      st.on('error', fail);
+      st.end();
+    });
+    assert.is(h2.status, 200, h2.body);
+    assert.equal(JSON.parse(h2.body), { path: '/app/two', host, via: 'deno' });
+  } finally {
+    await gw?.stop();
+    await new Promise<void>((r) => be.server.close(() => r()));
     rmSync(dir, { recursive: true, force: true });
   }
 });
