@@ -143,6 +143,31 @@ endpoints:
 ports: [{ name: http, port: ${backendPort}, protocol: TCP }]
 `;
 
+test('deno: the runtime seam picks deno.ts; env() reads only what --allow-env grants, without throwing', async () => {
+  const probe = resolve(REPO, 'test/deno/runtime-probe.ts');
+  const env = { ...ENV, PORTICO_DENO_PROBE: 'yes', PORTICO_DENO_OTHER: 'hidden' };
+  const d = await new Promise<Run>((done, fail) => {
+    const child = spawn(DENO, ['run', '--allow-read', '--allow-env=PORTICO_DENO_PROBE', '--config', CONFIG, probe, 'a', '--b'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const timer = setTimeout(() => { child.kill('SIGKILL'); fail(new Error('probe timed out')); }, 15000);
+    child.on('close', (code) => { clearTimeout(timer); done({ code, stdout, stderr }); });
+  });
+  assert.is(d.code, 0, d.stderr);
+  assert.equal(JSON.parse(d.stdout), { runtime: 'deno', argv: ['a', '--b'], allowed: 'yes', other: null, main: true });
+  // Node, for contrast, reads any variable.
+  const n = await new Promise<Run>((done) => {
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), probe, 'a'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+  assert.is(n.code, 0, n.stderr);
+  assert.equal(JSON.parse(n.stdout), { runtime: 'node', argv: ['a'], allowed: 'yes', other: 'hidden', main: true });
+});
+
 test('deno: validate dist/ exits 0 with the same lines as Node', async () => {
   const [d, n] = await Promise.all([deno([CLI, 'validate', 'dist/']), runCli(['validate', 'dist/'])]);
   assert.is(d.code, 0, d.stderr);
