@@ -1,25 +1,18 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { runNode, tempDir } from '../helpers/cli.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/portico.mjs');
 
-function run(args: string[], cwd: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (out += c));
-    const timer = setTimeout(() => { child.kill('SIGKILL'); fail(new Error('bin/portico.mjs timed out')); }, 20000);
-    child.on('close', (code) => { clearTimeout(timer); done({ code, out }); });
-  });
+async function run(args: string[], cwd: string): Promise<{ code: number | null; out: string }> {
+  const r = await runNode([BIN, ...args], { cwd, timeoutMessage: () => 'bin/portico.mjs timed out' });
+  return { code: r.code, out: r.output };
 }
 
 test('bin/portico.mjs runs the TypeScript CLI from any directory, with the same validation as tsx', async () => {
-  const d = mkdtempSync(join(tmpdir(), 'portico-bin-'));
+  const d = tempDir('portico-bin-');
   try {
     writeFileSync(join(d, 'gw.yaml'), `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway

@@ -1,25 +1,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { parse } from 'yaml';
+import { tempDir, withTempDir } from '../helpers/cli.ts';
+import { GATEWAY_CLASS, httpGateway } from '../helpers/manifests.ts';
 import { runCli } from './run-cli.ts';
 import { serve } from '../e2e/serve-process.ts';
 import { waitFor } from '../provider/wait.ts';
 
-const app = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: portico }
-spec: { controllerName: portico.dev/gateway-controller }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: gw, namespace: apps }
-spec:
-  gatewayClassName: portico
-  listeners: [{ name: http, port: 80, protocol: HTTP }]
----
+const app = `${GATEWAY_CLASS}---
+${httpGateway('gw', 'apps')}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: web, namespace: apps }
@@ -29,9 +19,7 @@ spec:
 `;
 
 test('translate prints the table, statuses and problems as YAML', async () => {
-  const d = mkdtempSync(join(tmpdir(), 'portico-translate-'));
-  try {
-    writeFileSync(join(d, 'app.yaml'), app);
+  await withTempDir('portico-translate-', { 'app.yaml': app }, async (d) => {
     const r = await runCli(['translate', d]);
     assert.is(r.code, 0, r.stderr);
     const out = parse(r.stdout);
@@ -42,14 +30,11 @@ test('translate prints the table, statuses and problems as YAML', async () => {
     const assumed = parse((await runCli(['translate', '--assume-external', d])).stdout);
     assert.not.ok(assumed.problems.some((p: any) => p.reason === 'BackendNotFound'));
     assert.ok(assumed.problems.some((p: any) => p.reason === 'AssumedExternal'));
-  } finally {
-    rmSync(d, { recursive: true, force: true });
-  }
+  });
 });
 
 test('status prints the conditions of a running gateway as a table', async () => {
-  const d = mkdtempSync(join(tmpdir(), 'portico-status-'));
-  writeFileSync(join(d, 'app.yaml'), app);
+  const d = tempDir('portico-status-', { 'app.yaml': app });
   const gw = serve(['--manifests', d, '--port-offset', '0', '--bind', '127.0.0.1', '--admin', '127.0.0.1:0', '--access-log', 'off', '--gateway', 'apps/none']);
   try {
     const admin = await waitFor(() => gw.admin(), 15000, `admin address\n${gw.stderr()}`);

@@ -1,22 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/cli.ts';
+import { GATEWAY_CLASS, httpGateway } from '../helpers/manifests.ts';
 import { runCli } from './run-cli.ts';
 
-const base = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: portico }
-spec: { controllerName: portico.dev/gateway-controller }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: gw, namespace: apps }
-spec:
-  gatewayClassName: portico
-  listeners: [{ name: http, port: 80, protocol: HTTP }]
-`;
+const base = `${GATEWAY_CLASS}---
+${httpGateway('gw', 'apps')}`;
 
 const route = (path: string) => `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -28,11 +19,7 @@ spec:
       backendRefs: [{ name: web, port: 8080 }]
 `;
 
-function dir(files: Record<string, string>): string {
-  const d = mkdtempSync(join(tmpdir(), 'portico-validate-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(d, name), text);
-  return d;
-}
+const dir = (files: Record<string, string>): string => tempDir('portico-validate-', files);
 
 test('valid manifests exit 0; a Service missing from the manifests is only a warning', async () => {
   const d = dir({ 'base.yaml': base, 'route.yaml': route('/app') });

@@ -2,10 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
-
-const REPO = resolve(import.meta.dirname, '../..');
-const TSX = import.meta.resolve('tsx');
+import { REPO, tsxArgv } from '../helpers/cli.ts';
 
 export interface Served {
   child: ChildProcess;
@@ -27,7 +24,7 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 export function serve(args: string[]): Served {
-  const child = spawn(process.execPath, ['--import', TSX, resolve(REPO, 'gateway/cli.ts'), 'serve', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...tsxArgv('gateway/cli.ts'), 'serve', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '', err = '';
   child.stdout!.on('data', (c) => (out += c));
   child.stderr!.on('data', (c) => (err += c));

@@ -5,9 +5,10 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { request } from 'node:https';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/cli.ts';
+import { GATEWAY_CLASS } from '../helpers/manifests.ts';
 import { waitFor } from '../provider/wait.ts';
 import { adminGet, freePort, serve } from './serve-process.ts';
 
@@ -32,17 +33,13 @@ function httpsGet(port: number, host: string, path: string, ca: string): Promise
 }
 
 test('terminates TLS with the Secret from the manifests and never shows its key in /config', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'portico-e2e-tls-'));
+  const dir = tempDir('portico-e2e-tls-');
   const { cert, key } = makeCert(dir, 'secure.example.com');
   const backend: Server = createServer((req, res) => res.end(JSON.stringify({ service: 'echo', path: req.url })));
   await new Promise<void>((r) => backend.listen({ host: '127.0.0.1', port: 0 }, () => r()));
   const backendPort = (backend.address() as { port: number }).port;
   const b64 = (s: string) => Buffer.from(s).toString('base64');
-  writeFileSync(join(dir, 'app.yaml'), `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: portico }
-spec: { controllerName: portico.dev/gateway-controller }
----
+  writeFileSync(join(dir, 'app.yaml'), `${GATEWAY_CLASS}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: { name: gw, namespace: e2e }

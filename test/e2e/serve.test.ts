@@ -3,24 +3,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/cli.ts';
+import { GATEWAY_CLASS, httpGateway } from '../helpers/manifests.ts';
 import { waitFor } from '../provider/wait.ts';
 import { adminGet, freePort, httpGet, serve } from './serve-process.ts';
 
-const manifests = (hostname: string, backendPort: number) => `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: portico }
-spec: { controllerName: portico.dev/gateway-controller }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: gw, namespace: e2e }
-spec:
-  gatewayClassName: portico
-  listeners: [{ name: http, port: 80, protocol: HTTP }]
----
+const manifests = (hostname: string, backendPort: number) => `${GATEWAY_CLASS}---
+${httpGateway('gw', 'e2e')}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: web, namespace: e2e }
@@ -58,7 +49,7 @@ test('serves an HTTPRoute to a real backend, reloads on change, keeps the last g
   });
   await new Promise<void>((r) => backend.listen({ host: '127.0.0.1', port: 0 }, () => r()));
   const backendPort = (backend.address() as { port: number }).port;
-  const dir = mkdtempSync(join(tmpdir(), 'portico-e2e-'));
+  const dir = tempDir('portico-e2e-');
   const file = join(dir, 'app.yaml');
   writeFileSync(file, manifests('one.example', backendPort));
   const port = await freePort();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFileProvider, readManifestsOnce } from '../../gateway/provider/files/index.ts';
 import type { ProviderUpdate } from '../../gateway/pipeline.ts';
+import { GATEWAY_CLASS, httpGateway } from '../helpers/manifests.ts';
 import { waitFor } from './wait.ts';
 
 const route = (path: string, extra = '') => `apiVersion: gateway.networking.k8s.io/v1
@@ -19,18 +20,8 @@ ${extra}spec:
       backendRefs: [{ name: web, port: 80 }]
 `;
 
-const gateway = `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: gw, namespace: apps }
-spec:
-  gatewayClassName: portico
-  listeners: [{ name: http, port: 80, protocol: HTTP }]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: portico }
-spec: { controllerName: portico.dev/gateway-controller }
-`;
+const gateway = `${httpGateway('gw', 'apps')}---
+${GATEWAY_CLASS}`;
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'portico-files-'));

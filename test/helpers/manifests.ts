@@ -1,0 +1,19 @@
+// Manifest text the CLI, e2e and provider tests start from: the Portico GatewayClass and a Gateway
+// with one plain HTTP listener on port 80.
+
+export const GATEWAY_CLASS = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: portico }
+spec: { controllerName: portico.dev/gateway-controller }
+`;
+
+/** A Gateway of class portico with one listener "http" on port 80. */
+export function httpGateway(name: string, namespace: string): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: ${name}, namespace: ${namespace} }
+spec:
+  gatewayClassName: portico
+  listeners: [{ name: http, port: 80, protocol: HTTP }]
+`;
+}
