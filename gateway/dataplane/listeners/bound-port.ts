@@ -115,6 +115,11 @@ export class BoundPort {
     server.setSecureContext({ cert: cert.certPem, key: cert.keyPem, ...(ca?.length ? { ca } : {}) });
   }
 
+  /** Serves a connection accepted elsewhere: a TLS port that peeked the ClientHello and put it back. */
+  acceptConnection(socket: net.Socket): void {
+    this.server.emit('connection', socket);
+  }
+
   listen(address: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);

@@ -39,7 +39,10 @@ export interface CompiledPort {
 
 export type PortKind = 'http' | 'https' | undefined;
 
-/** HTTP and HTTPS ports are served here; TLS passthrough, TCP and UDP ports are not. */
+/**
+ * HTTP and HTTPS listeners are compiled here; TCP, UDP and TLS listeners in compile-l4.ts (a
+ * port with TLS listeners gets its HTTPS side from here too).
+ */
 export function portKind(p: PortIR): PortKind {
   if (p.transport !== 'tcp') return undefined;
   if (p.listeners.some((l) => l.protocol === 'HTTPS')) return 'https';

@@ -5,7 +5,8 @@ import type { ApplyResult, Dataplane, DataplaneOptions } from '../api.ts';
 import type { ChainDeps } from '../http/chain.ts';
 import { SecureContextCache } from '../tls/contexts.ts';
 import { compilePort } from './compile.ts';
-import { ListenerManager, type WantedSocket } from './manager.ts';
+import { compileTcpPort, compileTlsPort, compileUdpPort, isTlsMuxPort } from './compile-l4.ts';
+import { ListenerManager, type CompiledSocket, type WantedSocket } from './manager.ts';
 
 export interface CoreDeps extends ChainDeps {
   upstreams: ChainDeps['upstreams'] & { retain(table: RoutingTable): void; close(): Promise<void> };
@@ -38,7 +39,10 @@ export function createDataplaneCore(opts: DataplaneOptions, deps: CoreDeps): Dat
     const wanted: WantedSocket[] = [];
     for (const gw of next.gateways) {
       for (const p of gw.ports) {
-        const compiled = compilePort(gw, p, deps, contexts, newClosers);
+        let compiled: CompiledSocket | undefined;
+        if (p.transport === 'udp') compiled = compileUdpPort(gw, p);
+        else if (isTlsMuxPort(p)) compiled = compileTlsPort(gw, p, compilePort(gw, p, deps, contexts, newClosers), contexts);
+        else compiled = compilePort(gw, p, deps, contexts, newClosers) ?? compileTcpPort(gw, p);
         if (compiled === undefined) continue;
         for (const address of gw.addresses) wanted.push({ gateway: gw.key, address, port: p.port, compiled });
       }

@@ -1,21 +1,55 @@
-// The set of bound sockets, diffed on every apply: new (gateway, address, port) keys are bound,
-// kept keys get the new compiled table in place, removed keys stop accepting and drain.
+// The set of bound sockets, diffed on every apply: new (gateway, address, port, transport) keys
+// are bound, kept keys get the new compiled table in place (their established connections and
+// UDP flows carry on), removed keys stop accepting and drain.
 import type { BoundSocket, ApplyResult } from '../api.ts';
 import type { DataplaneObserver } from '../observer.ts';
+import { UdpPort } from '../l4/udp-proxy.ts';
 import { BoundPort } from './bound-port.ts';
 import type { CompiledPort } from './compile.ts';
+import type { CompiledTcpPort, CompiledTlsPort, CompiledUdpPort } from './compile-l4.ts';
+import { StreamPort } from './stream-port.ts';
+
+export type CompiledSocket = CompiledPort | CompiledTcpPort | CompiledTlsPort | CompiledUdpPort;
+export type SocketKind = 'http' | 'https' | 'tcp' | 'tls' | 'udp';
 
 export interface WantedSocket {
   gateway: string;
   address: string;
   port: number;
-  compiled: CompiledPort;
+  compiled: CompiledSocket;
 }
+
+type AnyPort = BoundPort | StreamPort | UdpPort;
 
 interface Entry {
   key: string;
   want: WantedSocket;
-  bound: BoundPort;
+  bound: AnyPort;
+}
+
+export function socketKind(c: CompiledSocket): SocketKind {
+  return 'scheme' in c ? c.scheme : c.kind;
+}
+
+function transportOf(kind: SocketKind): 'tcp' | 'udp' {
+  return kind === 'udp' ? 'udp' : 'tcp';
+}
+
+function keyOf(w: WantedSocket): string {
+  return `${w.gateway}|${w.address}|${w.port}|${transportOf(socketKind(w.compiled))}`;
+}
+
+function create(c: CompiledSocket, observer: DataplaneObserver | undefined): AnyPort {
+  if ('scheme' in c) return new BoundPort(c, observer);
+  if (c.kind === 'udp') return new UdpPort(c, observer);
+  return new StreamPort(c, observer);
+}
+
+function update(bound: AnyPort, c: CompiledSocket): void {
+  // Only called when the kinds agree (checked by the caller).
+  if (bound instanceof BoundPort) bound.update(c as CompiledPort);
+  else if (bound instanceof UdpPort) bound.update(c as CompiledUdpPort);
+  else bound.update(c as CompiledTcpPort | CompiledTlsPort);
 }
 
 export class ListenerManager {
@@ -28,16 +62,16 @@ export class ListenerManager {
     const keep = new Set<string>();
     const toOpen: WantedSocket[] = [];
     for (const w of wanted) {
-      const key = `${w.gateway}|${w.address}|${w.port}`;
+      const key = keyOf(w);
       if (keep.has(key)) continue;
       keep.add(key);
       const e = this.entries.get(key);
-      if (e !== undefined && e.bound.kind === w.compiled.scheme) {
-        e.bound.update(w.compiled);
+      if (e !== undefined && e.bound.kind === socketKind(w.compiled)) {
+        update(e.bound, w.compiled);
         e.want = w;
       } else {
         if (e !== undefined) {
-          // HTTP ↔ HTTPS on the same port needs another kind of server: rebind.
+          // Another kind of server on the same port (HTTP ↔ HTTPS ↔ TLS ↔ TCP): rebind.
           this.entries.delete(key);
           await closeAndRelease(e.bound, 0);
         }
@@ -50,8 +84,8 @@ export class ListenerManager {
       void e.bound.close();
     }
     await Promise.all(toOpen.map(async (w) => {
-      const key = `${w.gateway}|${w.address}|${w.port}`;
-      const bound = new BoundPort(w.compiled, this.observer);
+      const key = keyOf(w);
+      const bound = create(w.compiled, this.observer);
       try {
         await bound.listen(w.address, w.port + this.portOffset);
         this.entries.set(key, { key, want: w, bound });
@@ -61,7 +95,8 @@ export class ListenerManager {
       }
     }));
     for (const e of this.entries.values()) result.listening.push(describe(e));
-    result.listening.sort((a, b) => a.gateway.localeCompare(b.gateway) || a.address.localeCompare(b.address) || a.port - b.port);
+    result.listening.sort((a, b) => a.gateway.localeCompare(b.gateway) || a.address.localeCompare(b.address) || a.port - b.port
+      || a.transport.localeCompare(b.transport));
     return result;
   }
 
@@ -73,10 +108,10 @@ export class ListenerManager {
 }
 
 function describe(e: Entry): BoundSocket {
-  return { gateway: e.want.gateway, address: e.want.address, port: e.want.port, boundPort: e.bound.boundPort, transport: 'tcp' };
+  return { gateway: e.want.gateway, address: e.want.address, port: e.want.port, boundPort: e.bound.boundPort, transport: transportOf(e.bound.kind) };
 }
 
-async function closeAndRelease(b: BoundPort, drainMs: number): Promise<void> {
+async function closeAndRelease(b: AnyPort, drainMs: number): Promise<void> {
   void b.close(drainMs);
   // Let libuv release the listening handle before the port is bound again.
   await new Promise((r) => setImmediate(r));

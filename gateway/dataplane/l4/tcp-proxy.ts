@@ -1,0 +1,144 @@
+// Byte-stream proxying for TCPRoute and TLSRoute: one weighted backend choice per connection,
+// round-robin endpoints, a connect timeout, half-close in both directions, and exactly one
+// access record per connection. Errors end the connection, never the process.
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { BackendIR, EndpointIR, L4RouteIR } from '../../ir/index.ts';
+import type { AccessRecord, DataplaneObserver } from '../observer.ts';
+import { createWeightedPicker, pickEndpoint } from '../upstream/balancer.ts';
+
+export const L4_ERR = {
+  NO_ROUTE: 'GW_ERR_NO_ROUTE',
+  RULE_INVALID: 'GW_ERR_RULE_INVALID',
+  NO_ENDPOINTS: 'GW_ERR_NO_HEALTHY_UPSTREAM',
+  CONNECT: 'GW_ERR_UPSTREAM_CONNECT',
+  CONNECT_TIMEOUT: 'GW_ERR_UPSTREAM_CONNECT_TIMEOUT',
+  STREAM: 'GW_ERR_STREAM',
+} as const;
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** A route compiled once per apply: its weighted rotation lives as long as the table. */
+export interface CompiledL4Route {
+  ir: L4RouteIR;
+  pick(): BackendIR | undefined;
+}
+
+export function compileL4Route(ir: L4RouteIR): CompiledL4Route {
+  return { ir, pick: createWeightedPicker(ir.backends) };
+}
+
+export interface StreamContext {
+  gateway: string;
+  /** ListenerIR.id ('' when no listener owns the connection). */
+  listenerId: string;
+  protocol: 'TCP' | 'TLS';
+  observer: DataplaneObserver | undefined;
+  /** SNI, when the connection is TLS. */
+  serverName?: string;
+  clientAddress: string;
+  connectTimeoutMs?: number;
+  /** When the connection was accepted (the peek and handshake count toward its duration). */
+  startedAt?: bigint;
+}
+
+export function newRecord(ctx: StreamContext): AccessRecord {
+  return {
+    time: new Date().toISOString(), gateway: ctx.gateway, listener: ctx.listenerId, protocol: ctx.protocol,
+    method: '', host: ctx.serverName ?? '', path: '', status: 0, durationMs: 0, bytesIn: 0, bytesOut: 0,
+  };
+}
+
+export function emitRecord(observer: DataplaneObserver | undefined, rec: AccessRecord, startedAt: bigint): void {
+  rec.durationMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
+  try {
+    observer?.onRequest?.(rec);
+  } catch {
+    // observers must not throw; a connection is not the place to fail if they do
+  }
+}
+
+/**
+ * Connects `client` to a backend of `route` and relays bytes both ways. `head` is written
+ * upstream first (the peeked ClientHello for passthrough). No route, an invalid backend or no
+ * endpoint closes the client: L4 has no way to answer with an error.
+ */
+export function proxyStream(client: Duplex, route: CompiledL4Route | undefined, ctx: StreamContext, head?: Buffer): void {
+  const startedAt = ctx.startedAt ?? process.hrtime.bigint();
+  const rec = newRecord(ctx);
+  const refuse = (status: number, error: string) => {
+    rec.status = status;
+    rec.error = error;
+    rec.bytesIn = head?.length ?? 0;
+    client.destroy();
+    emitRecord(ctx.observer, rec, startedAt);
+  };
+  if (route === undefined) return refuse(404, L4_ERR.NO_ROUTE);
+  rec.route = route.ir.route;
+  const backend = route.pick();
+  if (backend === undefined) return refuse(500, L4_ERR.RULE_INVALID);
+  rec.backend = backend.id;
+  if (backend.invalid !== undefined) return refuse(backend.invalid.status, L4_ERR.RULE_INVALID);
+  const ep = pickEndpoint(backend);
+  if (ep === undefined) return refuse(503, L4_ERR.NO_ENDPOINTS);
+  rec.endpoint = endpointName(ep);
+  relay(client, ep, backend, ctx, rec, startedAt, head);
+}
+
+function endpointName(ep: EndpointIR): string {
+  return ep.address.includes(':') ? `[${ep.address}]:${ep.port}` : `${ep.address}:${ep.port}`;
+}
+
+function relay(client: Duplex, ep: EndpointIR, backend: BackendIR, ctx: StreamContext, rec: AccessRecord, startedAt: bigint, head: Buffer | undefined): void {
+  const upstream = net.connect({ host: ep.address, port: ep.port, allowHalfOpen: true, noDelay: true });
+  let connected = false;
+  let finished = false;
+  let closedSides = 0;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    rec.bytesIn = upstream.bytesWritten;
+    rec.bytesOut = upstream.bytesRead;
+    if (rec.status === 0) rec.status = connected ? 200 : 503;
+    emitRecord(ctx.observer, rec, startedAt);
+  };
+  const fail = (error: string) => {
+    if (rec.error === undefined) rec.error = error;
+    if (!connected) {
+      try {
+        ctx.observer?.onUpstreamError?.(backend.id, error);
+      } catch {
+        // observers must not throw
+      }
+    }
+    upstream.destroy();
+    client.destroy();
+  };
+  const timer = setTimeout(() => fail(L4_ERR.CONNECT_TIMEOUT), ctx.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+  timer.unref();
+  const sideClosed = () => {
+    if (++closedSides === 2) finish();
+  };
+  upstream.once('close', sideClosed);
+  client.once('close', sideClosed);
+  upstream.on('error', () => fail(connected ? L4_ERR.STREAM : L4_ERR.CONNECT));
+  client.on('error', () => fail(L4_ERR.STREAM));
+  // The client may go away before the backend answers the connect.
+  client.once('close', () => {
+    if (!upstream.destroyed && (!connected || !client.readableEnded)) upstream.destroy();
+  });
+  upstream.once('close', () => {
+    if (!client.destroyed && !upstream.readableEnded) client.destroy();
+  });
+  upstream.once('connect', () => {
+    connected = true;
+    clearTimeout(timer);
+    rec.status = 200;
+    if (head !== undefined && head.length > 0) upstream.write(head);
+    // pipe() ends the other side when one side ends: TCP half-close in both directions.
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.resume();
+  });
+}
