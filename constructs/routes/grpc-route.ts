@@ -6,7 +6,7 @@ import { compact, nonEmpty, ResourceProps, sortedBy } from '../base.ts';
 import type { BackendRef, IBackendFilter } from './backend-ref.ts';
 import { HeaderModifierOptions, headerModifierToKube, RequestMirrorOptions } from './http-filter.ts';
 import { HeaderMatch } from './http-match.ts';
-import { checkRuleName, HostnamesOptions, RouteOptions, RuleRouteBase } from './route-base.ts';
+import { checkRuleName, HostnamesOptions, RouteOptions, RuleRouteBase, RulesOptions } from './route-base.ts';
 import type { SessionPersistence } from './session-persistence.ts';
 
 /** matches[].method: which gRPC service/method. */
@@ -110,14 +110,7 @@ export interface GrpcRouteRule {
   readonly sessionPersistence?: SessionPersistence;
 }
 
-export interface GrpcRouteOptions extends ResourceProps, RouteOptions, HostnamesOptions {
-  /**
-   * Rules. You can also add rules later with addRule().
-   *
-   * @default - none; add one before synth
-   */
-  readonly rules?: GrpcRouteRule[];
-}
+export interface GrpcRouteOptions extends ResourceProps, RouteOptions, HostnamesOptions, RulesOptions<GrpcRouteRule> {}
 
 export interface GrpcRouteProps extends GrpcRouteOptions {}
 

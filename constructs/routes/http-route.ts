@@ -8,7 +8,7 @@ import type { BackendRef } from './backend-ref.ts';
 import { toGatewayDuration } from './duration.ts';
 import { checkHttpFilters, HttpFilter } from './http-filter.ts';
 import { HttpRouteMatch, httpMatchToKube } from './http-match.ts';
-import { checkRuleName, HostnamesOptions, RouteOptions, RuleRouteBase } from './route-base.ts';
+import { checkRuleName, HostnamesOptions, RouteOptions, RuleRouteBase, RulesOptions } from './route-base.ts';
 import type { SessionPersistence } from './session-persistence.ts';
 
 /** rules[].retry (experimental). */
@@ -85,14 +85,7 @@ export interface HttpRouteRule {
   readonly sessionPersistence?: SessionPersistence;
 }
 
-export interface HttpRouteOptions extends ResourceProps, RouteOptions, HostnamesOptions {
-  /**
-   * Rules. You can also add rules later with addRule().
-   *
-   * @default - none; add one before synth
-   */
-  readonly rules?: HttpRouteRule[];
-}
+export interface HttpRouteOptions extends ResourceProps, RouteOptions, HostnamesOptions, RulesOptions<HttpRouteRule> {}
 
 export interface HttpRouteProps extends HttpRouteOptions {}
 

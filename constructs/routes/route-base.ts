@@ -37,6 +37,16 @@ export interface HostnamesOptions {
   readonly hostnames?: string[];
 }
 
+/** The rules prop of every route kind (R is its rule type). */
+export interface RulesOptions<R> {
+  /**
+   * Rules. You can also add rules later with addRule().
+   *
+   * @default - none; add one before synth
+   */
+  readonly rules?: R[];
+}
+
 const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Base of the five route kinds. */
@@ -118,7 +128,7 @@ export abstract class RuleRouteBase<R> extends RouteBase {
   }
 
   /** @internal Call once the API object exists; props go in the order users listed them. */
-  protected _applyProps(props: { readonly parentRefs?: IRouteParent[]; readonly hostnames?: string[]; readonly rules?: R[] }): void {
+  protected _applyProps(props: RouteOptions & HostnamesOptions & RulesOptions<R>): void {
     for (const p of props.parentRefs ?? []) this.addParent(p);
     for (const h of props.hostnames ?? []) this.addHostnameChecked(h);
     for (const r of props.rules ?? []) this.addRule(r);

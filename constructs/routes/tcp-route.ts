@@ -3,16 +3,9 @@ import { Construct } from 'constructs';
 import { tcproutes } from '../imports/index.ts';
 import type { ResourceProps } from '../base.ts';
 import { L4Rule, L4RouteBase } from './l4-route.ts';
-import type { RouteOptions } from './route-base.ts';
+import type { RouteOptions, RulesOptions } from './route-base.ts';
 
-export interface TcpRouteOptions extends ResourceProps, RouteOptions {
-  /**
-   * Rules. You can also add rules later with addRule().
-   *
-   * @default - none; add one before synth
-   */
-  readonly rules?: L4Rule[];
-}
+export interface TcpRouteOptions extends ResourceProps, RouteOptions, RulesOptions<L4Rule> {}
 
 export interface TcpRouteProps extends TcpRouteOptions {}
 

@@ -3,16 +3,9 @@ import { Construct } from 'constructs';
 import { tlsroutes } from '../imports/index.ts';
 import type { ResourceProps } from '../base.ts';
 import { L4Rule, L4RouteBase } from './l4-route.ts';
-import type { HostnamesOptions, RouteOptions } from './route-base.ts';
+import type { HostnamesOptions, RouteOptions, RulesOptions } from './route-base.ts';
 
-export interface TlsRouteOptions extends ResourceProps, RouteOptions, HostnamesOptions {
-  /**
-   * Rules. You can also add rules later with addRule().
-   *
-   * @default - none; add one before synth
-   */
-  readonly rules?: L4Rule[];
-}
+export interface TlsRouteOptions extends ResourceProps, RouteOptions, HostnamesOptions, RulesOptions<L4Rule> {}
 
 export interface TlsRouteProps extends TlsRouteOptions {}
 
