@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/cli.ts';
-import { GATEWAY_CLASS, httpGateway } from '../helpers/manifests.ts';
+import { GATEWAY_CLASS, httpGateway, httpsGateway } from '../helpers/manifests.ts';
 import { runCli } from './run-cli.ts';
 
 const base = `${GATEWAY_CLASS}---
@@ -117,18 +117,7 @@ test('--format json prints {problems} with severity, ref, field, reason and file
 });
 
 test('a certificate Secret and a CA ConfigMap missing from the manifests are assumed, not errors', async () => {
-  const tls = `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: tls, namespace: apps }
-spec:
-  gatewayClassName: portico
-  listeners:
-    - name: https
-      port: 443
-      protocol: HTTPS
-      hostname: secure.example.com
-      tls: { mode: Terminate, certificateRefs: [{ name: site-cert }] }
----
+  const tls = `${httpsGateway('tls', 'apps')}---
 apiVersion: v1
 kind: Service
 metadata: { name: web, namespace: apps }

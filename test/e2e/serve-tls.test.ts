@@ -8,7 +8,7 @@ import { request } from 'node:https';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/cli.ts';
-import { GATEWAY_CLASS } from '../helpers/manifests.ts';
+import { GATEWAY_CLASS, httpsGateway } from '../helpers/manifests.ts';
 import { waitFor } from '../provider/wait.ts';
 import { adminGet, freePort, serve } from './serve-process.ts';
 
@@ -40,18 +40,7 @@ test('terminates TLS with the Secret from the manifests and never shows its key 
   const backendPort = (backend.address() as { port: number }).port;
   const b64 = (s: string) => Buffer.from(s).toString('base64');
   writeFileSync(join(dir, 'app.yaml'), `${GATEWAY_CLASS}---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: gw, namespace: e2e }
-spec:
-  gatewayClassName: portico
-  listeners:
-    - name: https
-      port: 443
-      protocol: HTTPS
-      hostname: secure.example.com
-      tls: { mode: Terminate, certificateRefs: [{ name: site-cert }] }
----
+${httpsGateway('gw', 'e2e')}---
 apiVersion: v1
 kind: Secret
 metadata: { name: site-cert, namespace: e2e }

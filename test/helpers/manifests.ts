@@ -17,3 +17,19 @@ spec:
   listeners: [{ name: http, port: 80, protocol: HTTP }]
 `;
 }
+
+/** A Gateway of class portico with one listener "https" on port 443 for secure.example.com, terminating with Secret site-cert. */
+export function httpsGateway(name: string, namespace: string): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: ${name}, namespace: ${namespace} }
+spec:
+  gatewayClassName: portico
+  listeners:
+    - name: https
+      port: 443
+      protocol: HTTPS
+      hostname: secure.example.com
+      tls: { mode: Terminate, certificateRefs: [{ name: site-cert }] }
+`;
+}
