@@ -37,9 +37,19 @@ function setup() {
 
 const webRoute = (u: ProviderUpdate) => u.snapshot.httpRoutes.find((r) => r.metadata.name === 'web')!;
 
-test('initial load reads yaml/yml recursively and stamps metadata like an API server', async () => {
+/** Runs `fn` on a fresh setup(), then closes the provider and removes its directory, pass or fail. */
+async function withSetup(fn: (s: ReturnType<typeof setup>) => Promise<void>): Promise<void> {
   const s = setup();
   try {
+    await fn(s);
+  } finally {
+    await s.provider.close();
+    rmSync(s.dir, { recursive: true, force: true });
+  }
+}
+
+test('initial load reads yaml/yml recursively and stamps metadata like an API server', async () => {
+  await withSetup(async (s) => {
     await s.start();
     assert.is(s.updates.length, 1);
     const u = s.updates[0];
@@ -52,15 +62,11 @@ test('initial load reads yaml/yml recursively and stamps metadata like an API se
     assert.is(r.metadata.creationTimestamp, '2026-01-01T00:00:00.000Z');
     assert.equal(u.problems, []);
     assert.is(u.sources?.get('gateway.networking.k8s.io/HTTPRoute/apps/web'), join(s.dir, 'nested', 'route.yml'));
-  } finally {
-    await s.provider.close();
-    rmSync(s.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a spec change is picked up without restart and bumps generation; uid and creationTimestamp stay', async () => {
-  const s = setup();
-  try {
+  await withSetup(async (s) => {
     await s.start();
     const first = webRoute(s.updates[0]);
     writeFileSync(join(s.dir, 'nested', 'route.yml'), route('/b'));
@@ -73,15 +79,11 @@ test('a spec change is picked up without restart and bumps generation; uid and c
     assert.is.not(second.metadata.resourceVersion, first.metadata.resourceVersion);
     // The Gateway did not change: same resourceVersion, same generation.
     assert.is(s.updates.at(-1)!.snapshot.gateways[0].metadata.resourceVersion, s.updates[0].snapshot.gateways[0].metadata.resourceVersion);
-  } finally {
-    await s.provider.close();
-    rmSync(s.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a metadata-only change bumps resourceVersion but not generation', async () => {
-  const s = setup();
-  try {
+  await withSetup(async (s) => {
     await s.start();
     const first = webRoute(s.updates[0]);
     writeFileSync(join(s.dir, 'nested', 'route.yml'), route('/a', '  labels: { team: blue }\n'));
@@ -90,30 +92,22 @@ test('a metadata-only change bumps resourceVersion but not generation', async ()
     assert.is(second.metadata.labels?.team, 'blue');
     assert.is(second.metadata.generation, 1);
     assert.is.not(second.metadata.resourceVersion, first.metadata.resourceVersion);
-  } finally {
-    await s.provider.close();
-    rmSync(s.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('an atomic rename over the file is seen', async () => {
-  const s = setup();
-  try {
+  await withSetup(async (s) => {
     await s.start();
     const tmp = join(s.dir, '.route.yml.tmp');
     writeFileSync(tmp, route('/renamed'));
     renameSync(tmp, join(s.dir, 'nested', 'route.yml'));
     await waitFor(() => s.updates.length >= 2 && (webRoute(s.updates.at(-1)!).spec as any).rules[0].matches[0].path.value === '/renamed', 5000, 'renamed content');
     assert.is(webRoute(s.updates.at(-1)!).metadata.generation, 2);
-  } finally {
-    await s.provider.close();
-    rmSync(s.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a file that fails to parse is reported and its last good objects keep serving', async () => {
-  const s = setup();
-  try {
+  await withSetup(async (s) => {
     await s.start();
     writeFileSync(join(s.dir, 'nested', 'route.yml'), 'kind: HTTPRoute\nmetadata: { name: web\n  oops: [\n');
     await waitFor(() => s.updates.length >= 2, 5000, 'update after broken write');
@@ -128,25 +122,18 @@ test('a file that fails to parse is reported and its last good objects keep serv
     writeFileSync(join(s.dir, 'nested', 'route.yml'), route('/fixed'));
     await waitFor(() => s.updates.at(-1)!.problems.length === 0, 5000, 'problem cleared');
     assert.is((webRoute(s.updates.at(-1)!).spec as any).rules[0].matches[0].path.value, '/fixed');
-  } finally {
-    await s.provider.close();
-    rmSync(s.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a deleted file removes its objects; nothing changes when nothing was written', async () => {
-  const s = setup();
-  try {
+  await withSetup(async (s) => {
     await s.start();
     assert.is(s.provider.rescan(), false);
     rmSync(join(s.dir, 'nested', 'route.yml'));
     await waitFor(() => s.updates.length >= 2, 5000, 'update after delete');
     assert.is(s.updates.at(-1)!.snapshot.httpRoutes.length, 0);
     assert.is(s.updates.at(-1)!.snapshot.gateways.length, 1);
-  } finally {
-    await s.provider.close();
-    rmSync(s.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('creationTimestamp set in the file is kept; json files and Lists are read', async () => {
@@ -185,8 +172,7 @@ test('the periodic rescan alone picks up a change (for filesystems where watchin
 });
 
 test('an update that fails CRD validation is refused like an API server would: the last accepted version serves', async () => {
-  const s = setup();
-  try {
+  await withSetup(async (s) => {
     await s.start();
     writeFileSync(join(s.dir, 'nested', 'route.yml'), route('no-slash'));
     await waitFor(() => s.updates.length >= 2, 5000, 'update after invalid write');
@@ -199,10 +185,7 @@ test('an update that fails CRD validation is refused like an API server would: t
     writeFileSync(join(s.dir, 'other.yaml'), route('bad').replace('name: web', 'name: other'));
     await waitFor(() => s.updates.at(-1)!.problems.some((p) => p.ref.name === 'other'), 5000, 'problem for the new object');
     assert.equal(s.updates.at(-1)!.snapshot.httpRoutes.map((r) => r.metadata.name), ['web']);
-  } finally {
-    await s.provider.close();
-    rmSync(s.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test.run();
