@@ -41,6 +41,11 @@ export const SUPPORTED_FEATURES = [
   'HTTPRouteSchemeRedirect',
   'ListenerSet',
   'ReferenceGrant',
+  'TCPRoute',
+  'TLSRoute',
+  'TLSRouteModeMixed',
+  'TLSRouteModeTerminate',
+  'UDPRoute',
 ] as const;
 
 export type Feature = (typeof SUPPORTED_FEATURES)[number];

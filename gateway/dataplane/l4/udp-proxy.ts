@@ -32,7 +32,12 @@ interface Flow {
   startedAt: bigint;
   rec: AccessRecord;
   closed: boolean;
+  /** Datagrams that arrived before the upstream socket finished connecting. */
+  pending: Buffer[] | undefined;
 }
+
+/** Datagrams kept per flow while its upstream socket connects; more are dropped (UDP may). */
+const MAX_PENDING = 64;
 
 export class UdpPort {
   readonly kind = 'udp' as const;
@@ -63,7 +68,13 @@ export class UdpPort {
       socket.bind({ address, port }, () => {
         socket.removeListener('error', reject);
         socket.on('error', (err) => this.event('error', 'UDP listener socket error', { error: err.message }));
-        socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+        socket.on('message', (msg, rinfo) => {
+          try {
+            this.onMessage(msg, rinfo);
+          } catch (err) {
+            this.event('error', 'UDP datagram handling failed', { error: (err as Error).message });
+          }
+        });
         this.boundPort = socket.address().port;
         const tick = Math.max(50, Math.min(this.idleMs / 4, 5_000));
         this.sweeper = setInterval(() => this.sweep(), tick);
@@ -115,9 +126,21 @@ export class UdpPort {
     }
     flow.lastSeen = Date.now();
     flow.rec.bytesIn += msg.length;
-    flow.upstream.send(msg, (err) => {
-      if (err) this.event('warn', 'UDP send to backend failed', { error: err.message, backend: flow!.rec.backend });
-    });
+    if (flow.pending !== undefined) {
+      if (flow.pending.length < MAX_PENDING) flow.pending.push(msg);
+      return;
+    }
+    this.forward(flow, msg);
+  }
+
+  private forward(flow: Flow, msg: Buffer): void {
+    try {
+      flow.upstream.send(msg, (err) => {
+        if (err) this.event('warn', 'UDP send to backend failed', { error: err.message, backend: flow.rec.backend });
+      });
+    } catch (err) {
+      this.event('warn', 'UDP send to backend failed', { error: (err as Error).message, backend: flow.rec.backend });
+    }
   }
 
   private openFlow(key: string, rinfo: dgram.RemoteInfo): Flow | undefined {
@@ -149,7 +172,7 @@ export class UdpPort {
       this.closeFlow(oldest);
     }
     const upstream = dgram.createSocket({ type: net.isIPv6(ep.address) ? 'udp6' : 'udp4' });
-    const flow: Flow = { key, upstream, lastSeen: Date.now(), startedAt, rec, closed: false };
+    const flow: Flow = { key, upstream, lastSeen: Date.now(), startedAt, rec, closed: false, pending: [] };
     upstream.on('error', (err) => {
       this.event('warn', 'UDP backend socket error', { error: err.message, backend: backend.id });
       if (rec.error === undefined) rec.error = L4_ERR.STREAM;
@@ -159,10 +182,18 @@ export class UdpPort {
       flow.lastSeen = Date.now();
       rec.bytesOut += reply.length;
       if (reply.length > MAX_DATAGRAM) return;
-      this.socket.send(reply, rinfo.port, rinfo.address);
+      try {
+        this.socket.send(reply, rinfo.port, rinfo.address);
+      } catch {
+        // the listener is closing
+      }
     });
     // connect() fixes the peer: datagrams from anyone else are dropped by the kernel.
-    upstream.connect(ep.port, ep.address);
+    upstream.connect(ep.port, ep.address, () => {
+      const queued = flow.pending ?? [];
+      flow.pending = undefined;
+      if (!flow.closed) for (const m of queued) this.forward(flow, m);
+    });
     this.flows.set(key, flow);
     return flow;
   }
