@@ -1,9 +1,10 @@
 // Shared given-steps for the construct tests (not a test file itself).
-import { App, Chart } from 'cdk8s';
+import { App, ApiObjectMetadata, Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { validateObject } from '../../gateway/translator/schema/index.ts';
-import { formatProblem } from '../../constructs/index.ts';
+import { formatProblem, Gateway, GatewayClass, ListenerOptions } from '../../constructs/index.ts';
 
 export const GOLDEN_DIR = join(import.meta.dirname, 'golden');
 
@@ -35,4 +36,9 @@ export function synthErrors(app: App): string[] {
     if (!msg.startsWith('Validation failed')) throw e;
     return msg.split('\n').slice(1).map((l) => l.trim()).filter(Boolean);
   }
+}
+
+/** Gateway "edge" (construct id too) of the existing GatewayClass "portico", with `listeners`. */
+export function edgeGateway(scope: Construct, metadata: ApiObjectMetadata, listeners: ListenerOptions[]): Gateway {
+  return new Gateway(scope, 'edge', { metadata, gatewayClass: GatewayClass.fromGatewayClassName(scope, 'class', 'portico'), listeners });
 }

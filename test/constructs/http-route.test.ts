@@ -3,22 +3,18 @@ import * as assert from 'uvu/assert';
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import {
-  BackendRef, CertificateRef, Gateway, GatewayClass, HeaderMatch, HttpFilter, HttpMethod, HttpRoute, ListenerProtocol,
+  BackendRef, CertificateRef, HeaderMatch, HttpFilter, HttpMethod, HttpRoute, ListenerProtocol,
   PathMatch, PathModifier, QueryParamMatch, SessionPersistence,
 } from '../../constructs/index.ts';
 import { assertGolden } from '../helpers/golden.ts';
-import { assertSchemaValid, given, GOLDEN_DIR, objectsOf, synthErrors } from './fixtures.ts';
+import { assertSchemaValid, edgeGateway, given, GOLDEN_DIR, objectsOf, synthErrors } from './fixtures.ts';
 
 function setup() {
   const g = given('shop');
-  const gw = new Gateway(g.chart, 'edge', {
-    metadata: { name: 'edge', namespace: 'infra' },
-    gatewayClass: GatewayClass.fromGatewayClassName(g.chart, 'class', 'portico'),
-    listeners: [
-      { name: 'http', port: 80, protocol: ListenerProtocol.HTTP },
-      { name: 'https', port: 443, protocol: ListenerProtocol.HTTPS, tls: { certificateRefs: [CertificateRef.fromName('cert')] } },
-    ],
-  });
+  const gw = edgeGateway(g.chart, { name: 'edge', namespace: 'infra' }, [
+    { name: 'http', port: 80, protocol: ListenerProtocol.HTTP },
+    { name: 'https', port: 443, protocol: ListenerProtocol.HTTPS, tls: { certificateRefs: [CertificateRef.fromName('cert')] } },
+  ]);
   const svc = new kplus.Service(g.chart, 'web', { metadata: { name: 'web' }, ports: [{ port: 80 }, { port: 443 }] });
   return { ...g, gw, svc };
 }

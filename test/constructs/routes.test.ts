@@ -1,24 +1,20 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  BackendRef, CertificateRef, Gateway, GatewayClass, GrpcFilter, GrpcMethodMatch, GrpcRoute, HeaderMatch, ListenerProtocol,
+  BackendRef, CertificateRef, GrpcFilter, GrpcMethodMatch, GrpcRoute, HeaderMatch, ListenerProtocol,
   TcpRoute, TlsMode, TlsRoute, UdpRoute,
 } from '../../constructs/index.ts';
 import { assertGolden } from '../helpers/golden.ts';
-import { assertSchemaValid, given, GOLDEN_DIR, objectsOf } from './fixtures.ts';
+import { assertSchemaValid, edgeGateway, given, GOLDEN_DIR, objectsOf } from './fixtures.ts';
 
 function setup() {
   const g = given('apps');
-  const gw = new Gateway(g.chart, 'edge', {
-    metadata: { name: 'edge' },
-    gatewayClass: GatewayClass.fromGatewayClassName(g.chart, 'class', 'portico'),
-    listeners: [
-      { name: 'grpc', port: 443, protocol: ListenerProtocol.HTTPS, tls: { certificateRefs: [CertificateRef.fromName('cert')] } },
-      { name: 'tls', port: 8443, protocol: ListenerProtocol.TLS, tls: { mode: TlsMode.PASSTHROUGH } },
-      { name: 'tcp', port: 5432, protocol: ListenerProtocol.TCP },
-      { name: 'udp', port: 53, protocol: ListenerProtocol.UDP },
-    ],
-  });
+  const gw = edgeGateway(g.chart, { name: 'edge' }, [
+    { name: 'grpc', port: 443, protocol: ListenerProtocol.HTTPS, tls: { certificateRefs: [CertificateRef.fromName('cert')] } },
+    { name: 'tls', port: 8443, protocol: ListenerProtocol.TLS, tls: { mode: TlsMode.PASSTHROUGH } },
+    { name: 'tcp', port: 5432, protocol: ListenerProtocol.TCP },
+    { name: 'udp', port: 53, protocol: ListenerProtocol.UDP },
+  ]);
   return { ...g, gw };
 }
 

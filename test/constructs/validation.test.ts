@@ -8,7 +8,7 @@ import {
   attachValidation, BackendRef, CertificateRef, FromNamespaces, Gateway, GatewayClass, HttpRoute, ListenerProtocol,
   Platform, PorticoApp, RouteKind, TcpRoute, Tenant, TenantChart, validateApp,
 } from '../../constructs/index.ts';
-import { synthErrors } from './fixtures.ts';
+import { edgeGateway, synthErrors } from './fixtures.ts';
 
 function gatewayIn(chart: Chart) {
   return new Gateway(chart, 'edge', {
@@ -89,10 +89,7 @@ test('a tenant repo (imported tenant and gateway, no Platform) is validated by i
 test('validateApp reports the same errors without throwing, and a route with a hostname outside the listener fails', () => {
   const app = new App();
   const chart = new Chart(app, 'infra', { namespace: 'infra' });
-  const gw = new Gateway(chart, 'edge', {
-    metadata: { name: 'edge' }, gatewayClass: GatewayClass.fromGatewayClassName(chart, 'class', 'portico'),
-    listeners: [{ name: 'web', port: 80, protocol: ListenerProtocol.HTTP, hostname: 'www.example.com' }],
-  });
+  const gw = edgeGateway(chart, { name: 'edge' }, [{ name: 'web', port: 80, protocol: ListenerProtocol.HTTP, hostname: 'www.example.com' }]);
   new HttpRoute(chart, 'api', { metadata: { name: 'api' }, parentRefs: [gw.listener('web')], hostnames: ['api.example.com'], rules: [{ backendRefs: [BackendRef.fromName('api', { port: 80 })] }] });
   // Without attachValidation, synth does not run the checks
   assert.equal(synthErrors(app), []);
