@@ -5,8 +5,7 @@
 // ports yet, so the redis and db routes are only checked in example-app.test.ts.)
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { startDemoBackends, type DemoBackends } from '../../apps/demo-backends.t
 import { createLogger } from '../../gateway/admin/log.ts';
 import { startGateway, type RunningGateway } from '../../gateway/cli/serve.ts';
 import { readManifestsOnce } from '../../gateway/provider/files/index.ts';
+import { selfSignedCert } from '../helpers/self-signed.ts';
 
 const DIST = resolve(import.meta.dirname, '../../dist');
 // Own loopback /24 and a high port offset, so concurrent test files and `npm start` never collide.
@@ -27,12 +27,10 @@ interface Ctx { dir: string; backends: DemoBackends; gw: RunningGateway; address
 const traffic = suite<Ctx>('example app traffic');
 
 function tlsSecret(dir: string, name: string, namespace: string, hosts: string[]): string {
-  const key = join(dir, `${name}.key`), crt = join(dir, `${name}.crt`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${hosts[0]}`,
-    '-addext', `subjectAltName=${hosts.map((h) => `DNS:${h}`).join(',')}`, '-keyout', key, '-out', crt], { stdio: 'ignore' });
+  const { cert, key } = selfSignedCert(dir, name, hosts);
   return stringify({
     apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name, namespace },
-    data: { 'tls.crt': readFileSync(crt).toString('base64'), 'tls.key': readFileSync(key).toString('base64') },
+    data: { 'tls.crt': Buffer.from(cert).toString('base64'), 'tls.key': Buffer.from(key).toString('base64') },
   });
 }
 

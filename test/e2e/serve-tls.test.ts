@@ -2,21 +2,15 @@
 // termination with SNI, and /config showing the certificate without its private key.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { request } from 'node:https';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/cli.ts';
+import { selfSignedCert } from '../helpers/self-signed.ts';
 import { GATEWAY_CLASS, httpsGateway } from '../helpers/manifests.ts';
 import { waitFor } from '../provider/wait.ts';
 import { adminGet, freePort, serve } from './serve-process.ts';
-
-function makeCert(dir: string, host: string): { cert: string; key: string } {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    '-days', '2', '-subj', `/CN=${host}`, '-addext', `subjectAltName=DNS:${host}`], { stdio: 'ignore' });
-  return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
-}
 
 function httpsGet(port: number, host: string, path: string, ca: string): Promise<{ status: number; body: string }> {
   return new Promise((done, fail) => {
@@ -34,7 +28,7 @@ function httpsGet(port: number, host: string, path: string, ca: string): Promise
 
 test('terminates TLS with the Secret from the manifests and never shows its key in /config', async () => {
   const dir = tempDir('portico-e2e-tls-');
-  const { cert, key } = makeCert(dir, 'secure.example.com');
+  const { cert, key } = selfSignedCert(dir, 'site', ['secure.example.com']);
   const backend: Server = createServer((req, res) => res.end(JSON.stringify({ service: 'echo', path: req.url })));
   await new Promise<void>((r) => backend.listen({ host: '127.0.0.1', port: 0 }, () => r()));
   const backendPort = (backend.address() as { port: number }).port;
