@@ -39,7 +39,7 @@ export function terminateAndProxy(raw: net.Socket, t: CompiledTerminate, ctx: St
     proxyStream(raw, t.route, ctx);
     return;
   }
-  const socket = new tls.TLSSocket(raw, { isServer: true, secureContext, ALPNProtocols: undefined });
+  const socket = new tls.TLSSocket(raw, { isServer: true, secureContext });
   onSocket?.(socket);
   const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
   timer.unref();
