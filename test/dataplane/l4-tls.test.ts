@@ -119,6 +119,25 @@ test('no listener or no route for the SNI: the connection is closed during the h
   assert.is(await tlsLine(onlyPort, { servername: 'only.example.com', ca: ca.ca.certPem, rejectUnauthorized: false }), 'A only.example.com -');
 });
 
+test('a wildcard passthrough listener beside a catch-all HTTPS listener: names it does not own go to HTTPS', async () => {
+  const local = createDataplane();
+  try {
+    const res = await local.apply(H.table(H.gateway([H.port(0, [
+      passthroughListener('wild', '*.wild.test', [{ hostname: '*.wild.test', routes: [l4Route('wild', [l4Backend('b', backB.port)], 'TLSRoute')] }]),
+      H.listener('https-any', 'HTTPS', undefined, [{ hostname: '*', rules: [H.direct(200, 'any-https')] }],
+        { mode: 'Terminate', certificates: [H.cert(pem.secure, ['secure.example.com'])] }),
+    ])])));
+    const p = H.boundPort(res, 0);
+    assert.is(await tlsLine(p, { servername: 'x.wild.test', ca: ca.ca.certPem }), 'B x.wild.test -');
+    const r = await H.h1(p, { host: 'other.test', tls: { servername: 'other.test', ca: ca.ca.certPem } });
+    assert.is(r.status, 200);
+    assert.is(r.body.trim(), 'any-https');
+    assert.is(r.peerCertCN, 'gateway-https');
+  } finally {
+    await local.close();
+  }
+});
+
 test('not TLS at all on a TLS port: closed', async () => {
   const s = net.connect(onlyPort, '127.0.0.1');
   s.on('error', () => undefined);
