@@ -52,7 +52,7 @@ export function buildReport(o: { cases: CaseSpec[]; results: CaseResult[]; profi
     implementation: {
       organization: 'portico',
       project: 'portico',
-      url: 'https://github.com/portico/portico',
+      url: 'https://portico.dev',
       version: o.version,
       contact: ['@portico/maintainers'],
     },
