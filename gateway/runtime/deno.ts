@@ -1,8 +1,7 @@
 // What Deno does differently from Node for the control plane, and nothing else: the rest of
 // node.ts runs unchanged on Deno through its node: compatibility (sockets, fetch, stdio).
 // Loaded only by index.ts when `globalThis.Deno` exists, so Node never evaluates it.
-import { statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { watchTargets } from './watch-targets.ts';
 import type { Watch } from './node.ts';
 
 // The few Deno APIs used here, typed locally: the project type-checks against @types/node only.
@@ -76,19 +75,7 @@ export function onShutdown(fn: (signal: string) => void | Promise<void>): () => 
  */
 export function watchPaths(paths: string[], onChange: () => void): Watch {
   const watchers: DenoFsWatcher[] = [];
-  const seen = new Set<string>();
-  for (const p of paths) {
-    let dir = p;
-    let recursive = true;
-    try {
-      if (!statSync(p).isDirectory()) { dir = dirname(p); recursive = false; }
-    } catch {
-      dir = dirname(p);
-      recursive = false;
-    }
-    const id = `${dir}|${recursive}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
+  for (const { dir, recursive } of watchTargets(paths)) {
     let w: DenoFsWatcher;
     try {
       w = deno.watchFs(dir, { recursive });

@@ -1,9 +1,9 @@
 // Everything the control plane needs from Node itself, in one place: argv, env, signals,
 // file watching and address probing. Other modules take these as plain functions so a
 // Deno runtime file can provide the same shape.
-import { watch as fsWatch, statSync, type FSWatcher } from 'node:fs';
+import { watch as fsWatch, type FSWatcher } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname } from 'node:path';
+import { watchTargets } from './watch-targets.ts';
 import { pathToFileURL } from 'node:url';
 
 export function argv(): string[] {
@@ -67,19 +67,7 @@ export interface Watch {
  */
 export function watchPaths(paths: string[], onChange: () => void): Watch {
   const watchers: FSWatcher[] = [];
-  const seen = new Set<string>();
-  for (const p of paths) {
-    let dir = p;
-    let recursive = true;
-    try {
-      if (!statSync(p).isDirectory()) { dir = dirname(p); recursive = false; }
-    } catch {
-      dir = dirname(p);
-      recursive = false;
-    }
-    const id = `${dir}|${recursive}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
+  for (const { dir, recursive } of watchTargets(paths)) {
     try {
       const w = fsWatch(dir, { recursive, persistent: false }, () => onChange());
       w.on('error', () => { /* the rescan timer covers us */ });
