@@ -1,6 +1,7 @@
 // The policy filters wired for real: createDataplane() serving a table whose rules carry CORS,
 // ExternalAuth and RequestMirror (rule- and backend-level), proxying to echo backends over
 // loopback, on HTTP/1.1 and h2c.
+import * as http from 'node:http';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createDataplane } from '../../gateway/dataplane/index.ts';
@@ -48,6 +49,31 @@ T('CORS preflight answered by the gateway, actual request proxied with CORS head
   } finally {
     await dp.close();
     await echo.close();
+  }
+});
+
+T("CORS on a proxied response adds Vary: Origin to the backend's own Vary", async () => {
+  const backend = await new Promise<import('node:http').Server>((resolve) => {
+    const srv = http.createServer((_req, res) => res.writeHead(200, { vary: 'Accept-Encoding' }).end('ok'));
+    srv.listen(0, '127.0.0.1', () => resolve(srv));
+  });
+  const dp = createDataplane();
+  try {
+    const port = (backend.address() as import('node:net').AddressInfo).port;
+    const rule = H.httpRule({}, { filters: [{ type: 'CORS', cors: CORS }], backends: [H.backend('app', port)] });
+    const res = await dp.apply(H.table(H.gateway([H.port(0, [H.listener('l', 'HTTP', undefined, [{ hostname: '*', rules: [rule] }])])])));
+    const p = H.boundPort(res, 0);
+    const allowed = await H.h1(p, { path: '/x', headers: { origin: 'https://a.app.test' } });
+    assert.is(allowed.headers['vary'], 'Accept-Encoding, Origin');
+    assert.is(allowed.headers['access-control-allow-origin'], 'https://a.app.test');
+    const refused = await H.h1(p, { path: '/x', headers: { origin: 'https://evil.test' } });
+    assert.is(refused.headers['vary'], 'Accept-Encoding, Origin', 'the answer depends on Origin even when refused');
+    assert.is(refused.headers['access-control-allow-origin'], undefined);
+    const plain = await H.h1(p, { path: '/x' });
+    assert.is(plain.headers['vary'], 'Accept-Encoding');
+  } finally {
+    await dp.close();
+    await new Promise((r) => backend.close(r));
   }
 });
 

@@ -67,6 +67,21 @@ function append(out: Record<string, string | string[]>, name: string, value: str
  * cookies: they replace upstream values, except Set-Cookie which accumulates), then each
  * ResponseHeaderModifier in order (set, add, remove as the HTTPHeaderFilter docs define them).
  */
+/** Vary is a list: the gateway's entries join the backend's instead of replacing them. */
+function mergeVary(existing: string | string[] | undefined, add: string | string[]): string {
+  const tokens: string[] = [];
+  const seen = new Set<string>();
+  for (const v of [existing ?? [], add].flat()) {
+    for (const t of v.split(',')) {
+      const k = t.trim();
+      if (!k || seen.has(k.toLowerCase())) continue;
+      seen.add(k.toLowerCase());
+      tokens.push(k);
+    }
+  }
+  return seen.has('*') ? '*' : tokens.join(', ');
+}
+
 export function applyResponseEdits(
   out: Record<string, string | string[]>,
   extra: Record<string, string | string[]>,
@@ -74,6 +89,7 @@ export function applyResponseEdits(
 ): void {
   for (const name in extra) {
     if (name === 'set-cookie') append(out, name, extra[name]!);
+    else if (name === 'vary') out[name] = mergeVary(out[name], extra[name]!);
     else out[name] = extra[name]!;
   }
   for (let i = 0; i < modifiers.length; i++) {

@@ -97,9 +97,8 @@ export function corsFilter(ir: CorsIR): (next: Handler) => Handler {
   if (creds) actualBase['access-control-allow-credentials'] = 'true';
   if (expose) actualBase['access-control-expose-headers'] = expose;
   const preflightBase: Record<string, string> = { ...actualBase, 'access-control-max-age': maxAge };
-  // An echoed origin makes the answer origin-specific. Only the gateway's own preflight answer
-  // gets Vary here: on proxied responses ex.responseHeaders replaces values, and clobbering
-  // the backend's Vary (e.g. Accept-Encoding) would be worse.
+  // An echoed origin makes the answer origin-specific, so caches must key on Origin. On
+  // proxied responses the Vary entry is merged into the backend's own (applyResponseEdits).
   if (!starOrigin) preflightBase['vary'] = 'Origin';
   if (!anyMethod && methods) preflightBase['access-control-allow-methods'] = methods;
   if (!anyHeader && headers) preflightBase['access-control-allow-headers'] = headers;
@@ -128,8 +127,9 @@ export function corsFilter(ir: CorsIR): (next: Handler) => Handler {
         return sendGatewayResponse(ex, 204, '', undefined, out);
       }
 
+      const rh = ex.responseHeaders;
+      if (!starOrigin) rh['vary'] = 'Origin';
       if (allowed) {
-        const rh = ex.responseHeaders;
         for (const k in actualBase) rh[k] = actualBase[k]!;
         rh['access-control-allow-origin'] = starOrigin ? '*' : origin;
       }
