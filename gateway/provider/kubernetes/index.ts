@@ -1,0 +1,144 @@
+// The Kubernetes provider: informers for every kind the Snapshot holds, one coalesced snapshot
+// per burst of changes, status write-back by the Lease holder only. Every replica serves
+// traffic from its own informers; only the leader writes to the API server.
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { KubeConfig } from '@kubernetes/client-node';
+import { fromObjects, type Snapshot } from '../../model/index.ts';
+import type { ResourceStatus } from '../../translator/api.ts';
+import type { Provider, ProviderUpdate } from '../../pipeline.ts';
+import { WATCHED_KINDS } from './kinds.ts';
+import { createRest, type KubeRest } from './rest.ts';
+import { createInformer, type Informer } from './informer.ts';
+import { createStatusWriter, type WriteSummary } from './status-writer.ts';
+import { createLeaderElector, type LeaderElector } from './leader.ts';
+import { referencedSecrets } from './secrets.ts';
+
+export type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+
+export interface KubernetesProviderOptions {
+  /** A loaded KubeConfig, or a kubeconfig path; neither = the default chain (KUBECONFIG, ~/.kube/config, in-cluster). */
+  kubeConfig?: KubeConfig;
+  kubeconfigPath?: string;
+  controllerName: string;
+  /** Watch namespaced kinds only in these namespaces (Namespaces and GatewayClasses stay cluster-wide). */
+  namespaces?: string[];
+  lease?: { namespace: string; name: string; identity?: string; leaseDurationSeconds?: number; retryPeriodMs?: number };
+  /** Quiet time before a burst of watch events becomes one snapshot. @default 50 */
+  coalesceMs?: number;
+  /** A snapshot is emitted at the latest this long after the first change of a burst. @default 1000 */
+  maxDelayMs?: number;
+  watchTimeoutMs?: number;
+  stallMs?: number;
+  backoffBaseMs?: number;
+  log?: Log;
+}
+
+export interface KubernetesProvider extends Provider {
+  writeStatus(statuses: ResourceStatus[], snapshot: Snapshot): Promise<void>;
+  isLeader(): boolean;
+  informers(): Informer[];
+  /** Resolves after the pending status write (if any) is done (tests). */
+  flushed(): Promise<WriteSummary | undefined>;
+}
+
+export function loadKubeConfig(path?: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+export function createKubernetesProvider(o: KubernetesProviderOptions): KubernetesProvider {
+  const log: Log = o.log ?? (() => {});
+  const kc = o.kubeConfig ?? loadKubeConfig(o.kubeconfigPath);
+  const rest: KubeRest = createRest(kc);
+  const coalesceMs = o.coalesceMs ?? 50, maxDelayMs = o.maxDelayMs ?? 1000;
+  const informers: Informer[] = [];
+  for (const kind of WATCHED_KINDS) {
+    const scopes = kind.namespaced && o.namespaces?.length ? o.namespaces : [undefined];
+    for (const namespace of scopes) {
+      informers.push(createInformer({
+        kc, rest, kind, namespace, log, onChange: changed,
+        watchTimeoutMs: o.watchTimeoutMs, stallMs: o.stallMs, backoffBaseMs: o.backoffBaseMs,
+      }));
+    }
+  }
+  const writer = createStatusWriter({ rest, controllerName: o.controllerName, log });
+  let elector: LeaderElector | undefined;
+  let onUpdate: ((u: ProviderUpdate) => void) | undefined;
+  let quiet: ReturnType<typeof setTimeout> | undefined;
+  let burstStart = 0;
+  let started = false;
+  let pending: { statuses: ResourceStatus[]; snapshot: Snapshot } | undefined;
+  let writing: Promise<WriteSummary | undefined> = Promise.resolve(undefined);
+
+  function changed(): void {
+    if (!started || !onUpdate) return;
+    const t = Date.now();
+    if (!quiet) burstStart = t;
+    else clearTimeout(quiet);
+    const wait = Math.max(0, Math.min(coalesceMs, burstStart + maxDelayMs - t));
+    quiet = setTimeout(emit, wait);
+  }
+
+  function snapshotNow(): Snapshot {
+    const objects = informers.flatMap((i) => i.list());
+    const { snapshot } = fromObjects(objects);
+    // Secrets are listed by type only; the translator sees just those a listener references.
+    const wanted = referencedSecrets(snapshot);
+    snapshot.secrets = snapshot.secrets.filter((s) => wanted.has(`${s.metadata.namespace}/${s.metadata.name}`));
+    return snapshot;
+  }
+
+  function emit(): void {
+    quiet = undefined;
+    onUpdate?.({ snapshot: snapshotNow(), problems: [] });
+  }
+
+  function flush(): Promise<WriteSummary | undefined> {
+    // One write at a time, always of the newest statuses: older ones are superseded.
+    writing = writing.then(async () => {
+      if (!pending || !(elector?.isLeader() ?? true)) return undefined;
+      const { statuses, snapshot } = pending;
+      pending = undefined;
+      return writer.write(statuses, snapshot);
+    }).catch((err) => { log('warn', 'status write failed', { error: (err as Error).message }); return undefined; });
+    return writing;
+  }
+
+  if (o.lease) {
+    elector = createLeaderElector({
+      rest, namespace: o.lease.namespace, name: o.lease.name,
+      identity: o.lease.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`,
+      leaseDurationSeconds: o.lease.leaseDurationSeconds, retryPeriodMs: o.lease.retryPeriodMs, log,
+      onChange: (leader) => { if (leader) void flush(); },
+    });
+  }
+
+  return {
+    async start(cb) {
+      onUpdate = cb;
+      elector?.start();
+      await Promise.all(informers.map((i) => i.start()));
+      started = true;
+      log('info', 'kubernetes informers synced', { informers: informers.length });
+      emit();
+    },
+    async close() {
+      onUpdate = undefined;
+      started = false;
+      if (quiet) clearTimeout(quiet);
+      await Promise.all(informers.map((i) => i.stop()));
+      await writing;
+      await elector?.stop();
+    },
+    async writeStatus(statuses, snapshot) {
+      pending = { statuses, snapshot };
+      await flush();
+    },
+    isLeader: () => elector?.isLeader() ?? true,
+    informers: () => informers,
+    flushed: () => writing,
+  };
+}

@@ -1,0 +1,133 @@
+// One supervised client-node ListWatch per (kind, namespace). ListWatch re-lists on 410 Gone and
+// re-watches after its inactivity timeout, but stops for good on any other error; the supervisor
+// restarts it with capped exponential backoff (one restart in flight at a time) and a watchdog
+// restarts it when nothing at all (event or reconnect) has happened for `stallMs`.
+import { ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { apiVersionOf, collectionPath, type WatchedKind } from './kinds.ts';
+import type { KubeRest } from './rest.ts';
+
+export interface InformerOptions {
+  kc: KubeConfig;
+  rest: KubeRest;
+  kind: WatchedKind;
+  namespace?: string;
+  onChange: () => void;
+  log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  /** client-node's watch inactivity timeout. @default 30000 */
+  watchTimeoutMs?: number;
+  /** @default 3 × watchTimeoutMs */
+  stallMs?: number;
+  /** @default 250 */
+  backoffBaseMs?: number;
+  /** @default 30000 */
+  backoffMaxMs?: number;
+}
+
+export interface Informer {
+  readonly name: string;
+  /** Resolves after the first successful list (retrying until then, or until stop()). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  synced(): boolean;
+  /** The cached objects, with apiVersion/kind filled in (list items carry neither). */
+  list(): Record<string, any>[];
+  /** How many times the supervisor restarted the ListWatch (tests, metrics). */
+  restarts(): number;
+}
+
+export function createInformer(o: InformerOptions): Informer {
+  const name = `${o.kind.kind}${o.namespace ? ` in ${o.namespace}` : ''}`;
+  const path = collectionPath(o.kind, o.namespace);
+  const watch = new Watch(o.kc);
+  const watchTimeoutMs = o.watchTimeoutMs ?? 30_000;
+  // Not in client-node's typings, but the field its inactivity timer reads.
+  (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = watchTimeoutMs;
+  const stallMs = o.stallMs ?? 3 * watchTimeoutMs;
+  const base = o.backoffBaseMs ?? 250, max = o.backoffMaxMs ?? 30_000;
+  let isSynced = false, stopped = true, restarting = false, failures = 0, restartCount = 0;
+  let lastActivity = Date.now();
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let watchdog: ReturnType<typeof setInterval> | undefined;
+  let syncWaiters: (() => void)[] = [];
+
+  const listFn = async () => {
+    const list = await o.rest.request('GET', path, { query: { fieldSelector: o.kind.fieldSelector } });
+    return { metadata: list.metadata ?? {}, items: list.items ?? [] } as any;
+  };
+  const lw = new ListWatch<KubernetesObject>(path, watch, listFn, false, undefined, o.kind.fieldSelector);
+  const touched = () => { lastActivity = Date.now(); };
+  const changed = () => { touched(); failures = 0; o.onChange(); };
+  lw.on('add', changed);
+  lw.on('update', changed);
+  lw.on('delete', changed);
+  lw.on('connect', touched);
+  let failedDuringRun = false;
+  lw.on('error', (err: any) => {
+    if (stopped) return;
+    o.log('warn', 'watch failed; restarting', { informer: name, error: String(err?.message ?? err) });
+    if (restarting) failedDuringRun = true;
+    else scheduleRestart();
+  });
+
+  function markSynced(): void {
+    if (isSynced) return;
+    isSynced = true;
+    for (const w of syncWaiters) w();
+    syncWaiters = [];
+    // A kind that is empty at start still counts: the first snapshot must not wait for events.
+    o.onChange();
+  }
+
+  async function run(): Promise<void> {
+    if (stopped || restarting) return;
+    restarting = true;
+    failedDuringRun = false;
+    try {
+      touched();
+      await lw.start();
+    } catch (err) {
+      failedDuringRun = true;
+      o.log('warn', 'watch start failed', { informer: name, error: String((err as Error)?.message ?? err) });
+    } finally {
+      restarting = false;
+    }
+    if (stopped) return;
+    if (failedDuringRun) scheduleRestart();
+    else { failures = 0; markSynced(); }
+  }
+
+  function scheduleRestart(): void {
+    if (stopped || retryTimer || restarting) return;
+    const delay = Math.min(max, base * 2 ** failures++);
+    retryTimer = setTimeout(() => { retryTimer = undefined; restartCount++; void run(); }, delay);
+    retryTimer.unref?.();
+  }
+
+  return {
+    name,
+    async start() {
+      stopped = false;
+      watchdog = setInterval(() => {
+        if (stopped || restarting || retryTimer || Date.now() - lastActivity < stallMs) return;
+        o.log('warn', 'watch stalled; restarting', { informer: name, quietMs: Date.now() - lastActivity });
+        void lw.stop().then(() => { if (!stopped) scheduleRestart(); });
+      }, Math.max(50, Math.min(stallMs / 3, 10_000)));
+      watchdog.unref?.();
+      const ready = isSynced ? Promise.resolve() : new Promise<void>((r) => syncWaiters.push(r));
+      void run();
+      await ready;
+    },
+    async stop() {
+      stopped = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      retryTimer = undefined;
+      if (watchdog) clearInterval(watchdog);
+      await lw.stop();
+      for (const w of syncWaiters) w();
+      syncWaiters = [];
+    },
+    synced: () => isSynced,
+    list: () => lw.list().map((obj) => ({ ...(obj as any), apiVersion: apiVersionOf(o.kind), kind: o.kind.kind })),
+    restarts: () => restartCount,
+  };
+}
