@@ -19,3 +19,11 @@ export function intFlag(value: string | undefined, name: string, fallback: numbe
 }
 
 export const DEFAULT_CONTROLLER = 'portico.dev/gateway-controller';
+
+export const DEFAULT_LEASE_NAME = 'portico-leader';
+
+/** Namespaces and Lease names are DNS labels/subdomains; a typo should fail here, not as a 404 later. */
+export function dnsLabelFlag(value: string, name: string): string {
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(value)) throw new UsageError(`--${name} must be a lowercase DNS name, got ${value}`);
+  return value;
+}

@@ -5,6 +5,7 @@ import { createDataplane } from '../dataplane/index.ts';
 import type { Dataplane } from '../dataplane/api.ts';
 import type { DataplaneObserver } from '../dataplane/observer.ts';
 import { createFileProvider } from '../provider/files/index.ts';
+import { createKubernetesProvider } from '../provider/kubernetes/index.ts';
 import { startPipeline, type Pipeline, type PipelineState } from '../pipeline.ts';
 import { createAddressAssigner } from '../pipeline/addresses.ts';
 import { startAdminServer, type AdminServer } from '../admin/server.ts';
@@ -12,10 +13,15 @@ import { createMetrics } from '../admin/metrics.ts';
 import { createAccessLog, parseAccessLogMode } from '../admin/access-log.ts';
 import { createLogger, errorFields, type Logger } from '../admin/log.ts';
 import { onShutdown, probeAddress, writeStdout } from '../runtime/index.ts';
-import { DEFAULT_CONTROLLER, intFlag, parse, UsageError } from './args.ts';
+import { DEFAULT_CONTROLLER, DEFAULT_LEASE_NAME, dnsLabelFlag, intFlag, parse, UsageError } from './args.ts';
 import type { CliIo } from '../cli.ts';
 
 const USAGE = `usage: portico serve --manifests <file|dir> [--manifests ...]
+       portico serve --kubernetes [--kubeconfig PATH] [--namespace NS ...] [--lease-namespace NS] [--lease-name NAME]
+  [--kubeconfig PATH]        default: KUBECONFIG, ~/.kube/config, then the in-cluster service account
+  [--namespace NS ...]       watch namespaced kinds only here (default: all namespaces)
+  [--lease-namespace NS]     where the leader-election Lease lives (default: the pod's namespace, else default)
+  [--lease-name NAME]        default ${DEFAULT_LEASE_NAME}; only its holder writes status
   [--controller-name NAME]   GatewayClasses with this controllerName are served (default ${DEFAULT_CONTROLLER})
   [--gateway ns/name ...]    serve only these Gateways
   [--port-offset N]          listener port p is bound on p+N (default 0)
@@ -27,6 +33,8 @@ const USAGE = `usage: portico serve --manifests <file|dir> [--manifests ...]
 
 export interface ServeOptions {
   manifests: string[];
+  /** Set by --kubernetes: read from (and write status to) a cluster instead of manifest files. */
+  kubernetes?: { kubeconfig?: string; namespaces?: string[]; leaseNamespace?: string; leaseName: string };
   controllerName: string;
   gateways?: string[];
   portOffset: number;
@@ -55,14 +63,28 @@ export function parseServeArgs(args: string[]): ServeOptions {
     admin: { type: 'string', default: '127.0.0.1:9901' },
     'access-log': { type: 'string' },
     'poll-ms': { type: 'string' },
+    kubernetes: { type: 'boolean' },
+    kubeconfig: { type: 'string' },
+    namespace: { type: 'string', multiple: true },
+    'lease-namespace': { type: 'string' },
+    'lease-name': { type: 'string' },
   }, USAGE);
   const manifests = [...(values.manifests ?? []), ...positionals];
-  if (manifests.length === 0) throw new UsageError(`serve needs at least one --manifests path\n\n${USAGE}`);
+  const kubeFlags = (['kubeconfig', 'namespace', 'lease-namespace', 'lease-name'] as const).filter((f) => values[f] !== undefined);
+  if (!values.kubernetes && kubeFlags.length > 0) throw new UsageError(`--${kubeFlags[0]} needs --kubernetes\n\n${USAGE}`);
+  if (values.kubernetes && manifests.length > 0) throw new UsageError(`serve reads either --manifests or --kubernetes, not both\n\n${USAGE}`);
+  if (!values.kubernetes && manifests.length === 0) throw new UsageError(`serve needs at least one --manifests path (or --kubernetes)\n\n${USAGE}`);
+  const kubernetes = values.kubernetes ? {
+    kubeconfig: values.kubeconfig,
+    namespaces: values.namespace?.map((n) => dnsLabelFlag(n, 'namespace')),
+    leaseNamespace: values['lease-namespace'] === undefined ? undefined : dnsLabelFlag(values['lease-namespace'], 'lease-namespace'),
+    leaseName: values['lease-name'] ?? DEFAULT_LEASE_NAME,
+  } : undefined;
   for (const g of values.gateway ?? []) if (!/^[^/]+\/[^/]+$/.test(g)) throw new UsageError(`--gateway wants namespace/name, got ${g}`);
   let accessLog: 'off' | 'stdout';
   try { accessLog = parseAccessLogMode(values['access-log']); } catch (err) { throw new UsageError((err as Error).message); }
   return {
-    manifests, controllerName: values['controller-name']!, gateways: values.gateway,
+    manifests, kubernetes, controllerName: values['controller-name']!, gateways: values.gateway,
     portOffset: intFlag(values['port-offset'], 'port-offset', 0), addressPool: values['address-pool'],
     bind: values.bind!, admin: values.admin!, accessLog,
     pollMs: intFlag(values['poll-ms'], 'poll-ms', 2000),
@@ -107,7 +129,12 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
   }
   const admin = await startAdminServer(o.admin, metrics);
   const dataplane = createDataplane({ portOffset: o.portOffset, observer });
-  const provider = createFileProvider({ paths: o.manifests, pollMs: o.pollMs, now, log });
+  const provider = o.kubernetes
+    ? createKubernetesProvider({
+      kubeconfigPath: o.kubernetes.kubeconfig, controllerName: o.controllerName, namespaces: o.kubernetes.namespaces,
+      lease: { namespace: o.kubernetes.leaseNamespace, name: o.kubernetes.leaseName }, log,
+    })
+    : createFileProvider({ paths: o.manifests, pollMs: o.pollMs, now, log });
   const seen = { problems: new Set<string>() };
   let pipeline: Pipeline;
   try {
@@ -123,7 +150,7 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
     await admin.close();
     throw err;
   }
-  log('info', 'portico serving', { admin: admin.address, manifests: o.manifests, controllerName: o.controllerName });
+  log('info', 'portico serving', { admin: admin.address, ...(o.kubernetes ? { kubernetes: o.kubernetes } : { manifests: o.manifests }), controllerName: o.controllerName });
   return {
     admin, pipeline, dataplane,
     async stop() {

@@ -1,6 +1,7 @@
 // The Kubernetes provider: informers for every kind the Snapshot holds, one coalesced snapshot
 // per burst of changes, status write-back by the Lease holder only. Every replica serves
 // traffic from its own informers; only the leader writes to the API server.
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -23,7 +24,8 @@ export interface KubernetesProviderOptions {
   controllerName: string;
   /** Watch namespaced kinds only in these namespaces (Namespaces and GatewayClasses stay cluster-wide). */
   namespaces?: string[];
-  lease?: { namespace: string; name: string; identity?: string; leaseDurationSeconds?: number; retryPeriodMs?: number };
+  /** namespace defaults to the pod's own (the service account's namespace file), else "default". */
+  lease?: { namespace?: string; name: string; identity?: string; leaseDurationSeconds?: number; retryPeriodMs?: number };
   /** Quiet time before a burst of watch events becomes one snapshot. @default 50 */
   coalesceMs?: number;
   /** A snapshot is emitted at the latest this long after the first change of a burst. @default 1000 */
@@ -47,6 +49,12 @@ export function loadKubeConfig(path?: string): KubeConfig {
   if (path) kc.loadFromFile(path);
   else kc.loadFromDefault();
   return kc;
+}
+
+const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+function podNamespace(): string {
+  try { return readFileSync(SA_NAMESPACE, 'utf8').trim() || 'default'; } catch { return 'default'; }
 }
 
 export function createKubernetesProvider(o: KubernetesProviderOptions): KubernetesProvider {
@@ -109,7 +117,7 @@ export function createKubernetesProvider(o: KubernetesProviderOptions): Kubernet
 
   if (o.lease) {
     elector = createLeaderElector({
-      rest, namespace: o.lease.namespace, name: o.lease.name,
+      rest, namespace: o.lease.namespace ?? podNamespace(), name: o.lease.name,
       identity: o.lease.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`,
       leaseDurationSeconds: o.lease.leaseDurationSeconds, retryPeriodMs: o.lease.retryPeriodMs, log,
       onChange: (leader) => { if (leader) void flush(); },
