@@ -88,6 +88,16 @@ test('a silently stalled watch is abandoned after the inactivity timeout and res
   }, { watchTimeoutMs: 400 }, [gatewayClass(), gateway()]);
 });
 
+test('the watchdog restarts a watch that stays silent past stallMs even when the client timeout is long', async () => {
+  await withProvider(async ({ last, api, provider }) => {
+    await waitFor(() => api.openWatches() >= 15, 3000, 'all watches open');
+    api.freezeWatches();
+    api.store.apply(httpRoute('during-stall'));
+    await waitFor(() => last().snapshot.httpRoutes.some((r) => r.metadata.name === 'during-stall'), 5000, 'event sent during the stall');
+    assert.ok(provider.informers().find((i) => i.name === 'HTTPRoute')!.restarts() >= 1, 'restarted by the watchdog');
+  }, { watchTimeoutMs: 60_000, stallMs: 300 }, [gatewayClass(), gateway()]);
+});
+
 test('a watch that fails with a server error is restarted with backoff, once at a time', async () => {
   await withProvider(async ({ last, api, provider }) => {
     let failing = 3;
