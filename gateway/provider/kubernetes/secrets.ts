@@ -1,18 +1,24 @@
-// Which Secrets the translator may see: those a Gateway or ListenerSet listener names as a
-// certificate, and a Gateway's backend client certificate. Everything else stays out of the
-// snapshot (and out of memory longer than one list).
+// Which Secrets the translator may see: those a listener names as its certificate, a Gateway's
+// backend client certificate, and CA bundles (frontend validation, BackendTLSPolicy) held in
+// Secrets. Everything else stays out of the snapshot. Secrets are only listed with
+// type=kubernetes.io/tls, so a CA bundle in an Opaque Secret is not seen: use a ConfigMap.
 import type { Snapshot } from '../../model/index.ts';
 
 export function referencedSecrets(s: Snapshot): Set<string> {
   const out = new Set<string>();
-  const add = (ref: any, ns: string) => {
-    if (!ref?.name || (ref.group ?? '') !== '' || (ref.kind ?? 'Secret') !== 'Secret') return;
+  const add = (ref: any, ns: string, defaultKind = 'Secret') => {
+    if (!ref?.name || (ref.group ?? '') !== '' || (ref.kind ?? defaultKind) !== 'Secret') return;
     out.add(`${ref.namespace ?? ns}/${ref.name}`);
   };
+  const caRefs = (validation: any, ns: string) => { for (const ref of validation?.caCertificateRefs ?? []) add(ref, ns, 'ConfigMap'); };
   for (const holder of [...s.gateways, ...s.listenerSets] as any[]) {
     const ns = holder.metadata.namespace;
     for (const l of holder.spec?.listeners ?? []) for (const ref of l.tls?.certificateRefs ?? []) add(ref, ns);
-    add(holder.spec?.tls?.backend?.clientCertificateRef, ns);
+    const tls = holder.spec?.tls;
+    add(tls?.backend?.clientCertificateRef, ns);
+    caRefs(tls?.frontend?.default?.validation, ns);
+    for (const pp of tls?.frontend?.perPort ?? []) caRefs(pp?.tls?.validation, ns);
   }
+  for (const p of s.backendTLSPolicies as any[]) caRefs(p.spec?.validation, p.metadata.namespace);
   return out;
 }

@@ -24,12 +24,14 @@ test('the initial list of every kind becomes one snapshot, with apiVersion/kind 
     const secretLists = api.requests.filter((r) => r.path === '/api/v1/secrets' && r.query.get('watch') === null);
     assert.ok(secretLists.length >= 1);
     assert.is(secretLists[0]!.query.get('fieldSelector'), 'type=kubernetes.io/tls');
-    assert.equal(s.secrets.map((x) => x.metadata.name), ['site-cert']);
+    assert.equal(s.secrets.map((x) => x.metadata.name).sort(), ['policy-ca', 'site-cert']);
   }, {}, [
     namespace(), gatewayClass(),
     { ...gateway(), spec: { gatewayClassName: 'portico', listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'site-cert' }] } }] } },
     httpRoute(), service(), endpointSlice(),
-    tlsSecret('site-cert'), tlsSecret('unrelated-cert'), tlsSecret('opaque', 'Opaque'),
+    tlsSecret('site-cert'), tlsSecret('unrelated-cert'), tlsSecret('opaque', 'Opaque'), tlsSecret('policy-ca'),
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'BackendTLSPolicy', metadata: { name: 'p', namespace: 'default' },
+      spec: { targetRefs: [{ group: '', kind: 'Service', name: 'echo' }], validation: { hostname: 'echo', caCertificateRefs: [{ group: '', kind: 'Secret', name: 'policy-ca' }] } } },
   ]);
 });
 
