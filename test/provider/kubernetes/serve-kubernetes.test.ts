@@ -64,6 +64,16 @@ test('serve --kubernetes routes to a real backend from cluster objects and write
   }
 });
 
+test('serve --kubernetes with an unreadable kubeconfig exits with a usage error, not a hang', async () => {
+  const gw = serve(['--kubernetes', '--kubeconfig', '/nonexistent/kubeconfig', '--admin', '127.0.0.1:0']);
+  const timer = setTimeout(() => gw.child.kill('SIGKILL'), 10_000);
+  const code = await new Promise<number | null>((r) => gw.child.on('close', (c) => r(c)));
+  clearTimeout(timer);
+  assert.is.not(code, 0);
+  assert.is.not(code, null, 'exited by itself');
+  assert.match(gw.stderr(), /cannot load the kubeconfig/);
+});
+
 test('serve flags: --kubernetes options parse; Kubernetes flags without --kubernetes, or with --manifests, are refused', () => {
   const o = parseServeArgs(['--kubernetes', '--kubeconfig', '/k', '--namespace', 'a', '--namespace', 'b', '--lease-name', 'l']);
   assert.equal(o.kubernetes, { kubeconfig: '/k', namespaces: ['a', 'b'], leaseNamespace: undefined, leaseName: 'l' });
