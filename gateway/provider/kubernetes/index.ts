@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { fromObjects, type Snapshot } from '../../model/index.ts';
-import type { ResourceStatus } from '../../translator/api.ts';
+import type { Problem, ResourceStatus } from '../../translator/api.ts';
 import type { Provider, ProviderUpdate } from '../../pipeline.ts';
 import { WATCHED_KINDS } from './kinds.ts';
 import { createRest, type KubeRest } from './rest.ts';
@@ -57,6 +57,15 @@ function podNamespace(): string {
   try { return readFileSync(SA_NAMESPACE, 'utf8').trim() || 'default'; } catch { return 'default'; }
 }
 
+function notServedProblem(i: Informer): Problem {
+  const k = i.kind;
+  return {
+    severity: 'warning', ref: { group: k.group, kind: k.kind, name: k.plural }, field: '', reason: 'NotServed',
+    message: `the API server does not serve ${k.plural}${k.group ? `.${k.group}` : ''}/${k.version}: ${k.kind} objects are treated as absent`,
+    fix: 'install the Gateway API v1.6.1 CRDs (standard channel); Portico notices them without a restart',
+  };
+}
+
 export function createKubernetesProvider(o: KubernetesProviderOptions): KubernetesProvider {
   const log: Log = o.log ?? (() => {});
   const kc = o.kubeConfig ?? loadKubeConfig(o.kubeconfigPath);
@@ -101,7 +110,7 @@ export function createKubernetesProvider(o: KubernetesProviderOptions): Kubernet
 
   function emit(): void {
     quiet = undefined;
-    onUpdate?.({ snapshot: snapshotNow(), problems: [] });
+    onUpdate?.({ snapshot: snapshotNow(), problems: informers.filter((i) => i.notServed()).map(notServedProblem) });
   }
 
   function flush(): Promise<WriteSummary | undefined> {

@@ -25,10 +25,13 @@ export interface InformerOptions {
 
 export interface Informer {
   readonly name: string;
+  readonly kind: WatchedKind;
   /** Resolves after the first successful list (retrying until then, or until stop()). */
   start(): Promise<void>;
   stop(): Promise<void>;
   synced(): boolean;
+  /** The API server answers 404 for this resource (its CRD is not installed): served as empty, retried. */
+  notServed(): boolean;
   /** The cached objects, with apiVersion/kind filled in (list items carry neither). */
   list(): Record<string, any>[];
   /** How many times the supervisor restarted the ListWatch (tests, metrics). */
@@ -62,9 +65,21 @@ export function createInformer(o: InformerOptions): Informer {
   lw.on('delete', changed);
   lw.on('connect', touched);
   let failedDuringRun = false;
+  let missing = false;
   lw.on('error', (err: any) => {
     if (stopped) return;
-    o.log('warn', 'watch failed; restarting', { informer: name, error: String(err?.message ?? err) });
+    if (err?.statusCode === 404) {
+      // A kind whose CRD is not installed is empty, not a reason to never serve; keep retrying
+      // (capped backoff) so that installing the CRD later is noticed.
+      if (!missing) {
+        o.log('warn', 'resource not served by the API server; treating it as empty', { informer: name, path });
+        missing = true;
+        if (isSynced) o.onChange();
+      }
+      markSynced();
+    } else {
+      o.log('warn', 'watch failed; restarting', { informer: name, error: String(err?.message ?? err) });
+    }
     if (restarting) failedDuringRun = true;
     else scheduleRestart();
   });
@@ -93,7 +108,11 @@ export function createInformer(o: InformerOptions): Informer {
     }
     if (stopped) return;
     if (failedDuringRun) scheduleRestart();
-    else { failures = 0; markSynced(); }
+    else {
+      failures = 0;
+      if (missing) { missing = false; o.log('info', 'resource is served now', { informer: name }); o.onChange(); }
+      markSynced();
+    }
   }
 
   function scheduleRestart(): void {
@@ -105,6 +124,7 @@ export function createInformer(o: InformerOptions): Informer {
 
   return {
     name,
+    kind: o.kind,
     async start() {
       stopped = false;
       watchdog = setInterval(() => {
@@ -127,7 +147,8 @@ export function createInformer(o: InformerOptions): Informer {
       syncWaiters = [];
     },
     synced: () => isSynced,
-    list: () => lw.list().map((obj) => ({ ...(obj as any), apiVersion: apiVersionOf(o.kind), kind: o.kind.kind })),
+    notServed: () => missing,
+    list: () => missing ? [] : lw.list().map((obj) => ({ ...(obj as any), apiVersion: apiVersionOf(o.kind), kind: o.kind.kind })),
     restarts: () => restartCount,
   };
 }

@@ -14,6 +14,8 @@ export { Store } from './store.ts';
 export type { RequestInfo } from './server.ts';
 
 export interface KubeApiServer extends Omit<ReturnType<typeof createApiServer>, 'server'> {
+  /** Plurals answered with 404 (a CRD not installed); add or remove to install/uninstall. */
+  notServed: Set<string>;
   url: string;
   store: Store;
   kubeconfigPath: string;
@@ -23,7 +25,7 @@ export interface KubeApiServer extends Omit<ReturnType<typeof createApiServer>, 
   close(): Promise<void>;
 }
 
-export async function startKubeApiServer(opts: { bookmarkMs?: number } = {}): Promise<KubeApiServer> {
+export async function startKubeApiServer(opts: { bookmarkMs?: number; notServed?: string[] } = {}): Promise<KubeApiServer> {
   const dir = mkdtempSync(join(tmpdir(), 'kube-api-'));
   const keyPath = join(dir, 'server.key'), crtPath = join(dir, 'server.crt');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=kube-api-test',
@@ -31,7 +33,8 @@ export async function startKubeApiServer(opts: { bookmarkMs?: number } = {}): Pr
   const cert = readFileSync(crtPath, 'utf8'), key = readFileSync(keyPath, 'utf8');
   const token = `test-${Math.random().toString(36).slice(2)}`;
   const store = new Store();
-  const api = createApiServer(store, { cert, key, token, bookmarkMs: opts.bookmarkMs });
+  const notServed = new Set(opts.notServed ?? []);
+  const api = createApiServer(store, { cert, key, token, bookmarkMs: opts.bookmarkMs, notServed });
   await new Promise<void>((r) => api.server.listen(0, '127.0.0.1', r));
   const url = `https://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
   const kubeconfigPath = join(dir, 'kubeconfig');
@@ -43,7 +46,7 @@ export async function startKubeApiServer(opts: { bookmarkMs?: number } = {}): Pr
   }, null, 2));
   const { server, ...rest } = api;
   return {
-    ...rest, url, store, kubeconfigPath, dir,
+    ...rest, url, store, kubeconfigPath, dir, notServed,
     get(apiVersion, kind, namespace, name) {
       const res = resourceForObject({ apiVersion, kind }) ?? API_RESOURCES.find((r) => r.kind === kind);
       return res ? store.get(res, namespace, name) : undefined;

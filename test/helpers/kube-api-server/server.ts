@@ -11,7 +11,11 @@ import { jsonPatch, mergePatch, PatchError } from './patch.ts';
 export interface RequestInfo { method: string; path: string; query: URLSearchParams; contentType?: string; parsed?: ParsedPath }
 export type BeforeHook = (r: RequestInfo) => void | Promise<void>;
 
-export interface ApiServerOptions { cert: string; key: string; token: string; bookmarkMs?: number }
+export interface ApiServerOptions {
+  cert: string; key: string; token: string; bookmarkMs?: number;
+  /** Plurals (e.g. "tcproutes") answered with 404, as on a cluster without that CRD; mutable. */
+  notServed?: Set<string>;
+}
 
 function status(code: number, reason: string, message: string) {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
@@ -79,6 +83,7 @@ export function createApiServer(store: Store, o: ApiServerOptions) {
     const url = new URL(req.url ?? '/', 'https://x');
     const q = url.searchParams;
     const info: RequestInfo = { method: req.method ?? 'GET', path: url.pathname, query: q, contentType: req.headers['content-type'], parsed: parsePath(url.pathname) };
+    if (info.parsed && o.notServed?.has(info.parsed.res.plural)) info.parsed = undefined;
     requests.push(info);
     if (req.headers.authorization !== `Bearer ${o.token}`) return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
     for (const h of hooks) await h(info);

@@ -118,6 +118,28 @@ test('a watch that fails with a server error is restarted with backoff, once at 
   }, {}, [gatewayClass(), gateway()]);
 });
 
+test('a kind whose CRD is not installed is served as empty with a problem, and picked up once installed', async () => {
+  const { startKubeApiServer } = await import('../../helpers/kube-api-server/index.ts');
+  const { createKubernetesProvider, loadKubeConfig } = await import('../../../gateway/provider/kubernetes/index.ts');
+  const api = await startKubeApiServer({ notServed: ['tcproutes'] });
+  api.store.apply(gatewayClass());
+  api.store.apply({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'TCPRoute', metadata: { name: 't', namespace: 'default' }, spec: { parentRefs: [{ name: 'edge' }], rules: [{ backendRefs: [{ name: 'db', port: 5432 }] }] } });
+  const provider = createKubernetesProvider({ kubeConfig: loadKubeConfig(api.kubeconfigPath), controllerName: 'x', coalesceMs: 10, backoffBaseMs: 50 });
+  const updates: any[] = [];
+  try {
+    await provider.start((u) => updates.push(u));
+    assert.is(updates.at(-1).snapshot.gatewayClasses.length, 1, 'the rest is served');
+    assert.is(updates.at(-1).snapshot.tcpRoutes.length, 0);
+    assert.equal(updates.at(-1).problems.map((p: any) => `${p.reason} ${p.ref.kind}`), ['NotServed TCPRoute']);
+    api.notServed.delete('tcproutes');
+    await waitFor(() => updates.at(-1).snapshot.tcpRoutes.length === 1, 5000, 'TCPRoute after the CRD is installed');
+    assert.equal(updates.at(-1).problems, []);
+  } finally {
+    await provider.close();
+    await api.close();
+  }
+});
+
 test('--namespace limits namespaced kinds to those namespaces', async () => {
   await withProvider(async ({ last, api }) => {
     assert.equal(last().snapshot.httpRoutes.map((r) => r.metadata.namespace), ['team-a']);
