@@ -40,6 +40,8 @@ export interface KubernetesProvider extends Provider {
   writeStatus(statuses: ResourceStatus[], snapshot: Snapshot): Promise<void>;
   isLeader(): boolean;
   informers(): Informer[];
+  /** A snapshot of the informers' caches right now (status included, even status-only updates). */
+  snapshot(): Snapshot;
   /** Resolves after the pending status write (if any) is done (tests). */
   flushed(): Promise<WriteSummary | undefined>;
 }
@@ -117,9 +119,11 @@ export function createKubernetesProvider(o: KubernetesProviderOptions): Kubernet
     // One write at a time, always of the newest statuses: older ones are superseded.
     writing = writing.then(async () => {
       if (!pending || !(elector?.isLeader() ?? true)) return undefined;
-      const { statuses, snapshot } = pending;
+      const { statuses } = pending;
       pending = undefined;
-      return writer.write(statuses, snapshot);
+      // Judged against the informers' current objects, not the translated snapshot: status-only
+      // updates (our own previous writes) do not produce snapshots, but the caches have them.
+      return writer.write(statuses, snapshotNow());
     }).catch((err) => { log('warn', 'status write failed', { error: (err as Error).message }); return undefined; });
     return writing;
   }
@@ -156,6 +160,7 @@ export function createKubernetesProvider(o: KubernetesProviderOptions): Kubernet
     },
     isLeader: () => elector?.isLeader() ?? true,
     informers: () => informers,
+    snapshot: snapshotNow,
     flushed: () => writing,
   };
 }

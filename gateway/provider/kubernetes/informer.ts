@@ -60,9 +60,21 @@ export function createInformer(o: InformerOptions): Informer {
   const lw = new ListWatch<KubernetesObject>(path, watch, listFn, false, undefined, o.kind.fieldSelector);
   const touched = () => { lastActivity = Date.now(); };
   const changed = () => { touched(); failures = 0; o.onChange(); };
-  lw.on('add', changed);
-  lw.on('update', changed);
-  lw.on('delete', changed);
+  // A status-only update (most often our own write coming back) changes nothing the translator
+  // routes on; re-translating and reloading the data plane for it would be a loop of no-ops.
+  // The cache still holds the new status, for the status writer.
+  const fingerprints = new Map<string, string>();
+  const keyOf = (obj: KubernetesObject) => `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+  const fingerprint = (obj: KubernetesObject) =>
+    JSON.stringify({ ...obj, status: undefined, metadata: { ...obj.metadata, resourceVersion: undefined, managedFields: undefined } });
+  lw.on('add', (obj) => { fingerprints.set(keyOf(obj), fingerprint(obj)); changed(); });
+  lw.on('update', (obj) => {
+    const f = fingerprint(obj);
+    if (fingerprints.get(keyOf(obj)) === f) { touched(); return; }
+    fingerprints.set(keyOf(obj), f);
+    changed();
+  });
+  lw.on('delete', (obj) => { fingerprints.delete(keyOf(obj)); changed(); });
   lw.on('connect', touched);
   let failedDuringRun = false;
   let missing = false;
