@@ -42,7 +42,7 @@ export interface KubernetesProvider extends Provider {
   informers(): Informer[];
   /** A snapshot of the informers' caches right now (status included, even status-only updates). */
   snapshot(): Snapshot;
-  /** Resolves after the pending status write (if any) is done (tests). */
+  /** Resolves after the queued status write (if any) is done. */
   flushed(): Promise<WriteSummary | undefined>;
 }
 
@@ -154,9 +154,11 @@ export function createKubernetesProvider(o: KubernetesProviderOptions): Kubernet
       await writing;
       await elector?.stop();
     },
+    // Returns at once: the pipeline must not hold the next config back for API round trips.
+    // Statuses queued while a write is in flight replace each other; only the newest is written.
     async writeStatus(statuses, snapshot) {
       pending = { statuses, snapshot };
-      await flush();
+      void flush();
     },
     isLeader: () => elector?.isLeader() ?? true,
     informers: () => informers,
