@@ -42,10 +42,20 @@ test('echo through the proxy; one flow per client socket; weights 3:1 across 40 
     for (let i = 0; i < 5; i++) assert.is(await udpAsk(port, `n${i}`, 2_000, sock), `${first![0]}:n${i}`);
     sock.close();
     const seen: Record<string, number> = { [first![0]!]: 1 };
-    for (let i = 1; i < 40; i++) {
-      const reply = await udpAsk(port, 'x');
-      assert.ok(reply !== undefined, `flow ${i} got no reply`);
-      seen[reply![0]!] = (seen[reply![0]!] ?? 0) + 1;
+    // Every flow keeps its own client socket open until the end: a closed socket's ephemeral
+    // port can be reused by the next one, which would join the old flow instead of a new one.
+    const clients: dgram.Socket[] = [];
+    try {
+      for (let i = 1; i < 40; i++) {
+        const c = dgram.createSocket('udp4');
+        clients.push(c);
+        await new Promise<void>((r) => c.bind(0, '127.0.0.1', () => r()));
+        const reply = await udpAsk(port, 'x', 2_000, c);
+        assert.ok(reply !== undefined, `flow ${i} got no reply`);
+        seen[reply![0]!] = (seen[reply![0]!] ?? 0) + 1;
+      }
+    } finally {
+      for (const c of clients) c.close();
     }
     assert.equal(seen, { a: 30, b: 10 });
   } finally {
