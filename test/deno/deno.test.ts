@@ -5,13 +5,13 @@ import * as assert from 'uvu/assert';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { connect as h2connect } from 'node:http2';
-import { request as httpsRequest } from 'node:https';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCli, REPO } from '../cli/run-cli.ts';
-import { adminGet, freePort, httpGet } from '../e2e/serve-process.ts';
+import { adminGet, freePort, httpGet, httpsGet } from '../e2e/serve-process.ts';
 import { waitFor } from '../provider/wait.ts';
+import { echoBackend as echoBackendManifests } from '../helpers/manifests.ts';
 
 // The deno package's postinstall puts the binary itself at node_modules/deno/deno; without
 // it, .bin/deno is the package's node launcher, which works too.
@@ -124,24 +124,7 @@ spec:
     - matches: [{ path: { type: PathPrefix, value: /plain } }]
       backendRefs: [{ name: echo, port: 8080 }]
 ---
-apiVersion: v1
-kind: Service
-metadata: { name: echo, namespace: deno }
-spec:
-  ports: [{ name: http, port: 8080, protocol: TCP }]
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: echo-1
-  namespace: deno
-  labels: { kubernetes.io/service-name: echo }
-addressType: IPv4
-endpoints:
-  - addresses: [127.0.0.1]
-    conditions: { ready: true }
-ports: [{ name: http, port: ${backendPort}, protocol: TCP }]
-`;
+${echoBackendManifests('deno', backendPort)}`;
 
 test('deno: the runtime seam picks deno.ts; env() reads only what --allow-env grants, without throwing', async () => {
   const probe = resolve(REPO, 'test/deno/runtime-probe.ts');
@@ -281,17 +264,7 @@ data: { tls.crt: ${b64(cert)}, tls.key: ${b64(readFileSync(join(dir, 'key.pem'),
   let gw: DenoServe | undefined;
   try {
     gw = await denoServe(['--manifests', dir, '--port-offset', String(port - 443)]);
-    const h1 = await new Promise<{ status: number; body: string }>((done, fail) => {
-      const req = httpsRequest({ host: '127.0.0.1', port, path: '/plain/h1', servername: host, headers: { host }, ca: cert, agent: false, timeout: 3000 }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => (body += c));
-        res.on('end', () => done({ status: res.statusCode!, body }));
-      });
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', fail);
-      req.end();
-    });
+    const h1 = await httpsGet(port, host, '/plain/h1', cert);
     assert.is(h1.status, 200, h1.body);
     assert.equal(JSON.parse(h1.body), { path: '/plain/h1', host, via: null });
 

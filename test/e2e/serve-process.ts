@@ -1,6 +1,7 @@
 // `portico serve` as a child process, with helpers to read its logs and call its endpoints.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { REPO, tsxArgv } from '../helpers/cli.ts';
 
@@ -57,6 +58,21 @@ export function httpGet(address: string, port: number, path: string, headers: Re
       res.setEncoding('utf8');
       res.on('data', (c) => (body += c));
       res.on('end', () => done({ status: res.statusCode!, body, headers: res.headers }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+/** GET over TLS to 127.0.0.1:port with SNI and Host `host`, trusting `ca`. */
+export function httpsGet(port: number, host: string, path: string, ca: string): Promise<{ status: number; body: string }> {
+  return new Promise((done, fail) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path, servername: host, headers: { host }, ca, agent: false, timeout: 3000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => done({ status: res.statusCode!, body }));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', fail);

@@ -3,28 +3,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type Server } from 'node:http';
-import { request } from 'node:https';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/cli.ts';
 import { selfSignedCert } from '../helpers/self-signed.ts';
 import { GATEWAY_CLASS, httpsGateway } from '../helpers/manifests.ts';
 import { waitFor } from '../provider/wait.ts';
-import { adminGet, freePort, serve } from './serve-process.ts';
-
-function httpsGet(port: number, host: string, path: string, ca: string): Promise<{ status: number; body: string }> {
-  return new Promise((done, fail) => {
-    const req = request({ host: '127.0.0.1', port, path, servername: host, headers: { host }, ca, agent: false, timeout: 3000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => done({ status: res.statusCode!, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', fail);
-    req.end();
-  });
-}
+import { adminGet, freePort, httpsGet, serve } from './serve-process.ts';
 
 test('terminates TLS with the Secret from the manifests and never shows its key in /config', async () => {
   const dir = tempDir('portico-e2e-tls-');

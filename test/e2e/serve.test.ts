@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/cli.ts';
-import { GATEWAY_CLASS, httpGateway } from '../helpers/manifests.ts';
+import { echoBackend, GATEWAY_CLASS, httpGateway } from '../helpers/manifests.ts';
 import { waitFor } from '../provider/wait.ts';
 import { adminGet, freePort, httpGet, serve } from './serve-process.ts';
 
@@ -22,25 +22,7 @@ spec:
     - matches: [{ path: { type: PathPrefix, value: /app } }]
       backendRefs: [{ name: echo, port: 8080 }]
 ---
-apiVersion: v1
-kind: Service
-metadata: { name: echo, namespace: e2e }
-spec:
-  ports: [{ name: http, port: 8080, protocol: TCP }]
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: echo-1
-  namespace: e2e
-  labels: { kubernetes.io/service-name: echo }
-addressType: IPv4
-endpoints:
-  - addresses: [127.0.0.1]
-    conditions: { ready: true }
-    targetRef: { kind: Pod, name: echo-pod-1, namespace: e2e }
-ports: [{ name: http, port: ${backendPort}, protocol: TCP }]
-`;
+${echoBackend('e2e', backendPort, 'echo-pod-1')}`;
 
 test('serves an HTTPRoute to a real backend, reloads on change, keeps the last good config on a broken file', async () => {
   const backend: Server = createServer((req, res) => {

@@ -30,3 +30,28 @@ export function httpsGateway(name: string, namespace: string): string {
       tls: { mode: Terminate, certificateRefs: [{ name: site-cert }] }
 `);
 }
+
+/**
+ * Service "echo" (port 8080, named http) in `namespace` and its EndpointSlice pointing at a test
+ * backend on 127.0.0.1:`port`; with `pod`, the endpoint names that Pod as its targetRef.
+ */
+export function echoBackend(namespace: string, port: number, pod?: string): string {
+  return `apiVersion: v1
+kind: Service
+metadata: { name: echo, namespace: ${namespace} }
+spec:
+  ports: [{ name: http, port: 8080, protocol: TCP }]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: echo-1
+  namespace: ${namespace}
+  labels: { kubernetes.io/service-name: echo }
+addressType: IPv4
+endpoints:
+  - addresses: [127.0.0.1]
+    conditions: { ready: true }
+${pod ? `    targetRef: { kind: Pod, name: ${pod}, namespace: ${namespace} }\n` : ''}ports: [{ name: http, port: ${port}, protocol: TCP }]
+`;
+}
