@@ -11,6 +11,7 @@ import { createH2Server } from '../http/server-h2.ts';
 import type { CompiledPort } from './compile.ts';
 import { handleRequest, type PortState } from './dispatch.ts';
 import { checkClientCertificate } from '../tls/client-validation.ts';
+import { drainSockets } from './drain.ts';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
@@ -164,19 +165,7 @@ export class BoundPort {
           res.shouldKeepAlive = false;
         }
       }
-      const deadline = Date.now() + drainMs;
-      const check = (): boolean => {
-        this.h1.closeIdleConnections();
-        if (this.sockets.size > 0 && Date.now() < deadline) return false;
-        for (const s of this.sockets) s.destroy();
-        resolve();
-        return true;
-      };
-      if (check()) return;
-      // Kept ref'd on purpose: the drain is bounded by the deadline and must complete.
-      const tick = setInterval(() => {
-        if (check()) clearInterval(tick);
-      }, 100);
+      void drainSockets(this.sockets, drainMs, () => this.h1.closeIdleConnections()).then(resolve);
     });
     return this.closing;
   }

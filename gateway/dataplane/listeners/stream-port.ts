@@ -10,6 +10,7 @@ import { passthroughRoute } from '../l4/passthrough.ts';
 import { terminateAndProxy } from '../l4/tls-terminate.ts';
 import { proxyStream, emitRecord, newRecord, L4_ERR } from '../l4/tcp-proxy.ts';
 import { BoundPort } from './bound-port.ts';
+import { drainSockets } from './drain.ts';
 import type { CompiledTcpPort, CompiledTlsPort } from './compile-l4.ts';
 
 export class StreamPort {
@@ -122,17 +123,7 @@ export class StreamPort {
     this.closing = new Promise<void>((resolve) => {
       this.server.close();
       const inner = this.https?.close(drainMs);
-      const deadline = Date.now() + drainMs;
-      const check = (): boolean => {
-        if (this.sockets.size > 0 && Date.now() < deadline) return false;
-        for (const s of this.sockets) s.destroy();
-        void Promise.resolve(inner).then(() => resolve());
-        return true;
-      };
-      if (check()) return;
-      const tick = setInterval(() => {
-        if (check()) clearInterval(tick);
-      }, 100);
+      void drainSockets(this.sockets, drainMs).then(() => inner).then(() => resolve());
     });
     return this.closing;
   }
