@@ -1,4 +1,4 @@
-// The import rules of ../shared/docs/architecture.md, checked on every import statement, so
+// The import rules of docs/architecture.md, checked on every import statement, so
 // the pure translator stays runnable at synth time and the data plane stays credential-free.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';

@@ -1,4 +1,4 @@
-// The shape of ../shared/conformance/cases/*.json (FORMAT.md), as far as the runner reads it.
+// The shape of test/conformance/cases/*.json (FORMAT.md), as far as the runner reads it.
 
 export interface SecretSpec {
   namespace: string;

@@ -1,5 +1,5 @@
 // `npm run conformance [-- --profile http] [--only A,B] [--jobs N] [--report PATH] [--verbose]`:
-// replays ../shared/conformance/cases against `portico serve`, one gateway process per case.
+// replays test/conformance/cases against `portico serve`, one gateway process per case.
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,7 +15,6 @@ import { pool } from './checks/timing.ts';
 
 const HERE = import.meta.dirname;
 const ROOT = resolve(HERE, '../..');
-const SHARED = resolve(ROOT, '../shared');
 
 const { values } = parseArgs({
   options: {
@@ -23,8 +22,8 @@ const { values } = parseArgs({
     profile: { type: 'string', multiple: true },
     jobs: { type: 'string' },
     report: { type: 'string' },
-    cases: { type: 'string', default: join(SHARED, 'conformance/cases') },
-    manifests: { type: 'string', default: join(SHARED, 'gateway-api/conformance') },
+    cases: { type: 'string', default: join(HERE, 'cases') },
+    manifests: { type: 'string', default: join(HERE, 'upstream') },
     'controller-name': { type: 'string', default: 'portico.dev/gateway-controller' },
     'max-time': { type: 'string', default: '30' },
     verbose: { type: 'boolean', default: false },

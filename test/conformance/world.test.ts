@@ -11,11 +11,11 @@ import { AddressPool } from './pods.ts';
 import { applyStep } from './steps.ts';
 import { World } from './world.ts';
 
-const SHARED = resolve(import.meta.dirname, '../../../shared');
-const loadCase = (name: string): CaseSpec => JSON.parse(readFileSync(join(SHARED, 'conformance/cases', `${name}.json`), 'utf8'));
+const HERE = import.meta.dirname;
+const loadCase = (name: string): CaseSpec => JSON.parse(readFileSync(join(HERE, 'cases', `${name}.json`), 'utf8'));
 const certs = new CertStore();
 const opts = {
-  manifestsRoot: join(SHARED, 'gateway-api/conformance'), certs, podAddresses: new AddressPool(),
+  manifestsRoot: join(HERE, 'upstream'), certs, podAddresses: new AddressPool(),
   gatewayClassName: 'suite-class', controllerName: 'example.com/ctrl',
   usable: [{ type: 'IPAddress', value: '127.0.1.254' }], unusable: [{ type: 'IPAddress', value: '192.0.2.1' }],
 };

@@ -12,7 +12,7 @@ import { type AddressPool, decodedData, type EchoPod, endpointSliceFor, labelsMa
 import { keyOf, type Obj, ObjectStore } from './store.ts';
 
 export interface WorldOptions extends PrepareOptions {
-  /** ../shared/gateway-api/conformance */
+  /** test/conformance/upstream (vendored upstream manifests) */
   manifestsRoot: string;
   certs: CertStore;
   podAddresses: AddressPool;

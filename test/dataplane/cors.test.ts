@@ -1,5 +1,5 @@
 // CORS filter over real loopback HTTP: every request/expectation pair of the upstream
-// conformance case HTTPRouteCORS (read from ../shared/conformance), plus the CRD rules the
+// conformance case HTTPRouteCORS (read from test/conformance/cases), plus the CRD rules the
 // case does not reach (Max-Age default, port normalization, wildcard edges, null origin).
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
@@ -67,7 +67,7 @@ interface CaseRequest {
   note: string;
 }
 
-const casePath = resolve(import.meta.dirname, '../../../shared/conformance/cases/HTTPRouteCORS.json');
+const casePath = resolve(import.meta.dirname, '../conformance/cases/HTTPRouteCORS.json');
 const conformance = JSON.parse(readFileSync(casePath, 'utf8')) as { requests: CaseRequest[] };
 
 T('the conformance case file has all its request pairs', () => {

@@ -1,5 +1,5 @@
 // A fast, no-network conformance check of the translator alone: for every upstream case in
-// ../shared/conformance/cases, translate base/manifests.yaml + the case's manifests (prepared as
+// test/conformance/cases, translate base/manifests.yaml + the case's manifests (prepared as
 // upstream's Applier does) and check the first step's status conditions with the same checker
 // the conformance runner uses. Keys that need a running gateway (addresses) are skipped.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -13,9 +13,8 @@ import { checkOne, type ConditionEnv } from '../conformance/checks/conditions.ts
 import { prepareObject } from '../conformance/placeholders.ts';
 import { PLACEHOLDER_CERT_PEM, PLACEHOLDER_KEY_PEM } from './placeholder-pem.ts';
 
-const SHARED = join(import.meta.dirname, '../../../shared');
-const CASES = join(SHARED, 'conformance/cases');
-const UPSTREAM = join(SHARED, 'gateway-api/conformance');
+const CASES = join(import.meta.dirname, '../conformance/cases');
+const UPSTREAM = join(import.meta.dirname, '../conformance/upstream');
 const CONTROLLER = 'portico.dev/gateway-controller';
 const CLASS = 'portico-conformance';
 const NOW = '2026-01-01T00:00:00Z';

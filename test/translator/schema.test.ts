@@ -69,7 +69,7 @@ function substitute(text: string): string {
 }
 
 function conformanceObjects(): { source: string; obj: Record<string, unknown> }[] {
-  const dir = '/work/shared/gateway-api/conformance';
+  const dir = join(import.meta.dirname, '../conformance/upstream');
   const files = ['base/manifests.yaml', ...readdirSync(join(dir, 'tests')).filter((f) => f.endsWith('.yaml')).sort().map((f) => `tests/${f}`)];
   const out: { source: string; obj: Record<string, unknown> }[] = [];
   for (const f of files) {

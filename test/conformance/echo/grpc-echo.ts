@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as loader from '@grpc/proto-loader';
 import type { Closer, EchoContext } from './echo-context.ts';
 
-export const GRPC_PROTO = new URL('../../../../shared/conformance/grpcecho.proto', import.meta.url).pathname;
+export const GRPC_PROTO = new URL('../grpcecho.proto', import.meta.url).pathname;
 export const GRPC_SERVICE = 'gateway_api_conformance.echo_basic.grpcecho.GrpcEcho';
 
 let cached: grpc.GrpcObject | undefined;
