@@ -2,6 +2,7 @@
 // ListenerSets, which listeners take the route and with which effective hostnames, or the
 // spec reason why none does.
 import type { ParentReference } from '../model/index.ts';
+import type { ListenerVerdict } from './api.ts';
 import type { ConditionInput } from './conditions.ts';
 import { Reason } from './conditions.ts';
 import type { Context } from './context.ts';
@@ -33,6 +34,8 @@ export interface ParentResult {
   gateway: GatewayState;
   accepted: ConditionInput;
   attachments: Attachment[];
+  /** Every listener the parentRef selected and what each decided (Decisions.parents). */
+  verdicts: ListenerVerdict[];
 }
 
 export interface Parents {
@@ -75,7 +78,7 @@ export function attachRoute(ctx: Context, parents: Parents, route: RouteHead): P
     const ref: ParentReference = { group, kind, namespace, name: p.name };
     if (p.sectionName !== undefined) ref.sectionName = p.sectionName;
     if (p.port !== undefined) ref.port = p.port;
-    const result: ParentResult = { ref, field: `spec.parentRefs[${i}]`, gateway, attachments: [], accepted: { type: 'Accepted', status: true, reason: Reason.Accepted, message: 'Route is accepted' } };
+    const result: ParentResult = { ref, field: `spec.parentRefs[${i}]`, gateway, attachments: [], verdicts: [], accepted: { type: 'Accepted', status: true, reason: Reason.Accepted, message: 'Route is accepted' } };
     out.push(result);
     if (parentAccepted) { result.accepted = parentAccepted; return; }
     judge(ctx, route, result, listeners, p);
@@ -89,6 +92,12 @@ function judge(ctx: Context, route: RouteHead, result: ParentResult, listeners: 
   if (selected.length === 0) {
     result.accepted = bad(Reason.NoMatchingParent, where ? `no listener matches ${where}` : 'the parent has no listeners');
     return;
+  }
+  // Each selected listener's own verdict, then the parentRef's condition from them.
+  for (const l of selected) {
+    const v = verdict(ctx, route, l);
+    result.verdicts.push(v);
+    if (v.attached) result.attachments.push({ listener: l, hostnames: v.hostnames });
   }
   const usable = selected.filter(isListenerAccepted);
   if (usable.length === 0) {
@@ -104,14 +113,23 @@ function judge(ctx: Context, route: RouteHead, result: ParentResult, listeners: 
       : `listener ${names} does not accept ${route.kind}s (supportedKinds)`);
     return;
   }
-  for (const l of allowed) {
-    const hostnames = route.hostnames === undefined ? ['*'] : intersectHostnames(l.ir.hostname, route.hostnames);
-    if (hostnames.length > 0) result.attachments.push({ listener: l, hostnames });
-  }
   if (result.attachments.length === 0) {
     result.accepted = bad(Reason.NoMatchingListenerHostname,
       `no hostname of the route (${(route.hostnames ?? []).join(', ')}) matches listener hostname ${allowed.map((l) => l.spec.hostname ?? '*').join(', ')}`);
   }
+}
+
+function verdict(ctx: Context, route: RouteHead, l: ListenerState): ListenerVerdict {
+  const owner = l.listenerSet
+    ? { group: GATEWAY_GROUP, kind: 'ListenerSet', namespace: l.namespace, name: l.listenerSet.obj.metadata.name }
+    : { group: GATEWAY_GROUP, kind: 'Gateway', namespace: l.namespace, name: l.gateway.name };
+  const base = { owner, name: l.spec.name, ...(l.ir.hostname !== undefined ? { hostname: l.ir.hostname } : {}) };
+  const no = (reason: string): ListenerVerdict => ({ ...base, attached: false, reason, hostnames: [] });
+  if (!isListenerAccepted(l)) return no(Reason.NoMatchingParent);
+  if (!kindAllowed(l, route.kind) || !namespaceAllowed(ctx, l, route.namespace)) return no(Reason.NotAllowedByListeners);
+  const hostnames = route.hostnames === undefined ? ['*'] : intersectHostnames(l.ir.hostname, route.hostnames);
+  if (hostnames.length === 0) return no(Reason.NoMatchingListenerHostname);
+  return { ...base, attached: true, reason: Reason.Accepted, hostnames };
 }
 
 function kindAllowed(l: ListenerState, kind: string): boolean {

@@ -6,6 +6,7 @@ import type { BackendTLSPolicy } from '../model/index.ts';
 import type { ConditionInput } from './conditions.ts';
 import { Reason } from './conditions.ts';
 import type { Context } from './context.ts';
+import { GATEWAY_GROUP, noteReference } from './context.ts';
 import { decodePemData, looksLikeCertificate } from './pem.ts';
 
 export interface PolicyState {
@@ -76,19 +77,25 @@ function resolvePolicy(ctx: Context, p: BackendTLSPolicy): PolicyState {
     return state;
   }
   const caPem: string[] = [];
-  for (const ref of v.caCertificateRefs ?? []) {
-    if ((ref.group ?? '') !== '' || (ref.kind !== 'ConfigMap' && ref.kind !== 'Secret')) {
-      state.resolvedRefs = bad('ResolvedRefs', Reason.InvalidKind, `caCertificateRefs ${ref.group ? ref.group + '/' : ''}${ref.kind} ${ref.name}: only ConfigMap and Secret are supported`);
-      continue;
-    }
-    const holder = ref.kind === 'ConfigMap' ? ctx.configMaps.get(`${ns}/${ref.name}`) : ctx.secrets.get(`${ns}/${ref.name}`);
-    const pem = holder ? (ref.kind === 'ConfigMap' ? (holder as any).data?.['ca.crt'] : decodePemData(holder as any, 'ca.crt')) : undefined;
-    if (!pem || !looksLikeCertificate(pem)) {
-      state.resolvedRefs = bad('ResolvedRefs', Reason.InvalidCACertificateRef, `caCertificateRefs ${ref.kind} ${ns}/${ref.name} does not exist or holds no PEM certificate under ca.crt`);
-      continue;
-    }
-    caPem.push(pem);
-  }
+  (v.caCertificateRefs ?? []).forEach((ref, i) => {
+    const fail = (): ConditionInput | undefined => {
+      if ((ref.group ?? '') !== '' || (ref.kind !== 'ConfigMap' && ref.kind !== 'Secret')) {
+        return bad('ResolvedRefs', Reason.InvalidKind, `caCertificateRefs ${ref.group ? ref.group + '/' : ''}${ref.kind} ${ref.name}: only ConfigMap and Secret are supported`);
+      }
+      const holder = ref.kind === 'ConfigMap' ? ctx.configMaps.get(`${ns}/${ref.name}`) : ctx.secrets.get(`${ns}/${ref.name}`);
+      const pem = holder ? (ref.kind === 'ConfigMap' ? (holder as any).data?.['ca.crt'] : decodePemData(holder as any, 'ca.crt')) : undefined;
+      if (!pem || !looksLikeCertificate(pem)) {
+        return bad('ResolvedRefs', Reason.InvalidCACertificateRef, `caCertificateRefs ${ref.kind} ${ns}/${ref.name} does not exist or holds no PEM certificate under ca.crt`);
+      }
+      caPem.push(pem);
+      return undefined;
+    };
+    const problem = fail();
+    // The last problem wins the condition, as before; every reference gets its own verdict.
+    if (problem) state.resolvedRefs = problem;
+    noteReference(ctx, { group: GATEWAY_GROUP, kind: 'BackendTLSPolicy', namespace: ns, name: p.metadata.name },
+      `spec.validation.caCertificateRefs[${i}]`, { group: ref.group ?? '', kind: ref.kind, namespace: ns, name: ref.name }, problem);
+  });
   const system = v.wellKnownCACertificates === 'System';
   if (!state.resolvedRefs.status || (caPem.length === 0 && !system)) {
     state.accepted = bad('Accepted', Reason.NoValidCACertificate, 'no usable CA certificate; fix caCertificateRefs or use wellKnownCACertificates: System');

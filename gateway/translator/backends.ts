@@ -6,7 +6,7 @@ import type { BackendObjectReference, Service, ServicePort } from '../model/inde
 import type { ConditionInput } from './conditions.ts';
 import { Reason } from './conditions.ts';
 import type { Context } from './context.ts';
-import { GATEWAY_GROUP, referenceAllowed } from './context.ts';
+import { GATEWAY_GROUP, noteReference, referenceAllowed } from './context.ts';
 import type { TlsPolicies } from './backend-tls-policies.ts';
 
 export interface RouteSource {
@@ -26,7 +26,17 @@ export type Transport = 'http' | 'grpc' | 'tcp' | 'udp' | 'tls';
 
 const refused = (reason: string, message: string): ConditionInput => ({ type: 'ResolvedRefs', status: false, reason, message });
 
+/** Resolves one backend reference of a route and records the verdict (Decisions.references). */
 export function resolveBackend(
+  ctx: Context, tls: TlsPolicies, route: RouteSource, ref: BackendObjectReference & { weight?: number }, field: string, transport: Transport,
+): ResolvedBackend {
+  const r = resolve(ctx, tls, route, ref, field, transport);
+  noteReference(ctx, { group: GATEWAY_GROUP, ...route }, field,
+    { group: ref.group ?? '', kind: ref.kind ?? 'Service', namespace: ref.namespace ?? route.namespace, name: ref.name }, r.problem);
+  return r;
+}
+
+function resolve(
   ctx: Context, tls: TlsPolicies, route: RouteSource, ref: BackendObjectReference & { weight?: number }, field: string, transport: Transport,
 ): ResolvedBackend {
   const group = ref.group ?? '';

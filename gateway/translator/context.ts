@@ -3,7 +3,8 @@ import type {
   ConfigMap, EndpointSlice, LabelSelector, Namespace, ReferenceGrant, Secret, Service, Snapshot,
 } from '../model/index.ts';
 import { GATEWAY_GROUP } from '../model/index.ts';
-import type { Problem } from './api.ts';
+import type { Decisions, ObjectRef, Problem } from './api.ts';
+import type { ConditionInput } from './conditions.ts';
 
 export interface Context {
   snapshot: Snapshot;
@@ -18,6 +19,8 @@ export interface Context {
   /** grants by the namespace they live in (= the namespace of the referenced object). */
   grants: Map<string, ReferenceGrant[]>;
   problems: Problem[];
+  /** Attachment and reference verdicts, recorded where they are made (see api.ts Decisions). */
+  decisions: Decisions;
 }
 
 function byKey<T extends { metadata: { namespace?: string; name: string } }>(items: T[]): Map<string, T> {
@@ -45,6 +48,7 @@ export function buildContext(snapshot: Snapshot, controllerName: string, now: st
   }
   return {
     snapshot, controllerName, now, namespaces, slices, grants, problems: [],
+    decisions: { parents: [], references: [] },
     services: byKey(snapshot.services), secrets: byKey(snapshot.secrets), configMaps: byKey(snapshot.configMaps),
   };
 }
@@ -53,19 +57,41 @@ export interface GrantFrom { group: string; kind: string; namespace: string }
 export interface GrantTo { group: string; kind: string; namespace: string; name: string }
 
 /**
- * Is a reference from an object in one namespace to an object in another allowed? Same
- * namespace always is; otherwise a ReferenceGrant in the target's namespace must list the
- * source (group, kind, namespace) in `from` and the target (group, kind, optional name) in `to`.
+ * The ReferenceGrant that allows a reference from an object in one namespace to an object in
+ * another: it lives in the target's namespace, lists the source (group, kind, namespace) in
+ * `from` and the target (group, kind, optional name) in `to`. undefined when none does.
  */
-export function referenceAllowed(ctx: Context, from: GrantFrom, to: GrantTo): boolean {
-  if (from.namespace === to.namespace) return true;
+export function grantFor(ctx: Context, from: GrantFrom, to: GrantTo): ReferenceGrant | undefined {
   for (const g of ctx.grants.get(to.namespace) ?? []) {
     const fromOk = (g.spec?.from ?? []).some((f) => f.group === from.group && f.kind === from.kind && f.namespace === from.namespace);
     if (!fromOk) continue;
     const toOk = (g.spec?.to ?? []).some((t) => t.group === to.group && t.kind === to.kind && (!t.name || t.name === to.name));
-    if (toOk) return true;
+    if (toOk) return g;
   }
-  return false;
+  return undefined;
+}
+
+/** Is a reference allowed? Same namespace always is; otherwise a ReferenceGrant must allow it. */
+export function referenceAllowed(ctx: Context, from: GrantFrom, to: GrantTo): boolean {
+  return from.namespace === to.namespace || grantFor(ctx, from, to) !== undefined;
+}
+
+/**
+ * Records the verdict on one reference (see Decisions): `problem` is the condition that made it
+ * unusable, if any. Called once per reference, where it is resolved.
+ */
+export function noteReference(ctx: Context, from: ObjectRef & { namespace: string }, field: string, to: GrantTo, problem?: ConditionInput): void {
+  const same = from.namespace === to.namespace;
+  const grant = same ? undefined : grantFor(ctx, from, to);
+  ctx.decisions.references.push({
+    from: { group: from.group, kind: from.kind, namespace: from.namespace, name: from.name },
+    field,
+    to: { group: to.group, kind: to.kind, namespace: to.namespace, name: to.name },
+    permitted: same || grant !== undefined,
+    ...(grant ? { grant: { namespace: grant.metadata.namespace ?? to.namespace, name: grant.metadata.name } } : {}),
+    resolved: !problem,
+    reason: problem?.reason ?? 'ResolvedRefs',
+  });
 }
 
 export function namespaceLabels(ctx: Context, name: string): Record<string, string> {

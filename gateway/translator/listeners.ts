@@ -5,7 +5,7 @@ import type { FrontendTLSValidation, Listener, RouteGroupKind, SecretObjectRefer
 import type { ConditionInput } from './conditions.ts';
 import { Reason } from './conditions.ts';
 import type { Context } from './context.ts';
-import { GATEWAY_GROUP, referenceAllowed } from './context.ts';
+import { GATEWAY_GROUP, noteReference, referenceAllowed } from './context.ts';
 import { supports } from './features.ts';
 import { decodePemData, looksLikeCertificate, looksLikePrivateKey } from './pem.ts';
 import type { GatewayState, ListenerSetState, ListenerState } from './state.ts';
@@ -108,7 +108,10 @@ function resolveTls(ctx: Context, state: ListenerState, gw: GatewayState, spec: 
   const from = { group: GATEWAY_GROUP, kind: state.listenerSet ? 'ListenerSet' : 'Gateway', namespace };
   let firstProblem: ConditionInput | undefined;
   refs.forEach((ref, i) => {
-    const r = resolveCertificate(ctx, ref, from, `${state.field}.tls.certificateRefs[${i}]`);
+    const field = `${state.field}.tls.certificateRefs[${i}]`;
+    const r = resolveCertificate(ctx, ref, from, field);
+    noteReference(ctx, { ...from, name: ownerName(state) }, field,
+      { group: ref.group ?? '', kind: ref.kind ?? 'Secret', namespace: ref.namespace ?? namespace, name: ref.name }, 'problem' in r ? r.problem : undefined);
     if ('problem' in r) firstProblem ??= r.problem;
     else certificates.push(r.cert);
   });
@@ -145,6 +148,10 @@ function resolveCertificate(
   return { cert: { secret: name, certPem, keyPem, dnsNames: [] } };
 }
 
+function ownerName(state: ListenerState): string {
+  return state.listenerSet ? state.listenerSet.obj.metadata.name : state.gateway.name;
+}
+
 function frontendValidationFor(gw: GatewayState, port: number): FrontendTLSValidation | undefined {
   const frontend = gw.obj.spec?.tls?.frontend;
   if (!frontend) return undefined;
@@ -156,26 +163,31 @@ function resolveClientValidation(ctx: Context, state: ListenerState, v: Frontend
   const caPem: string[] = [];
   let problem: ConditionInput | undefined;
   const from = { group: GATEWAY_GROUP, kind: 'Gateway', namespace: state.gateway.namespace };
-  for (const ref of v.caCertificateRefs ?? []) {
+  const perPort = state.gateway.obj.spec?.tls?.frontend?.perPort?.findIndex((p) => p.port === state.spec.port) ?? -1;
+  const field = perPort >= 0 ? `spec.tls.frontend.perPort[${perPort}].tls.validation` : 'spec.tls.frontend.default.validation';
+  (v.caCertificateRefs ?? []).forEach((ref, i) => {
     const group = ref.group ?? '';
     const kind = ref.kind ?? 'ConfigMap';
     const ns = ref.namespace ?? namespace;
-    if (group !== '' || (kind !== 'ConfigMap' && kind !== 'Secret')) {
-      problem ??= bad('ResolvedRefs', Reason.InvalidCACertificateKind, `CA certificate reference ${kind} ${ns}/${ref.name} must be a ConfigMap or Secret`);
-      continue;
-    }
-    if (!referenceAllowed(ctx, from, { group: '', kind, namespace: ns, name: ref.name })) {
-      problem ??= bad('ResolvedRefs', Reason.RefNotPermitted, `CA certificate ${kind} ${ns}/${ref.name} is in another namespace and no ReferenceGrant allows it`);
-      continue;
-    }
-    const holder = kind === 'ConfigMap' ? ctx.configMaps.get(`${ns}/${ref.name}`) : ctx.secrets.get(`${ns}/${ref.name}`);
-    const pem = holder ? (kind === 'ConfigMap' ? (holder as any).data?.['ca.crt'] : decodePemData(holder as any, 'ca.crt')) : undefined;
-    if (!pem || !looksLikeCertificate(pem)) {
-      problem ??= bad('ResolvedRefs', Reason.InvalidCACertificateRef, `CA certificate ${kind} ${ns}/${ref.name} does not exist or has no PEM certificate under ca.crt`);
-      continue;
-    }
-    caPem.push(pem);
-  }
+    const fail = (): ConditionInput | undefined => {
+      if (group !== '' || (kind !== 'ConfigMap' && kind !== 'Secret')) {
+        return bad('ResolvedRefs', Reason.InvalidCACertificateKind, `CA certificate reference ${kind} ${ns}/${ref.name} must be a ConfigMap or Secret`);
+      }
+      if (!referenceAllowed(ctx, from, { group: '', kind, namespace: ns, name: ref.name })) {
+        return bad('ResolvedRefs', Reason.RefNotPermitted, `CA certificate ${kind} ${ns}/${ref.name} is in another namespace and no ReferenceGrant allows it`);
+      }
+      const holder = kind === 'ConfigMap' ? ctx.configMaps.get(`${ns}/${ref.name}`) : ctx.secrets.get(`${ns}/${ref.name}`);
+      const pem = holder ? (kind === 'ConfigMap' ? (holder as any).data?.['ca.crt'] : decodePemData(holder as any, 'ca.crt')) : undefined;
+      if (!pem || !looksLikeCertificate(pem)) {
+        return bad('ResolvedRefs', Reason.InvalidCACertificateRef, `CA certificate ${kind} ${ns}/${ref.name} does not exist or has no PEM certificate under ca.crt`);
+      }
+      caPem.push(pem);
+      return undefined;
+    };
+    const p = fail();
+    noteReference(ctx, { ...from, name: state.gateway.name }, `${field}.caCertificateRefs[${i}]`, { group, kind, namespace: ns, name: ref.name }, p);
+    problem ??= p;
+  });
   if (problem) state.resolvedRefs = problem;
   if (caPem.length === 0) {
     state.accepted = bad('Accepted', Reason.NoValidCACertificate, 'client certificate validation is configured but no CA certificate could be used');

@@ -2,13 +2,13 @@
 // clock (options.now), never throws on user input. Reads top to bottom as the spec's steps.
 import type { KubeObject, ParentReference, Snapshot } from '../model/index.ts';
 import { compareObjects } from '../model/index.ts';
-import type { ResourceStatus, TranslateOptions, TranslateResult } from './api.ts';
+import type { ParentDecision, ResourceStatus, TranslateOptions, TranslateResult } from './api.ts';
 import type { ParentResult, RouteHead } from './attachment.ts';
 import { attachRoute, indexParents } from './attachment.ts';
 import type { TlsPolicies } from './backend-tls-policies.ts';
 import { processBackendTLSPolicies } from './backend-tls-policies.ts';
 import type { ConditionInput } from './conditions.ts';
-import { buildContext } from './context.ts';
+import { buildContext, GATEWAY_GROUP } from './context.ts';
 import { processGatewayClasses, processGateways, processListenerSets, settleListeners } from './gateways.ts';
 import { translateGRPCRoute } from './grpc-routes.ts';
 import { HostBuckets } from './http-hosts.ts';
@@ -35,11 +35,17 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const parents = indexParents(gateways, listenerSets);
   const perListener = new Map<ListenerState, ListenerRoutes>();
   const routeStatuses: ResourceStatus[] = [];
+  // References of routes that name none of our parents are not ours to judge: their verdicts,
+  // recorded while the route was translated (from `mark` on), are dropped with them.
+  let mark = ctx.decisions.references.length;
   const record = (kind: string, obj: KubeObject<any>, results: ParentResult[], problems: ConditionInput[], services: Set<string>) => {
     const s = routeStatus(ctx, kind, obj, results, problems);
     if (s) routeStatuses.push(s);
     countAttachments(results);
     noteAncestors(tls, results, services);
+    if (results.length === 0) ctx.decisions.references.length = mark;
+    ctx.decisions.parents.push(...parentDecisions(kind, obj, results, problems));
+    mark = ctx.decisions.references.length;
   };
 
   for (const { kind, obj } of httpLikeRoutes(snapshot)) {
@@ -114,7 +120,23 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     ...routeStatuses,
     ...tls.all.map((p) => policyStatus(ctx, p)).filter((s): s is ResourceStatus => s !== undefined),
   ];
-  return { table, statuses, problems: ctx.problems };
+  // A BackendTLSPolicy is judged (has status) only where our routes use its targets.
+  const judged = new Set(tls.all.filter((p) => p.ancestors.size > 0).map((p) => `${p.obj.metadata.namespace ?? 'default'}/${p.obj.metadata.name}`));
+  const references = ctx.decisions.references.filter((r) => r.from.kind !== 'BackendTLSPolicy' || judged.has(`${r.from.namespace}/${r.from.name}`));
+  return { table, statuses, problems: ctx.problems, decisions: { parents: ctx.decisions.parents, references } };
+}
+
+/** The route's verdict per parentRef, as the route's status reports it. */
+function parentDecisions(kind: string, obj: KubeObject<any>, results: ParentResult[], problems: ConditionInput[]): ParentDecision[] {
+  const unacceptable = problems.find((p) => p.type === 'Accepted');
+  const route = { group: GATEWAY_GROUP, kind, namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name };
+  return results.map((r) => {
+    const accepted = r.accepted.status && unacceptable ? unacceptable : r.accepted;
+    return {
+      route, field: r.field, parentRef: r.ref, gateway: r.gateway.key,
+      accepted: accepted.status, reason: accepted.reason, message: accepted.message, listeners: r.verdicts,
+    };
+  });
 }
 
 function head(kind: RouteHead['kind'], obj: KubeObject<{ parentRefs?: ParentReference[] }>, hostnames: string[] | undefined): RouteHead {

@@ -32,7 +32,7 @@ function tinyTranslate(s: Snapshot, o: TranslateOptions): TranslateResult {
       ] },
     });
   }
-  return { table, statuses, problems: [] };
+  return { table, statuses, problems: [], decisions: { parents: [], references: [] } };
 }
 
 function recordingDataplane(bindErrorsFor: Set<string> = new Set()) {
