@@ -1,5 +1,6 @@
 // What the data plane tells the outside world. Injected so the data plane needs no metrics
 // or logging library of its own and imports nothing beyond gateway/ir.
+import type { ResponseFlag } from './response-flags.ts';
 
 export interface AccessRecord {
   time: string;
@@ -21,8 +22,9 @@ export interface AccessRecord {
   bytesIn: number;
   bytesOut: number;
   attempts?: number;
-  /** GW_ERR_* code when the gateway answered on its own (no route, timeout, upstream error...). */
-  error?: string;
+  /** Why the request did not simply go upstream and back (no route, timeout, retried upstream
+   *  failure...), in the order it happened; the codes are listed in response-flags.ts. */
+  responseFlags?: ResponseFlag[];
 }
 
 export interface DataplaneObserver {

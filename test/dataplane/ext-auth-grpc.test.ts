@@ -98,7 +98,7 @@ G('deny: denied_response status, headers and body; 403 when no HTTP status is gi
       assert.is(a.headers['www-authenticate'], 'Basic');
       assert.is(a.body.trim(), 'who are you');
       assert.is(a.headers['x-backend'], undefined);
-      assert.is(records.at(-1)?.error, 'GW_ERR_EXT_AUTH_DENIED');
+      assert.is(records.at(-1)?.responseFlags?.join(','), 'GW_ERR_EXT_AUTH_DENIED');
       mode = 1;
       const b = await send(port, { path: '/p' });
       assert.is(b.status, 403);
@@ -131,7 +131,7 @@ G('fail closed: Check service unreachable → 500', async () => {
     const a = await send(port, { path: '/p' });
     assert.is(a.status, 500);
     assert.is(a.headers['x-backend'], undefined);
-    assert.is(records.at(-1)?.error, 'GW_ERR_EXT_AUTH_UNAVAILABLE');
+    assert.is(records.at(-1)?.responseFlags?.join(','), 'GW_ERR_EXT_AUTH_UNAVAILABLE');
   });
 });
 

@@ -78,7 +78,7 @@ H('deny: the auth status, headers and body go to the client; the backend is not 
     assert.is(a.headers['content-type'], 'application/json');
     assert.is(a.body.trim(), '{"error":"nope"}');
     assert.is(a.headers['x-backend'], undefined);
-    assert.is(records.at(-1)?.error, 'GW_ERR_EXT_AUTH_DENIED');
+    assert.is(records.at(-1)?.responseFlags?.join(','), 'GW_ERR_EXT_AUTH_DENIED');
   });
 });
 
@@ -103,7 +103,7 @@ H('fail closed: auth service down → 500; no endpoints → 500', async () => {
     const a = await send(port, { path: '/p' });
     assert.is(a.status, 500);
     assert.is(a.headers['x-backend'], undefined);
-    assert.is(records.at(-1)?.error, 'GW_ERR_EXT_AUTH_UNAVAILABLE');
+    assert.is(records.at(-1)?.responseFlags?.join(','), 'GW_ERR_EXT_AUTH_UNAVAILABLE');
   });
   await withGateway(auth(port0, { backend: backend('auth', port0, { endpoints: [] }) }), async (port) => {
     assert.is((await send(port, { path: '/p' })).status, 500);
@@ -130,7 +130,7 @@ H('forwardBody: a body over maxSize is rejected with 413 and the auth service is
     const a = await send(port, { method: 'POST', path: '/p', body: 'x'.repeat(100) });
     assert.is(a.status, 413);
     assert.is(allow.seen.length, before);
-    assert.is(records.at(-1)?.error, 'GW_ERR_EXT_AUTH_BODY_TOO_LARGE');
+    assert.is(records.at(-1)?.responseFlags?.join(','), 'GW_ERR_EXT_AUTH_BODY_TOO_LARGE');
   });
 });
 

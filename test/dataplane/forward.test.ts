@@ -305,7 +305,7 @@ test('no endpoints -> 503, invalid backend -> 500, no weighted backend -> 500', 
       const got = await get(gw.port, '/');
       assert.is(got.status, status);
       assert.ok(got.body.length > 0);
-      assert.is(gw.records[0]!.error, code);
+      assert.is(gw.records[0]!.responseFlags?.join(','), code);
     } finally {
       await gw.close();
     }
@@ -320,7 +320,7 @@ test('connection refused -> 502 GW_ERR_UPSTREAM_CONNECT, reported to the observe
   try {
     const r = await get(gw.port, '/');
     assert.is(r.status, 502);
-    assert.is(gw.records[0]!.error, 'GW_ERR_UPSTREAM_CONNECT');
+    assert.is(gw.records[0]!.responseFlags?.join(','), 'GW_ERR_UPSTREAM_CONNECT');
     assert.equal(errors, ['Service:test/dead:80 GW_ERR_UPSTREAM_CONNECT']);
   } finally {
     await gw.close();

@@ -105,7 +105,7 @@ test('the oldest route of the listener serves; no route, invalid backend or no e
     }
     await waitFor(() => rec.list.length === 4);
     const byGw = Object.fromEntries(rec.list.map((r) => [r.gateway, r]));
-    assert.is(byGw['ns/none']!.error, 'GW_ERR_NO_ROUTE');
+    assert.is(byGw['ns/none']!.responseFlags?.join(','), 'GW_ERR_NO_ROUTE');
     assert.is(byGw['ns/invalid']!.status, 500);
     assert.is(byGw['ns/empty']!.status, 503);
   } finally {

@@ -245,7 +245,7 @@ export const auth = (port: number, over: Partial<ExternalAuthIR> = {}): External
 });
 
 /** Serves one ExternalAuth filter in front of the echo backend; closes everything after `fn`. */
-export async function withGateway(ir: ExternalAuthIR, fn: (port: number, records: { error?: string; status: number }[]) => Promise<void>) {
+export async function withGateway(ir: ExternalAuthIR, fn: (port: number, records: { responseFlags?: string[]; status: number }[]) => Promise<void>) {
   const f = externalAuthFilter(ir, { pickEndpoint: firstEndpoint });
   const gw = await serveChain(f.filter(echoTerminal));
   try {

@@ -36,7 +36,7 @@ test('matching over h1 and h2c: each match type, IR order kept', async () => {
       assert.is((await send(p, { path: '/mm' })).status, 404);
     }
     const noRoute = rec.records.find((r) => r.status === 404)!;
-    assert.is(noRoute.error, 'GW_ERR_NO_ROUTE');
+    assert.is(noRoute.responseFlags?.join(','), 'GW_ERR_NO_ROUTE');
     const h2rec = rec.records.find((r) => r.protocol === 'HTTP/2' && r.path === '/exact')!;
     assert.is(h2rec.status, 200);
     assert.is(h2rec.listener, 'l');
@@ -142,9 +142,9 @@ test('bad requests: missing Host → 400, malformed request → 400, process sur
     await new Promise((r) => setTimeout(r, 500));
     const aborted = rec.records.slice(before);
     assert.is(aborted.length, 1, JSON.stringify(aborted));
-    assert.is(aborted[0]!.error, 'GW_ERR_CLIENT_ABORT');
+    assert.is(aborted[0]!.responseFlags?.join(','), 'GW_ERR_CLIENT_ABORT');
     assert.is(aborted[0]!.status, 499);
-    assert.is(rec.records.filter((r) => r.error === 'GW_ERR_BAD_REQUEST').length, 2);
+    assert.is(rec.records.filter((r) => r.responseFlags?.join(',') === 'GW_ERR_BAD_REQUEST').length, 2);
     const a = rec.records.find((r) => r.path === '/abs')!;
     assert.is(a.host, 'x.example');
   } finally {
@@ -169,7 +169,7 @@ test('a handler that throws gets a 500 and the process keeps serving', async () 
     assert.is(r.status, 500);
     assert.is(body(await H.h1(p, { path: '/fine' })), 'ok');
     assert.ok(events.includes('request handler failed'));
-    assert.is(rec.records.find((x) => x.path === '/bad')!.error, 'GW_ERR_INTERNAL');
+    assert.is(rec.records.find((x) => x.path === '/bad')!.responseFlags?.join(','), 'GW_ERR_INTERNAL');
   } finally {
     await dp.close();
   }

@@ -33,7 +33,7 @@ test('request timeout -> 504, zero disables it', async () => {
     const r = await get(gw.port, '/?delay=1000');
     assert.is(r.status, 504);
     assert.ok(Date.now() - started < 800);
-    assert.is(gw.records.at(-1)!.error, 'GW_ERR_REQUEST_TIMEOUT');
+    assert.is(gw.records.at(-1)!.responseFlags?.join(','), 'GW_ERR_REQUEST_TIMEOUT');
     assert.is((await get(off.port, '/?delay=400')).status, 200);
   } finally {
     await gw.close();
@@ -50,7 +50,7 @@ test('backendRequest timeout -> 504 per attempt; zero disables it', async () => 
     assert.is((await get(gw.port, '/?delay=0')).status, 200);
     const r = await get(gw.port, '/?delay=1000');
     assert.is(r.status, 504);
-    assert.is(gw.records.at(-1)!.error, 'GW_ERR_UPSTREAM_TIMEOUT');
+    assert.is(gw.records.at(-1)!.responseFlags?.join(','), 'GW_ERR_UPSTREAM_TIMEOUT');
     assert.is((await get(off.port, '/?delay=300')).status, 200);
   } finally {
     await gw.close();
@@ -69,7 +69,7 @@ test('backendRequest covers the body: a stalled body is cut after the head was s
     const err = await get(gw.port, '/').then(() => undefined, (e: Error) => e);
     assert.ok(err, 'the client sees the response cut');
     await new Promise((r) => setTimeout(r, 20));
-    assert.is(gw.records[0]!.error, 'GW_ERR_UPSTREAM_TIMEOUT');
+    assert.is(gw.records[0]!.responseFlags?.join(','), 'GW_ERR_UPSTREAM_TIMEOUT');
   } finally {
     await gw.close();
     await be.close();

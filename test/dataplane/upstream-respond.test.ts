@@ -22,7 +22,7 @@ test('applies responseHeaders and modifiers, fills the record, HEAD has no body'
     assert.is(r.headers['x-drop'], undefined);
     assert.is(r.headers['location'], '/x');
     assert.is(gw.records[0]!.status, 404);
-    assert.is(gw.records[0]!.error, 'GW_ERR_NO_ROUTE');
+    assert.is(gw.records[0]!.responseFlags?.join(','), 'GW_ERR_NO_ROUTE');
     assert.is(gw.records[0]!.bytesOut, r.body.length);
     const h = await get(gw.port, '/nothing', { method: 'HEAD' });
     assert.is(h.body, '');
@@ -69,7 +69,7 @@ test('HTTP/2: connection-specific headers are dropped instead of failing the ans
 test('gRPC rules get trailers-only answers with the mapped grpc-status', async () => {
   const statuses = [404, 503, 504, 500, 403, 401];
   let i = 0;
-  const gw = await serveHandler((ex) => sendGatewayResponse(ex, statuses[i++]!, 'no route: a/b', 'GW_ERR_X'), { h2: true, rule: rule([], { grpc: true }) });
+  const gw = await serveHandler((ex) => sendGatewayResponse(ex, statuses[i++]!, 'no route: a/b', 'GW_ERR_INTERNAL'), { h2: true, rule: rule([], { grpc: true }) });
   try {
     const got: string[] = [];
     for (let n = 0; n < statuses.length; n++) {
@@ -81,7 +81,7 @@ test('gRPC rules get trailers-only answers with the mapped grpc-status', async (
       if (n === 0) assert.is(r.head['grpc-message'], 'no route: a/b');
     }
     assert.equal(got, ['12', '14', '4', '13', '7', '16']);
-    assert.is(gw.records[0]!.error, 'GW_ERR_X');
+    assert.is(gw.records[0]!.responseFlags?.join(','), 'GW_ERR_INTERNAL');
     assert.is(grpcStatusFor(200), 0);
   } finally {
     await gw.close();

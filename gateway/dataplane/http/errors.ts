@@ -1,15 +1,10 @@
 // The answers the server side of the data plane gives on its own, with their GW_ERR_* codes.
 import type { Exchange } from './exchange.ts';
 import { sendGatewayResponse } from './respond.ts';
+import { ResponseFlag } from '../response-flags.ts';
 
-export const GW_ERR = {
-  BAD_REQUEST: 'GW_ERR_BAD_REQUEST',
-  NO_ROUTE: 'GW_ERR_NO_ROUTE',
-  MISDIRECTED: 'GW_ERR_MISDIRECTED_REQUEST',
-  RULE_INVALID: 'GW_ERR_RULE_INVALID',
-  INTERNAL: 'GW_ERR_INTERNAL',
-  CLIENT_ABORT: 'GW_ERR_CLIENT_ABORT',
-} as const;
+/** The codes are response flags (response-flags.ts): one registry for the whole data plane. */
+export const GW_ERR = ResponseFlag;
 
 export function answerNoRoute(ex: Exchange): void {
   sendGatewayResponse(ex, 404, 'no route matches this request', GW_ERR.NO_ROUTE);

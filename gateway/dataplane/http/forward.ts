@@ -10,11 +10,12 @@ import type { EndpointIR, HttpBackendIR } from '../../ir/index.ts';
 import type { Exchange } from './exchange.ts';
 import { connectionTokens, isHopByHop, stripHopByHop, applyResponseEdits } from '../upstream/headers.ts';
 import { abortResponse, isHttp2 } from './respond.ts';
+import { addResponseFlag, type ResponseFlag } from '../response-flags.ts';
 
 /** Why an attempt gave up before a response head reached the client. */
 export interface UpstreamFailure {
   status: number;
-  code: string;
+  code: ResponseFlag;
   /** Connection-level failure that a retry policy may retry. */
   retryable: boolean;
   /** The failure was a (backend request) timeout: retried only when 504 is a retry code. */
@@ -38,13 +39,13 @@ export interface AttemptSpec {
   /** Per-attempt budget (min of backendRequest and what is left of the request timeout). */
   timeoutMs: number | undefined;
   /** Code recorded when timeoutMs fires. */
-  timeoutCode: string;
+  timeoutCode: ResponseFlag;
   /** undici idle timeouts to use; 0 disables them when the rule's own timeouts govern. */
   idleTimeoutMs: number | undefined;
 }
 
 class TimeoutError extends Error {
-  constructor(readonly code: string) {
+  constructor(readonly code: ResponseFlag) {
     super('upstream timeout');
   }
 }
@@ -233,14 +234,14 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     if (this.settled) return;
     if (err instanceof ClientGone) {
-      this.ex.record.error ??= 'GW_ERR_CLIENT_ABORT';
+      addResponseFlag(this.ex.record, 'GW_ERR_CLIENT_ABORT');
       this.settle({ kind: 'done' });
       return;
     }
     const failure = classifyError(err);
     if (this.headSent) {
       // Mid-body failure: the status is gone, so cut the client stream to make it visible.
-      this.ex.record.error = failure.code;
+      addResponseFlag(this.ex.record, failure.code);
       abortResponse(this.ex);
       this.settle({ kind: 'done' });
       return;

@@ -6,6 +6,7 @@ import type { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import type { Exchange } from './exchange.ts';
 import { applyResponseEdits, isHopByHop } from '../upstream/headers.ts';
+import { addResponseFlag, type ResponseFlag } from '../response-flags.ts';
 
 /** gRPC status codes for HTTP statuses, after the gRPC "HTTP to gRPC status code mapping" doc. */
 export function grpcStatusFor(httpStatus: number): number {
@@ -52,12 +53,12 @@ export function sendGatewayResponse(
   ex: Exchange,
   status: number,
   body: string,
-  code?: string,
+  code?: ResponseFlag,
   headers?: Record<string, string>,
 ): void {
   const rec = ex.record;
   rec.status = status;
-  if (code !== undefined) rec.error = code;
+  if (code !== undefined) addResponseFlag(rec, code);
   const res = ex.res;
   if (res !== undefined && (res.headersSent || res.writableEnded || res.destroyed)) {
     // Too late to change the answer: cut the stream so the client sees the failure.

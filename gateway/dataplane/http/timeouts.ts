@@ -5,6 +5,7 @@
 // idle timeouts, see upstream/pools.ts).
 import type { HttpRuleIR } from '../../ir/index.ts';
 import type { Exchange } from './exchange.ts';
+import type { ResponseFlag } from '../response-flags.ts';
 
 export interface RuleTimeouts {
   /** Whole-exchange budget in ms, or undefined for none. */
@@ -38,7 +39,7 @@ export function elapsedMs(ex: Exchange): number {
 export function attemptBudget(
   ex: Exchange,
   t: RuleTimeouts,
-): { ms: number | undefined; code: string } | 'expired' {
+): { ms: number | undefined; code: ResponseFlag } | 'expired' {
   if (t.requestMs === undefined) return { ms: t.backendMs, code: 'GW_ERR_UPSTREAM_TIMEOUT' };
   const left = t.requestMs - elapsedMs(ex);
   if (left <= 0) return 'expired';

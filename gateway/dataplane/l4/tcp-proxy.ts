@@ -6,14 +6,15 @@ import type { Duplex } from 'node:stream';
 import type { BackendIR, EndpointIR, L4RouteIR } from '../../ir/index.ts';
 import type { AccessRecord, DataplaneObserver } from '../observer.ts';
 import { createWeightedPicker, pickEndpoint } from '../upstream/balancer.ts';
+import { addResponseFlag, ResponseFlag } from '../response-flags.ts';
 
 export const L4_ERR = {
-  NO_ROUTE: 'GW_ERR_NO_ROUTE',
-  RULE_INVALID: 'GW_ERR_RULE_INVALID',
-  NO_ENDPOINTS: 'GW_ERR_NO_HEALTHY_UPSTREAM',
-  CONNECT: 'GW_ERR_UPSTREAM_CONNECT',
-  CONNECT_TIMEOUT: 'GW_ERR_UPSTREAM_CONNECT_TIMEOUT',
-  STREAM: 'GW_ERR_STREAM',
+  NO_ROUTE: ResponseFlag.NO_ROUTE,
+  RULE_INVALID: ResponseFlag.RULE_INVALID,
+  NO_ENDPOINTS: ResponseFlag.NO_HEALTHY_UPSTREAM,
+  CONNECT: ResponseFlag.UPSTREAM_CONNECT,
+  CONNECT_TIMEOUT: ResponseFlag.UPSTREAM_CONNECT_TIMEOUT,
+  STREAM: ResponseFlag.STREAM,
 } as const;
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -66,9 +67,9 @@ export function emitRecord(observer: DataplaneObserver | undefined, rec: AccessR
 export function proxyStream(client: Duplex, route: CompiledL4Route | undefined, ctx: StreamContext, head?: Buffer): void {
   const startedAt = ctx.startedAt ?? process.hrtime.bigint();
   const rec = newRecord(ctx);
-  const refuse = (status: number, error: string) => {
+  const refuse = (status: number, error: ResponseFlag) => {
     rec.status = status;
-    rec.error = error;
+    addResponseFlag(rec, error);
     rec.bytesIn = head?.length ?? 0;
     client.destroy();
     emitRecord(ctx.observer, rec, startedAt);
@@ -103,8 +104,8 @@ function relay(client: Duplex, ep: EndpointIR, backend: BackendIR, ctx: StreamCo
     if (rec.status === 0) rec.status = connected ? 200 : 503;
     emitRecord(ctx.observer, rec, startedAt);
   };
-  const fail = (error: string) => {
-    if (rec.error === undefined) rec.error = error;
+  const fail = (error: ResponseFlag) => {
+    addResponseFlag(rec, error);
     if (!connected) {
       try {
         ctx.observer?.onUpstreamError?.(backend.id, error);

@@ -8,6 +8,7 @@ import type { BackendIR, EndpointIR, ListenerIR } from '../../ir/index.ts';
 import type { AccessRecord, DataplaneObserver } from '../observer.ts';
 import { pickEndpoint } from '../upstream/balancer.ts';
 import { L4_ERR, emitRecord, type CompiledL4Route } from './tcp-proxy.ts';
+import { addResponseFlag, type ResponseFlag } from '../response-flags.ts';
 
 export interface CompiledUdp {
   gateway: string;
@@ -150,9 +151,9 @@ export class UdpPort {
       method: '', host: '', path: '', status: 0, durationMs: 0, bytesIn: 0, bytesOut: 0,
     };
     const startedAt = process.hrtime.bigint();
-    const drop = (status: number, error: string) => {
+    const drop = (status: number, error: ResponseFlag) => {
       rec.status = status;
-      rec.error = error;
+      addResponseFlag(rec, error);
       emitRecord(this.observer, rec, startedAt);
       return undefined;
     };
@@ -175,7 +176,7 @@ export class UdpPort {
     const flow: Flow = { key, upstream, lastSeen: Date.now(), startedAt, rec, closed: false, pending: [] };
     upstream.on('error', (err) => {
       this.event('warn', 'UDP backend socket error', { error: err.message, backend: backend.id });
-      if (rec.error === undefined) rec.error = L4_ERR.STREAM;
+      addResponseFlag(rec, L4_ERR.STREAM);
     });
     upstream.on('message', (reply) => {
       if (flow.closed || this.socket === undefined) return;

@@ -11,6 +11,7 @@ import type { MatchRequest } from '../match/index.ts';
 import { selectListener } from '../http/listener-select.ts';
 import { GW_ERR, answerBadRequest, answerInternal, answerMisdirected, answerNoRoute } from '../http/errors.ts';
 import type { CompiledPort } from './compile.ts';
+import { addResponseFlag } from '../response-flags.ts';
 
 /** What a bound socket hands to each request: swapped atomically by apply(). */
 export interface PortState {
@@ -180,7 +181,7 @@ function watch(ex: HttpExchange, observer: DataplaneObserver | undefined): void 
     if (res !== undefined && rec.status === 0) rec.status = res.headersSent ? res.statusCode : 0;
     if (!completed) {
       ex.cancel();
-      if (rec.error === undefined) rec.error = GW_ERR.CLIENT_ABORT;
+      addResponseFlag(rec, GW_ERR.CLIENT_ABORT);
       if (rec.status === 0) rec.status = 499;
     }
     rec.durationMs = Number(process.hrtime.bigint() - ex.startedAt) / 1e6;

@@ -12,6 +12,7 @@ import { proxyStream, emitRecord, newRecord, L4_ERR } from '../l4/tcp-proxy.ts';
 import { BoundPort } from './bound-port.ts';
 import { drainSockets } from './drain.ts';
 import type { CompiledTcpPort, CompiledTlsPort } from './compile-l4.ts';
+import { addResponseFlag } from '../response-flags.ts';
 
 export class StreamPort {
   readonly kind: 'tcp' | 'tls';
@@ -85,7 +86,7 @@ export class StreamPort {
       if (l === undefined || l.kind === 'https') {
         const rec = newRecord(ctx);
         rec.status = 404;
-        rec.error = L4_ERR.NO_ROUTE;
+        addResponseFlag(rec, L4_ERR.NO_ROUTE);
         rec.bytesIn = buffered.length;
         socket.destroy();
         emitRecord(this.observer, rec, startedAt);

@@ -14,6 +14,7 @@ import { compileSession } from '../http/session-persistence.ts';
 import { proxyUpgrade } from '../http/websocket.ts';
 import { createWeightedPicker, pickEndpoint } from './balancer.ts';
 import { PoolRegistry, transportKey } from './pools.ts';
+import { addResponseFlag } from '../response-flags.ts';
 
 export interface RuleHooks {
   /** Runs the picked backend's own filters; false when one of them already answered. */
@@ -112,6 +113,8 @@ export function compileRuleHandler(
           return;
         }
         observer?.onUpstreamError?.(backend.id, f.code);
+        // Logged even when a later attempt succeeds: the retry hides the fault from the client only.
+        addResponseFlag(ex.record, f.code);
         // A dead endpoint is worth leaving; a pinned session stays where it is.
         if (!pinned) endpoint = pickEndpoint(backend) ?? endpoint;
       }
