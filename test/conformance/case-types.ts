@@ -62,6 +62,8 @@ export interface RequestSpec {
   mirroredTo?: { name: string; namespace?: string; percent?: number }[];
   grpc?: { service?: string; method?: string; metadata?: Record<string, string> };
   weights?: Record<string, number>;
+  /** Request header (set by a backendRef filter) whose single value must prefix the answering pod's name. */
+  headerNamesPod?: string;
   expectFailure?: 'non200' | 'error' | 'rejected' | boolean;
   samples?: number;
   tcp?: { welcome?: string; exchange?: { send: string; expect?: string; expectJson?: ExpectJson }[]; connectOnly?: boolean };
@@ -87,6 +89,8 @@ export interface StepSpec {
 export interface CaseSpec {
   name: string;
   description: string;
+  /** The upstream Go file defining the test, e.g. conformance/tests/httproute-weight.go. */
+  upstream: string;
   features: string[];
   manifests: string[];
   provisional: boolean;

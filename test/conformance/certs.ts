@@ -26,6 +26,12 @@ export const SUITE_SECRETS: SecretSpec[] = [
   { namespace: 'gateway-conformance-web-backend', name: 'certificate', type: 'kubernetes.io/tls', hosts: ['*'], sans: { uri: ['*'] }, ca: false, signedBy: 'self', extKeyUsage: ['serverAuth'] },
   { namespace: 'gateway-conformance-infra', name: 'tls-terminate-checks-certificate', type: 'kubernetes.io/tls', hosts: ['tls.example.com'], sans: { dns: ['tls.example.com'] }, ca: false, signedBy: 'gateway-conformance-infra/tls-checks-ca-certificate', extKeyUsage: ['serverAuth'] },
   { namespace: 'gateway-conformance-infra', name: 'tls-passthrough-checks-certificate', type: 'kubernetes.io/tls', hosts: ['abc.example.com'], sans: { dns: ['abc.example.com'] }, ca: false, signedBy: 'gateway-conformance-infra/tls-checks-ca-certificate', extKeyUsage: ['serverAuth'] },
+  { namespace: 'gateway-conformance-infra', name: 'tls-validity-checks-client-certificate', type: 'kubernetes.io/tls', hosts: [], ca: false, signedBy: 'gateway-conformance-infra/tls-validity-checks-ca-certificate', extKeyUsage: ['clientAuth'] },
+  { namespace: 'gateway-conformance-infra', name: 'tls-validity-checks-per-port-ca-certificate', type: 'ConfigMap', keys: ['ca.crt', 'key.crt'], hosts: [], ca: true, signedBy: 'self', extKeyUsage: ['clientAuth', 'serverAuth'] },
+  { namespace: 'gateway-conformance-infra', name: 'tls-validity-checks-per-port-client-certificate', type: 'kubernetes.io/tls', hosts: [], ca: false, signedBy: 'gateway-conformance-infra/tls-validity-checks-per-port-ca-certificate', extKeyUsage: ['clientAuth'] },
+  { namespace: 'gateway-conformance-infra', name: 'tls-checks-client-certificate', type: 'kubernetes.io/tls', hosts: [], ca: false, signedBy: 'gateway-conformance-infra/tls-checks-ca-certificate', extKeyUsage: ['clientAuth'] },
+  { namespace: 'gateway-conformance-app-backend', name: 'tls-passthrough-checks-certificate', type: 'kubernetes.io/tls', hosts: ['abc.example.com'], sans: { dns: ['abc.example.com'] }, ca: false, signedBy: 'gateway-conformance-infra/tls-checks-ca-certificate', extKeyUsage: ['serverAuth'] },
+  { namespace: 'gateway-conformance-infra', name: 'mismatch-ca-certificate', type: 'ConfigMap', keys: ['ca.crt', 'key.crt'], hosts: [], ca: true, signedBy: 'self', extKeyUsage: ['clientAuth', 'serverAuth'] },
 ];
 
 /** Go's generateRSACert sorts hosts into IP, URI (has a scheme) and DNS SANs. */

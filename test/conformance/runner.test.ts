@@ -143,6 +143,14 @@ test('CompareRoundTrip: status set, 408/504 alike, pod prefix, headers joined wi
   assert.match(compareRoundTrip({ gateway: 'g', namespace: 'other' }, sent, ok, '/')!, /namespace other/);
 });
 
+test('CompareRoundTrip: headerNamesPod wants one header value naming the answering pod', () => {
+  const at = (headers: Record<string, string[]>) => ({ status: 200, headers: {}, body: echoBody({ headers }), protocol: 'HTTP/1.1' });
+  assert.is(compareRoundTrip({ gateway: 'g', headerNamesPod: 'Backend' }, sent, at({ Backend: ['infra-backend-v1'] }), '/'), undefined);
+  assert.match(compareRoundTrip({ gateway: 'g', headerNamesPod: 'Backend' }, sent, at({ Backend: ['infra-backend-v2'] }), '/')!, /another backend/);
+  assert.match(compareRoundTrip({ gateway: 'g', headerNamesPod: 'Backend' }, sent, at({}), '/')!, /exactly one/);
+  assert.match(compareRoundTrip({ gateway: 'g', headerNamesPod: 'Backend' }, sent, at({ Backend: ['infra-backend-v1', 'x'] }), '/')!, /exactly one/);
+});
+
 test('CompareRoundTrip redirects: omitted port accepts none or the scheme default', () => {
   const res = (loc: string) => ({ status: 302, headers: { Location: [loc] }, body: '', protocol: 'HTTP/1.1' });
   const spec = (r: object) => ({ gateway: 'g', response: { statusCodes: [302] }, redirectRequest: r });

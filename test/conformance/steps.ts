@@ -36,8 +36,8 @@ export async function applyStep(world: World, step: StepSpec): Promise<void> {
   for (const p of step.patch ?? []) {
     world.store.patch(p.kind, p.namespace, p.name, (o) => {
       let out = o;
-      if (p.mergePatch !== undefined) out = mergePatch(out, p.mergePatch) as Obj;
-      for (const [path, v] of Object.entries(p.set ?? {})) setPath(out, path, v);
+      if (p.mergePatch !== undefined) out = mergePatch(out, resolveValueFrom(p.mergePatch, lookup)) as Obj;
+      for (const [path, v] of Object.entries(p.set ?? {})) setPath(out, path, resolveValueFrom(v, lookup));
       if (out.kind === 'Gateway' && Array.isArray((out.spec as any)?.addresses)) (out.spec as any).addresses = expandAddresses((out.spec as any).addresses, world.opts);
       return out;
     });

@@ -73,6 +73,12 @@ export function compareRoundTrip(spec: RequestSpec, sent: Sent, res: HttpRespons
         if (headerValue(echo.headers, name)) return `request header ${name} must not reach the backend`;
       }
       if (spec.backend && !(echo.pod ?? '').startsWith(spec.backend)) return `expected pod of ${spec.backend}, got ${echo.pod}`;
+      if (spec.headerNamesPod) {
+        // The request header a backendRef filter set names the backend that must answer.
+        const v = headerValue(echo.headers, spec.headerNamesPod) ?? [];
+        if (v.length !== 1) return `expected exactly one ${spec.headerNamesPod} request header at the backend, got ${v.length}`;
+        if (!(echo.pod ?? '').startsWith(v[0])) return `request header ${spec.headerNamesPod}: ${v[0]} names another backend than the answering pod ${echo.pod}`;
+      }
       if (er?.sni !== undefined && echo.tls?.serverName !== er.sni) return `expected backend TLS server name ${er.sni}, got ${echo.tls?.serverName}`;
       if (clientCertPem !== undefined) {
         const norm = (s: string) => s.replace(/\s+/g, '');
