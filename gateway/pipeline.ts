@@ -6,6 +6,8 @@
 import type { ResourceStatus } from './translator/api.ts';
 import { createChannel } from './util/channel.ts';
 import { patchGatewayAddresses, stabilizeTransitions } from './pipeline/status.ts';
+import { publishedAddresses } from './pipeline/published-addresses.ts';
+import type { Snapshot } from './model/index.ts';
 import type { Pipeline, PipelineOptions, ProviderUpdate } from './pipeline/types.ts';
 
 export type { Pipeline, PipelineOptions, PipelineState, Provider, ProviderUpdate } from './pipeline/types.ts';
@@ -19,6 +21,14 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   let processed = 0;
   let idleWaiters: (() => void)[] = [];
 
+  function published(snapshot: Snapshot) {
+    const ref = o.publishService;
+    if (!ref) return undefined;
+    const [ns, name] = ref.split('/');
+    const service = snapshot.services.find((s) => s.metadata.namespace === ns && s.metadata.name === name);
+    return (key: string) => publishedAddresses(snapshot.gateways.find((g) => `${g.metadata.namespace}/${g.metadata.name}` === key), service, ref);
+  }
+
   async function handle(u: ProviderUpdate): Promise<void> {
     const t0 = performance.now();
     let stage = 'translate';
@@ -30,7 +40,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       stage = 'apply';
       const apply = await o.dataplane.apply(plan.table);
       stage = 'status';
-      const statuses = stabilizeTransitions(previous, patchGatewayAddresses(result.statuses, plan, apply, now));
+      const statuses = stabilizeTransitions(previous, patchGatewayAddresses(result.statuses, plan, apply, now, published(u.snapshot)));
       previous = statuses;
       const problems = [...u.problems, ...result.problems, ...plan.problems];
       o.publish({

@@ -30,8 +30,18 @@ export function splitHostPort(value: string): { host: string; port: number } {
   return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
 }
 
-export async function startAdminServer(listen: string, metrics: Metrics, state: AdminState = {}): Promise<AdminServer> {
+/** Paths a probes listener serves: what the kubelet and Prometheus need, nothing that reveals the routing table. */
+export const PROBE_ENDPOINTS = ['/healthz', '/readyz', '/metrics'];
+const ALL_ENDPOINTS = ['/healthz', '/readyz', '/status', '/config', '/metrics'];
+
+export interface AdminServerOptions {
+  /** Serve only these paths (others answer 404). @default every endpoint */
+  endpoints?: readonly string[];
+}
+
+export async function startAdminServer(listen: string, metrics: Metrics, state: AdminState = {}, options: AdminServerOptions = {}): Promise<AdminServer> {
   const { host, port } = splitHostPort(listen);
+  const endpoints = options.endpoints ?? ALL_ENDPOINTS;
   const json = (body: unknown) => JSON.stringify(body, null, 2) + '\n';
   const server: Server = createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -42,7 +52,7 @@ export async function startAdminServer(listen: string, metrics: Metrics, state: 
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, json({ error: 'method not allowed' }));
       const s = state.current;
-      switch (path) {
+      switch (endpoints.includes(path) ? path : '') {
         case '/healthz': return send(200, 'ok\n', 'text/plain');
         case '/readyz': return isReady(state)
           ? send(200, 'ready\n', 'text/plain')
@@ -50,7 +60,7 @@ export async function startAdminServer(listen: string, metrics: Metrics, state: 
         case '/status': return send(200, json(s ? buildStatusList(s.statuses, s.snapshot, s.problems) : { apiVersion: 'v1', kind: 'List', items: [], problems: [] }));
         case '/config': return send(s ? 200 : 503, json(s ? { generation: s.generation, appliedAt: s.appliedAt, table: redactTable(s.table) } : { error: 'no config applied yet' }));
         case '/metrics': return send(200, await metrics.registry.metrics(), metrics.registry.contentType);
-        default: return send(404, json({ error: `no such endpoint ${path}`, endpoints: ['/healthz', '/readyz', '/status', '/config', '/metrics'] }));
+        default: return send(404, json({ error: `no such endpoint ${path}`, endpoints }));
       }
     } catch (err) {
       send(500, json({ error: String(err) }));

@@ -22,6 +22,9 @@ export const DEFAULT_CONTROLLER = 'portico.dev/gateway-controller';
 
 export const DEFAULT_LEASE_NAME = 'portico-leader';
 
+/** Where --probes listens in a pod by default (the kubelet's probes and Prometheus scrape it). */
+export const PROBES_PORT = 9902;
+
 /** Namespaces and Lease names are DNS labels/subdomains; a typo should fail here, not as a 404 later. */
 export function dnsLabelFlag(value: string, name: string): string {
   if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(value)) throw new UsageError(`--${name} must be a lowercase DNS name, got ${value}`);

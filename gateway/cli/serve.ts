@@ -7,12 +7,12 @@ import type { DataplaneObserver } from '../dataplane/observer.ts';
 import { createFileProvider } from '../provider/files/index.ts';
 import { startPipeline, type Pipeline, type PipelineState, type Provider } from '../pipeline.ts';
 import { createAddressAssigner } from '../pipeline/addresses.ts';
-import { startAdminServer, type AdminServer } from '../admin/server.ts';
+import { PROBE_ENDPOINTS, startAdminServer, type AdminServer } from '../admin/server.ts';
 import { createMetrics } from '../admin/metrics.ts';
 import { createAccessLog, parseAccessLogMode } from '../admin/access-log.ts';
 import { createLogger, errorFields, type Logger } from '../admin/log.ts';
-import { onShutdown, probeAddress, writeStdout } from '../runtime/index.ts';
-import { DEFAULT_CONTROLLER, DEFAULT_LEASE_NAME, dnsLabelFlag, intFlag, parse, UsageError } from './args.ts';
+import { env, onShutdown, probeAddress, readKeyFile, writeStdout } from '../runtime/index.ts';
+import { DEFAULT_CONTROLLER, DEFAULT_LEASE_NAME, PROBES_PORT, dnsLabelFlag, intFlag, parse, UsageError } from './args.ts';
 import type { CliIo } from '../cli.ts';
 
 const USAGE = `usage: portico serve --manifests <file|dir> [--manifests ...]
@@ -25,8 +25,15 @@ const USAGE = `usage: portico serve --manifests <file|dir> [--manifests ...]
   [--gateway ns/name ...]    serve only these Gateways
   [--port-offset N]          listener port p is bound on p+N (default 0)
   [--address-pool CIDR]      one address per Gateway from this IPv4 range (default: --bind for all)
-  [--bind ADDR]              default 127.0.0.1
-  [--admin HOST:PORT]        admin endpoint (default 127.0.0.1:9901; port 0 picks one)
+  [--bind ADDR]              default 127.0.0.1 (0.0.0.0 in a Kubernetes pod)
+  [--admin HOST:PORT]        admin endpoint, every path (default 127.0.0.1:9901; port 0 picks one)
+  [--probes HOST:PORT]       /healthz /readyz /metrics only, for the kubelet and Prometheus
+                             (default off; 0.0.0.0:${PROBES_PORT} in a Kubernetes pod)
+  [--probes-all-endpoints]   also serve /status and /config on --probes (they reveal the routing table)
+  [--publish-service NS/NAME] report this Service's address (load balancer ingress, else cluster IP)
+                             as the Gateways' status.addresses, and bind every Gateway on --bind
+  [--session-key-file PATH]  HMAC key (>= 32 bytes) for session-persistence values, shared by
+                             replicas (a mounted Secret); default: random per process
   [--access-log off|stdout]  default stdout
   [--poll-ms N]              rescan interval for manifest changes (default 2000)`;
 
@@ -42,6 +49,16 @@ export interface ServeOptions {
   admin: string;
   accessLog: 'off' | 'stdout';
   pollMs: number;
+  /** Listener for the kubelet and Prometheus; undefined = none. */
+  probes?: { listen: string; allEndpoints: boolean };
+  publishService?: string;
+  sessionKeyFile?: string;
+}
+
+/** Facts about where the process runs that change flag defaults. */
+export interface ServeEnvironment {
+  /** Running in a Kubernetes pod (KUBERNETES_SERVICE_HOST is set). */
+  inPod: boolean;
 }
 
 export interface RunningGateway {
@@ -51,14 +68,14 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-export function parseServeArgs(args: string[]): ServeOptions {
+export function parseServeArgs(args: string[], env: ServeEnvironment = { inPod: false }): ServeOptions {
   const { values, positionals } = parse(args, {
     manifests: { type: 'string', multiple: true },
     'controller-name': { type: 'string', default: DEFAULT_CONTROLLER },
     gateway: { type: 'string', multiple: true },
     'port-offset': { type: 'string' },
     'address-pool': { type: 'string' },
-    bind: { type: 'string', default: '127.0.0.1' },
+    bind: { type: 'string' },
     admin: { type: 'string', default: '127.0.0.1:9901' },
     'access-log': { type: 'string' },
     'poll-ms': { type: 'string' },
@@ -67,6 +84,10 @@ export function parseServeArgs(args: string[]): ServeOptions {
     namespace: { type: 'string', multiple: true },
     'lease-namespace': { type: 'string' },
     'lease-name': { type: 'string' },
+    probes: { type: 'string' },
+    'probes-all-endpoints': { type: 'boolean' },
+    'publish-service': { type: 'string' },
+    'session-key-file': { type: 'string' },
   }, USAGE);
   const manifests = [...(values.manifests ?? []), ...positionals];
   const kubeFlags = (['kubeconfig', 'namespace', 'lease-namespace', 'lease-name'] as const).filter((f) => values[f] !== undefined);
@@ -80,13 +101,22 @@ export function parseServeArgs(args: string[]): ServeOptions {
     leaseName: values['lease-name'] ?? DEFAULT_LEASE_NAME,
   } : undefined;
   for (const g of values.gateway ?? []) if (!/^[^/]+\/[^/]+$/.test(g)) throw new UsageError(`--gateway wants namespace/name, got ${g}`);
+  const publishService = values['publish-service'];
+  if (publishService !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(publishService)) {
+    throw new UsageError(`--publish-service wants namespace/name of a Service, got ${publishService}`);
+  }
+  // In a pod the kubelet and Prometheus connect from outside the loopback interface.
+  const probesListen = values.probes ?? (env.inPod ? `0.0.0.0:${PROBES_PORT}` : undefined);
+  if (values['probes-all-endpoints'] && probesListen === undefined) throw new UsageError(`--probes-all-endpoints needs --probes\n\n${USAGE}`);
   let accessLog: 'off' | 'stdout';
   try { accessLog = parseAccessLogMode(values['access-log']); } catch (err) { throw new UsageError((err as Error).message); }
   return {
     manifests, kubernetes, controllerName: values['controller-name']!, gateways: values.gateway,
     portOffset: intFlag(values['port-offset'], 'port-offset', 0), addressPool: values['address-pool'],
-    bind: values.bind!, admin: values.admin!, accessLog,
+    bind: values.bind ?? (env.inPod ? '0.0.0.0' : '127.0.0.1'), admin: values.admin!, accessLog,
     pollMs: intFlag(values['poll-ms'], 'poll-ms', 2000),
+    probes: probesListen === undefined ? undefined : { listen: probesListen, allEndpoints: values['probes-all-endpoints'] ?? false },
+    publishService, sessionKeyFile: values['session-key-file'],
   };
 }
 
@@ -121,8 +151,10 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
   // Everything that can fail on bad flags or a busy admin port, before anything is started
   // that would keep the process alive.
   let addresses;
+  let sessionKey: Buffer | undefined;
   try {
-    addresses = createAddressAssigner({ pool: o.addressPool, bind: o.bind, probe: probeAddress });
+    addresses = createAddressAssigner({ pool: o.addressPool, bind: o.bind, probe: probeAddress, ignoreRequested: o.publishService !== undefined });
+    if (o.sessionKeyFile !== undefined) sessionKey = loadSessionKey(o.sessionKeyFile);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -140,36 +172,51 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
     }
   }
   const admin = await startAdminServer(o.admin, metrics);
-  const dataplane = createDataplane({ portOffset: o.portOffset, observer });
+  let probes: AdminServer | undefined;
+  try {
+    probes = o.probes && await startAdminServer(o.probes.listen, metrics, admin.state, { endpoints: o.probes.allEndpoints ? undefined : PROBE_ENDPOINTS });
+  } catch (err) {
+    await admin.close();
+    throw err;
+  }
+  const closeAdmin = async () => { await probes?.close(); await admin.close(); };
+  const dataplane = createDataplane({ portOffset: o.portOffset, observer, sessionKey });
   const provider = kubeProvider ?? createFileProvider({ paths: o.manifests, pollMs: o.pollMs, now, log });
   const seen = { problems: new Set<string>() };
   let pipeline: Pipeline;
   try {
     pipeline = await startPipeline({
       provider, dataplane, translate, now, addresses,
-      translateOptions: { controllerName: o.controllerName, gateways: o.gateways },
+      translateOptions: { controllerName: o.controllerName, gateways: o.gateways }, publishService: o.publishService,
       publish: (s) => { admin.state.current = s; metrics.onApplied(s); logApplied(log, s, seen); },
       onError: (stage, err) => { metrics.onReloadError(stage); log('error', `reload failed in ${stage}; the previous config keeps serving`, errorFields(err)); },
     });
   } catch (err) {
     // Nothing may keep the process alive after a failed start.
     await dataplane.close();
-    await admin.close();
+    await closeAdmin();
     throw err;
   }
-  log('info', 'portico serving', { admin: admin.address, ...(o.kubernetes ? { kubernetes: o.kubernetes } : { manifests: o.manifests }), controllerName: o.controllerName });
+  log('info', 'portico serving', { admin: admin.address, ...(probes ? { probes: probes.address } : {}), ...(o.kubernetes ? { kubernetes: o.kubernetes } : { manifests: o.manifests }), controllerName: o.controllerName });
   return {
     admin, pipeline, dataplane,
     async stop() {
       await pipeline.stop();
       await dataplane.close();
-      await admin.close();
+      await closeAdmin();
     },
   };
 }
 
+/** The session-persistence key from a file (a mounted Secret): used as is, at least 32 bytes. */
+export function loadSessionKey(path: string): Buffer {
+  const key = readKeyFile(path);
+  if (key.length < 32) throw new Error(`--session-key-file ${path} holds ${key.length} bytes; use at least 32 random bytes (e.g. openssl rand -base64 32)`);
+  return key;
+}
+
 export async function runServe(args: string[], io: CliIo): Promise<number> {
-  const opts = parseServeArgs(args);
+  const opts = parseServeArgs(args, { inPod: env('KUBERNETES_SERVICE_HOST') !== undefined });
   const log = createLogger(io.err, io.now);
   const gw = await startGateway(opts, log, io.now);
   await new Promise<void>((resolve) => {

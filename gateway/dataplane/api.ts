@@ -6,6 +6,11 @@ export interface DataplaneOptions {
   /** Listener port p is served on p + portOffset (unprivileged local runs). @default 0 */
   portOffset?: number;
   observer?: DataplaneObserver;
+  /**
+   * HMAC key for session-persistence values. Replicas behind one Service must share it, or a
+   * session issued by one replica is re-balanced by the next. @default random per process
+   */
+  sessionKey?: Buffer;
 }
 
 export interface BoundSocket {

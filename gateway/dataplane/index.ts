@@ -12,7 +12,7 @@ export type { AccessRecord, DataplaneObserver } from './observer.ts';
 
 export function createDataplane(opts: DataplaneOptions = {}): Dataplane {
   return createDataplaneCore(opts, {
-    upstreams: createUpstreams({ observer: opts.observer }),
+    upstreams: createUpstreams({ observer: opts.observer, sessionKey: opts.sessionKey }),
     pickEndpoint,
     cors: corsFilter,
     externalAuth: externalAuthFilter,

@@ -427,10 +427,15 @@ export interface ServiceSpec {
   selector?: Record<string, string>;
   ports?: ServicePort[];
   clusterIP?: string;
+  clusterIPs?: string[];
   externalName?: string;
 }
 
-export type Service = KubeObject<ServiceSpec>;
+export interface ServiceStatus {
+  loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] };
+}
+
+export type Service = KubeObject<ServiceSpec, ServiceStatus>;
 
 export interface EndpointSlice {
   apiVersion: string;

@@ -29,6 +29,12 @@ export interface AddressAssignerOptions {
   pool?: string;
   /** Used for every Gateway when there is no pool. */
   bind: string;
+  /**
+   * Bind every Gateway on `bind` even when it sets spec.addresses: behind a Service
+   * (--publish-service) those addresses belong to the load balancer, not to this host.
+   * @default false
+   */
+  ignoreRequested?: boolean;
   /** undefined when the address can be bound, else why not. */
   probe: (address: string) => Promise<string | undefined>;
 }
@@ -88,13 +94,13 @@ export function createAddressAssigner(o: AddressAssignerOptions): AddressAssigne
       probed.clear();
       const gateways = new Map<string, GatewayAddressPlan>();
       const problems: Problem[] = [];
-      const requested = new Set(table.gateways.flatMap((g) => g.addresses));
+      const requested = new Set(o.ignoreRequested ? [] : table.gateways.flatMap((g) => g.addresses));
       const out: RoutingTable = { ...table, gateways: [] };
       // Sorted so first-time pool leases do not depend on the order the translator emits.
       for (const gw of [...table.gateways].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
         const plan: GatewayAddressPlan = { assigned: [], unusable: [] };
         const ref = { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: gw.namespace, name: gw.name };
-        if (gw.addresses.length > 0) {
+        if (gw.addresses.length > 0 && !o.ignoreRequested) {
           for (const a of gw.addresses) {
             const why = await usable(a);
             if (why) plan.unusable.push({ address: a, message: why });

@@ -3,6 +3,7 @@
 import type { ResourceStatus } from '../translator/api.ts';
 import type { ApplyResult } from '../dataplane/api.ts';
 import type { AddressPlan } from './addresses.ts';
+import type { PublishedAddresses } from './published-addresses.ts';
 
 type Obj = Record<string, any>;
 
@@ -16,17 +17,26 @@ function setProgrammedFalse(status: Obj, generation: number, reason: string, mes
   else conditions.push(next);
 }
 
-/** Fills Gateway status.addresses with what was bound, and Programmed=False when that failed. */
-export function patchGatewayAddresses(statuses: ResourceStatus[], plan: AddressPlan, apply: ApplyResult, now: string): ResourceStatus[] {
+/**
+ * Fills Gateway status.addresses with what was bound (or, with `published`, with the address of
+ * the Service in front of the gateway), and Programmed=False when that failed or is not known yet.
+ */
+export function patchGatewayAddresses(
+  statuses: ResourceStatus[], plan: AddressPlan, apply: ApplyResult, now: string,
+  published?: (gatewayKey: string) => PublishedAddresses,
+): ResourceStatus[] {
   return statuses.map((rs) => {
     if (rs.ref.kind !== 'Gateway') return rs;
     const key = `${rs.ref.namespace}/${rs.ref.name}`;
     const gp = plan.gateways.get(key);
     if (!gp) return rs;
     const status = structuredClone(rs.status) as Obj;
-    status.addresses = gp.assigned.map((value) => ({ type: 'IPAddress', value }));
+    const pub = published?.(key);
+    status.addresses = pub ? pub.addresses : gp.assigned.map((value) => ({ type: 'IPAddress', value }));
     const bindErrors = apply.errors.filter((e) => e.gateway === key);
-    if (gp.notAssigned) {
+    if (pub?.pending) {
+      setProgrammedFalse(status, rs.generation, 'AddressNotAssigned', pub.pending, now);
+    } else if (gp.notAssigned) {
       setProgrammedFalse(status, rs.generation, 'AddressNotAssigned', gp.notAssigned, now);
     } else if (gp.unusable.length > 0 || bindErrors.length > 0) {
       const parts = [

@@ -44,6 +44,8 @@ export interface PipelineOptions {
   now: () => string;
   publish: (state: PipelineState) => void;
   onError?: (stage: string, err: unknown) => void;
+  /** "namespace/name" of the Service in front of the gateway: its address is the Gateways' status.addresses. */
+  publishService?: string;
 }
 
 export interface Pipeline {

@@ -1,7 +1,7 @@
 // Everything the control plane needs from Node itself, in one place: argv, env, signals,
 // file watching and address probing. Other modules take these as plain functions so a
 // Deno runtime file can provide the same shape.
-import { watch as fsWatch, type FSWatcher } from 'node:fs';
+import { readFileSync, watch as fsWatch, type FSWatcher } from 'node:fs';
 import { createServer } from 'node:net';
 import { watchTargets } from './watch-targets.ts';
 import { pathToFileURL } from 'node:url';
@@ -102,4 +102,13 @@ export async function fetchJson(url: string, timeoutMs = 5000): Promise<unknown>
   }
   if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${res.statusText}`);
   return res.json();
+}
+
+/** The bytes of a key file (a mounted Secret); errors name the path. */
+export function readKeyFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }

@@ -62,11 +62,12 @@ export function createInformer(o: InformerOptions): Informer {
   const changed = () => { touched(); failures = 0; o.onChange(); };
   // A status-only update (most often our own write coming back) changes nothing the translator
   // routes on; re-translating and reloading the data plane for it would be a loop of no-ops.
-  // The cache still holds the new status, for the status writer.
+  // The cache still holds the new status, for the status writer. (Kinds whose status is input,
+  // such as the gateway's own Service and its load-balancer address, count status as a change.)
   const fingerprints = new Map<string, string>();
   const keyOf = (obj: KubernetesObject) => `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
   const fingerprint = (obj: KubernetesObject) =>
-    JSON.stringify({ ...obj, status: undefined, metadata: { ...obj.metadata, resourceVersion: undefined, managedFields: undefined } });
+    JSON.stringify({ ...obj, status: o.kind.statusIsInput ? (obj as { status?: unknown }).status : undefined, metadata: { ...obj.metadata, resourceVersion: undefined, managedFields: undefined } });
   lw.on('add', (obj) => { fingerprints.set(keyOf(obj), fingerprint(obj)); changed(); });
   lw.on('update', (obj) => {
     const f = fingerprint(obj);

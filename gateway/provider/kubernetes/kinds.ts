@@ -10,6 +10,8 @@ export interface WatchedKind {
   fieldSelector?: string;
   /** How a status write is done: map-like status is merge-patched, atomic lists are read-modify-written. */
   status?: 'merge' | 'parents' | 'ancestors';
+  /** Status is input, not only output: a status-only change must produce a snapshot (a Service's load-balancer address). */
+  statusIsInput?: boolean;
 }
 
 const GW = 'gateway.networking.k8s.io';
@@ -26,7 +28,7 @@ export const WATCHED_KINDS: WatchedKind[] = [
   { kind: 'BackendTLSPolicy', group: GW, version: 'v1', plural: 'backendtlspolicies', namespaced: true, status: 'ancestors' },
   { kind: 'ReferenceGrant', group: GW, version: 'v1beta1', plural: 'referencegrants', namespaced: true },
   { kind: 'Namespace', group: '', version: 'v1', plural: 'namespaces', namespaced: false },
-  { kind: 'Service', group: '', version: 'v1', plural: 'services', namespaced: true },
+  { kind: 'Service', group: '', version: 'v1', plural: 'services', namespaced: true, statusIsInput: true },
   { kind: 'Secret', group: '', version: 'v1', plural: 'secrets', namespaced: true, fieldSelector: 'type=kubernetes.io/tls' },
   { kind: 'ConfigMap', group: '', version: 'v1', plural: 'configmaps', namespaced: true },
   { kind: 'EndpointSlice', group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true },
