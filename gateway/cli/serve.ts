@@ -164,7 +164,7 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
     const { createKubernetesProvider } = await import('../provider/kubernetes/index.ts');
     try {
       kubeProvider = createKubernetesProvider({
-        kubeconfigPath: o.kubernetes.kubeconfig, controllerName: o.controllerName, namespaces: o.kubernetes.namespaces,
+        kubeconfigPath: o.kubernetes.kubeconfig, controllerName: o.controllerName, namespaces: o.kubernetes.namespaces, gateways: o.gateways,
         lease: { namespace: o.kubernetes.leaseNamespace, name: o.kubernetes.leaseName }, log,
       });
     } catch (err) {

@@ -22,6 +22,8 @@ export interface KubernetesProviderOptions {
   kubeConfig?: KubeConfig;
   kubeconfigPath?: string;
   controllerName: string;
+  /** "ns/name" of the Gateways served (--gateway): status entries for other Gateways of this controller are left alone. */
+  gateways?: string[];
   /** Watch namespaced kinds only in these namespaces (Namespaces and GatewayClasses stay cluster-wide). */
   namespaces?: string[];
   /** namespace defaults to the pod's own (the service account's namespace file), else "default". */
@@ -83,7 +85,7 @@ export function createKubernetesProvider(o: KubernetesProviderOptions): Kubernet
       }));
     }
   }
-  const writer = createStatusWriter({ rest, controllerName: o.controllerName, log });
+  const writer = createStatusWriter({ rest, controllerName: o.controllerName, gateways: o.gateways, log });
   let elector: LeaderElector | undefined;
   let onUpdate: ((u: ProviderUpdate) => void) | undefined;
   let quiet: ReturnType<typeof setTimeout> | undefined;

@@ -2,11 +2,35 @@
 // the live lastTransitionTime of a condition whose status did not change (so a restarted
 // replica does not rewrite every object just because its clock moved).
 
-/** Route `status.parents` / policy `status.ancestors`: other controllers' entries, then ours. */
-export function mergeOwnedEntries(live: unknown, desired: unknown, controllerName: string): Record<string, any>[] {
-  const others = (Array.isArray(live) ? live : []).filter((e: any) => e?.controllerName !== controllerName);
+/** Decides whether a status.parents / status.ancestors entry is this process's to replace. */
+export type OwnsEntry = (entry: any) => boolean;
+
+/** Route `status.parents` / policy `status.ancestors`: entries not ours (other controllers', other replicas' Gateways), then ours. */
+export function mergeOwnedEntries(live: unknown, desired: unknown, controllerName: string, owns: OwnsEntry = (e) => e?.controllerName === controllerName): Record<string, any>[] {
+  const others = (Array.isArray(live) ? live : []).filter((e: any) => !owns(e));
   const ours = (Array.isArray(desired) ? desired : []).filter((e: any) => e?.controllerName === controllerName);
   return [...others, ...ours];
+}
+
+/**
+ * With --gateway a process serves only some Gateways of its class, while another Deployment of
+ * the same controller serves the rest (one Deployment per Gateway): an entry is this process's
+ * only when its parentRef (or ancestorRef) is a served Gateway or a ListenerSet of one.
+ * `listenerSetParent` maps "ns/name" of a ListenerSet to "ns/name" of its Gateway.
+ */
+export function ownsServedEntry(controllerName: string, served: ReadonlySet<string>, objectNamespace: string | undefined,
+  listenerSetParent: (key: string) => string | undefined): OwnsEntry {
+  return (e) => {
+    if (e?.controllerName !== controllerName) return false;
+    const ref = e.parentRef ?? e.ancestorRef;
+    if (typeof ref?.name !== 'string') return false;
+    if ((ref.group ?? 'gateway.networking.k8s.io') !== 'gateway.networking.k8s.io') return false;
+    const key = `${ref.namespace ?? objectNamespace ?? ''}/${ref.name}`;
+    const kind = ref.kind ?? 'Gateway';
+    if (kind === 'Gateway') return served.has(key);
+    if (kind === 'ListenerSet') { const gw = listenerSetParent(key); return gw !== undefined && served.has(gw); }
+    return false;
+  };
 }
 
 function entryKey(e: any): string | undefined {

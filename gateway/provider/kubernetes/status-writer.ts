@@ -8,7 +8,7 @@ import type { Snapshot } from '../../model/index.ts';
 import type { ResourceStatus } from '../../translator/api.ts';
 import { kindOf, objectPath, WATCHED_KINDS, type WatchedKind } from './kinds.ts';
 import { KubeError, MERGE_PATCH, type KubeRest } from './rest.ts';
-import { mergeOwnedEntries, preserveTransitions, sameJson } from './status-merge.ts';
+import { mergeOwnedEntries, ownsServedEntry, preserveTransitions, sameJson, type OwnsEntry } from './status-merge.ts';
 
 export interface StatusWriterOptions {
   rest: KubeRest;
@@ -16,11 +16,16 @@ export interface StatusWriterOptions {
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   /** @default 5 */
   maxConflictRetries?: number;
+  /**
+   * "ns/name" of the Gateways this process serves (--gateway); entries for other Gateways of the
+   * same controller belong to the Deployments serving them and are kept. @default every Gateway
+   */
+  gateways?: string[];
 }
 
 export interface WriteSummary { written: number; skipped: number; conflicts: number; failed: number }
 
-type Target = { kind: WatchedKind; namespace?: string; name: string; desired: Record<string, any> | undefined; live?: Record<string, any> };
+type Target = { kind: WatchedKind; namespace?: string; name: string; desired: Record<string, any> | undefined; live?: Record<string, any>; owns: OwnsEntry };
 
 const LIST_KEY: Record<string, keyof Snapshot> = {
   GatewayClass: 'gatewayClasses', Gateway: 'gateways', ListenerSet: 'listenerSets', HTTPRoute: 'httpRoutes',
@@ -40,7 +45,7 @@ export function createStatusWriter(o: StatusWriterOptions) {
     const liveStatus = (live?.status ?? {}) as Record<string, any>;
     if (t.kind.status === 'merge') return preserveTransitions(t.desired ?? {}, liveStatus);
     const field = t.kind.status === 'parents' ? 'parents' : 'ancestors';
-    const merged = mergeOwnedEntries(liveStatus[field], t.desired?.[field], o.controllerName);
+    const merged = mergeOwnedEntries(liveStatus[field], t.desired?.[field], o.controllerName, t.owns);
     return { ...liveStatus, [field]: preserveTransitions(merged, liveStatus[field]) };
   }
 
@@ -79,11 +84,20 @@ export function createStatusWriter(o: StatusWriterOptions) {
     async write(statuses: ResourceStatus[], snapshot: Snapshot): Promise<WriteSummary> {
       const summary: WriteSummary = { written: 0, skipped: 0, conflicts: 0, failed: 0 };
       const targets = new Map<string, Target>();
+      const served = o.gateways?.length ? new Set(o.gateways) : undefined;
+      const listenerSetParent = (key: string) => {
+        const ls = snapshot.listenerSets.find((x) => `${x.metadata.namespace}/${x.metadata.name}` === key);
+        const ref = ls?.spec?.parentRef;
+        return ref ? `${ref.namespace ?? ls!.metadata.namespace}/${ref.name}` : undefined;
+      };
+      const ownsFor = (namespace: string | undefined): OwnsEntry => served
+        ? ownsServedEntry(o.controllerName, served, namespace, listenerSetParent)
+        : (e) => e?.controllerName === o.controllerName;
       for (const s of statuses) {
         const kind = kindOf(s.ref.group, s.ref.kind);
         if (!kind?.status) continue;
         const ns = kind.namespaced ? s.ref.namespace : undefined;
-        targets.set(`${kind.kind}/${ns ?? ''}/${s.ref.name}`, { kind, namespace: ns, name: s.ref.name, desired: s.status, live: liveOf(snapshot, kind, ns, s.ref.name) });
+        targets.set(`${kind.kind}/${ns ?? ''}/${s.ref.name}`, { kind, namespace: ns, name: s.ref.name, desired: s.status, live: liveOf(snapshot, kind, ns, s.ref.name), owns: ownsFor(ns) });
       }
       // Entries of ours on objects the translator no longer reports on (a route detached from
       // our Gateways) must go, or they would claim an acceptance that no longer holds.
@@ -92,8 +106,9 @@ export function createStatusWriter(o: StatusWriterOptions) {
         for (const obj of (snapshot[LIST_KEY[kind.kind]!] ?? []) as Record<string, any>[]) {
           const key = `${kind.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
           const entries = obj.status?.[kind.status];
-          if (targets.has(key) || !Array.isArray(entries) || !entries.some((e: any) => e?.controllerName === o.controllerName)) continue;
-          targets.set(key, { kind, namespace: obj.metadata.namespace, name: obj.metadata.name, desired: undefined, live: obj });
+          const owns = ownsFor(obj.metadata.namespace);
+          if (targets.has(key) || !Array.isArray(entries) || !entries.some(owns)) continue;
+          targets.set(key, { kind, namespace: obj.metadata.namespace, name: obj.metadata.name, desired: undefined, live: obj, owns });
         }
       }
       for (const t of targets.values()) {

@@ -112,4 +112,23 @@ test('the test API server itself: 409 on a stale resourceVersion, 415 for strate
   }, {}, [httpRoute()]);
 });
 
+test('with --gateway, entries of the same controller for Gateways another Deployment serves are kept', async () => {
+  // One Deployment per Gateway: this process serves default/edge; default/internal is another's.
+  const theirs = { parentRef: { name: 'internal' }, controllerName: CONTROLLER, conditions: [cond('Accepted')] };
+  const viaSet = { parentRef: { kind: 'ListenerSet', name: 'extra' }, controllerName: CONTROLLER, conditions: [cond('Accepted')] };
+  const listenerSet = { apiVersion: GW, kind: 'ListenerSet', metadata: { name: 'extra', namespace: 'default' }, spec: { parentRef: { name: 'internal' }, listeners: [{ name: 'x', port: 81, protocol: 'HTTP' }] } };
+  await withProvider(async ({ api, provider, last }) => {
+    await provider.writeStatus([ours()], last().snapshot);
+    await provider.flushed();
+    const parents = api.get(GW, 'HTTPRoute', 'default', 'web')!.status.parents;
+    assert.equal(parents.map((p: any) => p.parentRef.name), ['internal', 'extra', 'edge'], 'the other Gateway\'s entries (direct and via its ListenerSet) stay; ours is added');
+  }, { gateways: ['default/edge'] }, [gatewayClass(), gateway(), listenerSet, { ...httpRoute(), status: { parents: [theirs, viaSet] } }]);
+  // Without --gateway the same entries are this controller's own and are replaced.
+  await withProvider(async ({ api, provider, last }) => {
+    await provider.writeStatus([ours()], last().snapshot);
+    await provider.flushed();
+    assert.equal(api.get(GW, 'HTTPRoute', 'default', 'web')!.status.parents.map((p: any) => p.parentRef.name), ['edge']);
+  }, {}, [gatewayClass(), gateway(), listenerSet, { ...httpRoute(), status: { parents: [theirs, viaSet] } }]);
+});
+
 test.run();
