@@ -1,7 +1,8 @@
 // The platform team's chart: it holds the GatewayClass/Gateways and declares the tenants, and
 // it turns on the App-level validation so every synth checks routes against the tenancy rules.
-import { App, Chart, ChartProps } from 'cdk8s';
+import { ApiObject, App, Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
+import { TENANT_SET_API_VERSION, TENANT_SET_KIND, type TenantSetDocument } from '../../gateway/translator/tenant-set.ts';
 import { attachValidation, ValidationOptions } from '../validation/validate-app.ts';
 import { Tenant, TenantProps } from './tenant.ts';
 
@@ -36,5 +37,23 @@ export class Platform extends Chart {
 
   public get tenants(): Tenant[] {
     return [...this._tenants];
+  }
+
+  /**
+   * The tenants file for app repos: the tenants and the listeners' parents as synthesized here.
+   * App repos fetch or vendor it and run `portico validate --tenants FILE`, so their plain
+   * manifests are judged by the same tenancy rules as this synth. Write it next to dist/, not
+   * in it: it is not a Kubernetes object.
+   */
+  public tenantSet(): TenantSetDocument {
+    const parents = this.node.findAll()
+      .filter((c): c is ApiObject => c instanceof ApiObject && ['GatewayClass', 'Gateway', 'ListenerSet'].includes(c.kind))
+      .map((o) => o.toJson());
+    return {
+      apiVersion: TENANT_SET_API_VERSION,
+      kind: TENANT_SET_KIND,
+      metadata: { name: this.node.id },
+      spec: { tenants: this._tenants.map((t) => ({ ...t._rules(), namespaceLabels: t._namespaceLabels() })), parents },
+    };
   }
 }

@@ -4,11 +4,12 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Namespace } from '../../gateway/model/index.ts';
-import { hostnameWithin } from '../../gateway/translator/index.ts';
+import { tenantOwnsHostname, type TenantRules } from '../../gateway/translator/tenancy.ts';
+import { TENANT_LABEL } from '../../gateway/translator/tenant-set.ts';
 import { FromNamespaces, GatewayListener, RouteNamespaces } from '../listener.ts';
 
 /** The namespace label that marks a tenant's namespaces. */
-export const TENANT_LABEL = 'portico.dev/tenant';
+export { TENANT_LABEL };
 
 export interface TenantProps {
   /** Tenant name: the label value and the name in error messages (a DNS label). */
@@ -111,6 +112,22 @@ export class Tenant extends Construct {
 
   /** Whether `hostname` (exact or wildcard) lies within the tenant's hostnames. */
   public ownsHostname(hostname: string): boolean {
-    return this.hostnames.some((owned) => hostnameWithin(hostname.toLowerCase(), owned));
+    return tenantOwnsHostname(this._rules(), hostname);
+  }
+
+  /** @internal The tenant as plain data: what the tenancy rules and the platform's tenants file read. */
+  public _rules(): TenantRules {
+    return {
+      name: this.tenantName,
+      namespaces: [...this.namespaces],
+      hostnames: [...this.hostnames],
+      listeners: this.listeners.map((l) => ({ kind: l.parent.kind, namespace: l.parent.namespace ?? '', name: l.parent.name, sectionName: l.name })),
+      allowListenerSets: this.allowListenerSets,
+    };
+  }
+
+  /** @internal The labels of the tenant's Namespaces (the tenant label plus namespaceLabels). */
+  public _namespaceLabels(): Record<string, string> {
+    return { ...this.labels };
   }
 }

@@ -11,7 +11,7 @@ import { translate } from '../../gateway/translator/index.ts';
 import type { Problem } from '../../gateway/translator/index.ts';
 import { validateObject } from '../../gateway/translator/schema/index.ts';
 import { PORTICO_CONTROLLER_NAME } from '../gateway-class.ts';
-import { referenceGrantProblems, tenantProblems } from '../tenancy/ownership.ts';
+import { referenceGrantProblems, tenantProblems, type TenantObject } from '../../gateway/translator/tenancy.ts';
 import { Tenant } from '../tenancy/tenant.ts';
 import { Annotations } from './annotations.ts';
 import { collect, Collected, CollectedObject, objectRefKey, refKey } from './collect.ts';
@@ -83,7 +83,8 @@ function judge({ objects, standIns }: Collected, options: ValidationOptions): Ap
   const problems: Problem[] = [];
   for (const o of objects) problems.push(...validateObject(o.obj));
   // Ours first: where a tenancy rule and the translator flag the same field, ours has the fix.
-  const own = [...tenantProblems(objects, snapshot), ...referenceGrantProblems(objects, snapshot).map((p) => ({ ...p, reason: 'RefNotPermittedSynth' }))];
+  const judged: TenantObject[] = objects.map((o) => ({ obj: o.obj, tenant: o.tenant?._rules() }));
+  const own = [...tenantProblems(judged, snapshot), ...referenceGrantProblems(judged, snapshot).map((p) => ({ ...p, reason: 'RefNotPermittedSynth' }))];
   problems.push(...own);
   const controllers = new Set([controller, ...snapshot.gatewayClasses.map((c) => c.spec?.controllerName).filter((c): c is string => !!c)]);
   for (const controllerName of [...controllers].sort()) {

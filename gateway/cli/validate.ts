@@ -4,29 +4,63 @@
 import { translate } from '../translator/index.ts';
 import { validateObject } from '../translator/schema/index.ts';
 import { assumeExternalRefs } from '../translator/assume-external.ts';
-import type { KubeObject } from '../model/index.ts';
+import { fromObjects, type KubeObject, type Snapshot } from '../model/index.ts';
 import type { Problem } from '../translator/api.ts';
+import { tenantProblems } from '../translator/tenancy.ts';
+import { assignTenants, tenantSetStandIns } from '../translator/tenant-set.ts';
 import { readManifestsOnce } from '../provider/files/index.ts';
+import { readTenantSetFile } from '../provider/files/tenant-set.ts';
 import { DEFAULT_CONTROLLER, parse, UsageError } from './args.ts';
 import { formatProblem, locate, type LocatedProblem } from './problems.ts';
 import type { CliIo } from '../cli.ts';
 
-const USAGE = 'usage: portico validate <file|dir>... [--format text|json] [--controller-name NAME]';
+const USAGE = 'usage: portico validate <file|dir>... [--format text|json] [--controller-name NAME] [--tenants FILE [--tenant NAME]]';
 
-export async function validateProblems(paths: string[], controllerName: string, now: string): Promise<{ problems: Problem[]; sources?: Map<string, string>; objects: number }> {
+export interface TenancyOptions {
+  /** The platform's tenants file (a portico.dev/v1alpha1 TenantSet). */
+  tenantsFile: string;
+  /** Judge every object as this tenant's (an app repo); default: by namespace. */
+  tenant?: string;
+}
+
+export async function validateProblems(paths: string[], controllerName: string, now: string, tenancy?: TenancyOptions): Promise<{ problems: Problem[]; sources?: Map<string, string>; objects: number }> {
   const update = await readManifestsOnce(paths, () => now);
   const problems: Problem[] = [...update.problems];
-  let objects = 0;
-  for (const list of Object.values(update.snapshot) as KubeObject[][]) {
-    for (const o of list) {
-      objects++;
-      problems.push(...validateObject(o));
+  const own = (Object.values(update.snapshot) as KubeObject[][]).flat();
+  for (const o of own) problems.push(...validateObject(o));
+  let base: Snapshot = update.snapshot;
+  const standIns = new Set<string>();
+  let tenancyFound: Problem[] = [];
+  if (tenancy) {
+    const { tenantSet, problems: fileProblems } = readTenantSetFile(tenancy.tenantsFile);
+    problems.push(...fileProblems);
+    if (tenantSet) {
+      // The platform's Namespaces and parents stand in for what this repo only refers to.
+      const have = new Set(own.map(refKeyOf));
+      const added = tenantSetStandIns(tenantSet).filter((o) => !have.has(refKeyOf(o)));
+      for (const o of added) standIns.add(refKeyOf(o));
+      base = fromObjects([...own, ...added]).snapshot;
+      const { judged, problems: assignProblems } = assignTenants(tenantSet, own, tenancy.tenant);
+      problems.push(...assignProblems);
+      tenancyFound = tenantProblems(judged, base);
     }
   }
-  const { snapshot, warnings } = assumeExternalRefs(update.snapshot);
-  problems.push(...warnings);
-  problems.push(...translate(snapshot, { controllerName, now }).problems);
-  return { problems: dedupe(problems), sources: update.sources, objects };
+  const { snapshot, warnings } = assumeExternalRefs(base);
+  problems.push(...warnings, ...tenancyFound);
+  // Where a tenancy rule and the translator flag the same field, the tenancy rule has the fix.
+  const tenancyFields = new Set(tenancyFound.map((p) => `${refKeyOf(p.ref)}#${p.field}`));
+  problems.push(...translate(snapshot, { controllerName, now }).problems.filter((p) => !tenancyFields.has(`${refKeyOf(p.ref)}#${p.field}`)));
+  // Stand-ins belong to the platform repo, which validates them.
+  const mine = problems.filter((p) => !standIns.has(refKeyOf(p.ref)));
+  return { problems: dedupe(mine), sources: update.sources, objects: own.length };
+}
+
+function refKeyOf(o: KubeObject | Problem['ref']): string {
+  if ('metadata' in o) {
+    const av = o.apiVersion ?? '';
+    return `${av.includes('/') ? av.split('/')[0] : ''}|${o.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`;
+  }
+  return `${o.group}|${o.kind}|${o.namespace ?? ''}|${o.name}`;
 }
 
 // Schema and translator can both flag the same field for the same reason.
@@ -44,10 +78,14 @@ export async function runValidate(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, {
     format: { type: 'string', default: 'text' },
     'controller-name': { type: 'string', default: DEFAULT_CONTROLLER },
+    tenants: { type: 'string' },
+    tenant: { type: 'string' },
   }, USAGE);
   if (positionals.length === 0) throw new UsageError(USAGE);
   if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json\n\n${USAGE}`);
-  const { problems, sources, objects } = await validateProblems(positionals, values['controller-name']!, io.now());
+  if (values.tenant !== undefined && values.tenants === undefined) throw new UsageError(`--tenant needs --tenants FILE\n\n${USAGE}`);
+  const tenancy = values.tenants === undefined ? undefined : { tenantsFile: values.tenants, tenant: values.tenant };
+  const { problems, sources, objects } = await validateProblems(positionals, values['controller-name']!, io.now(), tenancy);
   const located: LocatedProblem[] = locate(problems, sources, io.cwd);
   const errors = located.filter((p) => p.severity === 'error');
   if (values.format === 'json') {

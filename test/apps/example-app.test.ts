@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { buildApp } from '../../apps/main.ts';
+import { buildApp, TENANTS_FILE, tenantsFileText } from '../../apps/main.ts';
 
 const DIST = resolve(import.meta.dirname, '../../dist');
 
@@ -42,6 +42,11 @@ test('the committed dist/ equals a fresh synth, byte for byte', () => {
   for (const [name, text] of files) {
     assert.ok(readFileSync(join(DIST, name), 'utf8') === text, `dist/${name} is stale: run \`npm run synth\` and commit dist/`);
   }
+});
+
+test('the committed platform tenants file equals what synth writes', () => {
+  const fresh = tenantsFileText(buildApp({ outdir: mkdtempSync(join(tmpdir(), 'portico-tenants-')), printWarnings: false }));
+  assert.ok(readFileSync(resolve(DIST, '..', TENANTS_FILE), 'utf8') === fresh, `${TENANTS_FILE} is stale: run \`npm run synth\` and commit it`);
 });
 
 test('a second synth is identical (no timestamps, no random names)', () => {

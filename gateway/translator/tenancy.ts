@@ -1,12 +1,42 @@
-// The tenancy rules checked at synth: what a tenant may declare, where, for which hostnames,
-// on which listeners. Each returns Problems (same shape as the translator's) so the validation
-// reports them the same way: kind ns/name, field, reason, fix.
-import type { KubeObject, Listener, ParentReference, Snapshot } from '../../gateway/model/index.ts';
-import type { Problem } from '../../gateway/translator/index.ts';
-import { selectorMatches } from '../../gateway/translator/context.ts';
-import { GATEWAY_GROUP } from '../base.ts';
-import type { CollectedObject } from '../validation/collect.ts';
-import type { Tenant } from './tenant.ts';
+// The tenancy rules: what a tenant may declare, where, for which hostnames, on which listeners.
+// Pure, over plain tenant data, so synth (the Tenant constructs) and `portico validate --tenants`
+// (a platform's tenants file) judge with the same code. Each returns Problems (same shape as the
+// translator's) so they are reported the same way: kind ns/name, field, reason, fix.
+import type { KubeObject, Listener, ParentReference, Snapshot } from '../model/index.ts';
+import type { Problem } from './api.ts';
+import { selectorMatches } from './context.ts';
+import { hostnameWithin } from './hostnames.ts';
+
+const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+
+/** A listener a tenant may attach to. */
+export interface TenantListenerRef {
+  /** "Gateway" or "ListenerSet". */
+  kind: string;
+  namespace: string;
+  name: string;
+  sectionName: string;
+}
+
+/** What the rules need to know about a tenant: plain data (the Tenant construct and the tenants file both give it). */
+export interface TenantRules {
+  name: string;
+  namespaces: string[];
+  hostnames: string[];
+  listeners: TenantListenerRef[];
+  allowListenerSets: boolean;
+}
+
+/** An object to judge and the tenant that declares it (none: a platform object, not judged). */
+export interface TenantObject {
+  obj: KubeObject<any>;
+  tenant?: TenantRules;
+}
+
+/** Whether `hostname` (exact or wildcard) lies within the tenant's hostnames. */
+export function tenantOwnsHostname(tenant: TenantRules, hostname: string): boolean {
+  return tenant.hostnames.some((owned) => hostnameWithin(hostname.toLowerCase(), owned));
+}
 
 const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute']);
 const HOSTNAME_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute']);
@@ -56,15 +86,15 @@ function admits(snapshot: Snapshot, l: ListenerAt, routeKind: string, routeNs: s
 }
 
 /** Rules about a tenant's objects. */
-export function tenantProblems(objects: readonly CollectedObject[], snapshot: Snapshot): Problem[] {
+export function tenantProblems(objects: readonly TenantObject[], snapshot: Snapshot): Problem[] {
   const out: Problem[] = [];
-  for (const { obj, tenant, owner } of objects) {
+  for (const { obj, tenant } of objects) {
     if (!tenant) continue;
-    const id = `tenant "${tenant.tenantName}"`;
+    const id = `tenant "${tenant.name}"`;
     const kind = obj.kind;
     if (kind === 'Gateway' || kind === 'GatewayClass') {
       out.push(problem(obj, 'kind', 'TenantMayNotDeclare', `is declared by ${id}, but ${kind === 'Gateway' ? 'Gateways' : 'GatewayClasses'} are owned by the platform`,
-        `attach routes to a platform listener the tenant may use (${tenant.listeners.map((l) => l.name).join(', ') || 'none yet'}) or ask the platform team for one`));
+        `attach routes to a platform listener the tenant may use (${tenant.listeners.map((l) => l.sectionName).join(', ') || 'none yet'}) or ask the platform team for one`));
       continue;
     }
     if (kind === 'ListenerSet' && !tenant.allowListenerSets) {
@@ -85,38 +115,38 @@ export function tenantProblems(objects: readonly CollectedObject[], snapshot: Sn
     }
     if (kind === 'ListenerSet') {
       ((obj.spec?.listeners ?? []) as Listener[]).forEach((l, i) => {
-        if (l.hostname !== undefined ? !tenant.ownsHostname(l.hostname) : l.protocol !== 'TCP' && l.protocol !== 'UDP') {
+        if (l.hostname !== undefined ? !tenantOwnsHostname(tenant, l.hostname) : l.protocol !== 'TCP' && l.protocol !== 'UDP') {
           out.push(problem(obj, `spec.listeners[${i}].hostname`, 'HostnameNotOwned',
             `"${l.hostname ?? '*'}" is not owned by ${id} (owns: ${tenant.hostnames.join(', ') || 'none'})`,
             'use a hostname the tenant owns or ask the platform team to add it to the tenant'));
         }
       });
     }
-    if (ROUTE_KINDS.has(kind)) out.push(...routeProblems(obj, tenant, snapshot, objects, owner));
+    if (ROUTE_KINDS.has(kind)) out.push(...routeProblems(obj, tenant, snapshot, objects));
   }
   return out;
 }
 
-function routeProblems(obj: KubeObject<any>, tenant: Tenant, snapshot: Snapshot, objects: readonly CollectedObject[], _owner: unknown): Problem[] {
+function routeProblems(obj: KubeObject<any>, tenant: TenantRules, snapshot: Snapshot, objects: readonly TenantObject[]): Problem[] {
   const out: Problem[] = [];
-  const id = `tenant "${tenant.tenantName}"`;
+  const id = `tenant "${tenant.name}"`;
   const owns = `(owns: ${tenant.hostnames.join(', ') || 'none'})`;
   const ns = obj.metadata.namespace ?? '';
   const hostnames: string[] = obj.spec?.hostnames ?? [];
   hostnames.forEach((h, i) => {
-    if (!tenant.ownsHostname(h)) {
+    if (!tenantOwnsHostname(tenant, h)) {
       out.push(problem(obj, `spec.hostnames[${i}]`, 'HostnameNotOwned', `"${h}" is not owned by ${id} ${owns}`,
         'use a hostname the tenant owns or ask the platform team to add it to the tenant'));
     }
   });
-  const allowed = new Set(tenant.listeners.map((l) => listenerKey(l.parent.kind, l.parent.namespace, l.parent.name, l.name)));
+  const allowed = new Set(tenant.listeners.map((l) => listenerKey(l.kind, l.namespace, l.name, l.sectionName)));
   // The tenant's own ListenerSets (if allowed) are its listeners too.
   for (const o of objects) {
-    if (o.tenant === tenant && o.obj.kind === 'ListenerSet') {
+    if (o.tenant?.name === tenant.name && o.obj.kind === 'ListenerSet') {
       for (const l of (o.obj.spec?.listeners ?? []) as Listener[]) allowed.add(listenerKey('ListenerSet', o.obj.metadata.namespace, o.obj.metadata.name, l.name));
     }
   }
-  const usable = tenant.listeners.map((l) => `${l.parent.name}/${l.name}`).join(', ') || 'none';
+  const usable = tenant.listeners.map((l) => `${l.name}/${l.sectionName}`).join(', ') || 'none';
   ((obj.spec?.parentRefs ?? []) as ParentReference[]).forEach((p, i) => {
     const field = `spec.parentRefs[${i}]`;
     const candidates = listenersOf(snapshot, p, ns);
@@ -130,7 +160,7 @@ function routeProblems(obj: KubeObject<any>, tenant: Tenant, snapshot: Snapshot,
       }
       if (hostnames.length === 0 && HOSTNAME_KINDS.has(obj.kind)) {
         const lh = l.listener.hostname ?? '*';
-        if (!tenant.ownsHostname(lh)) {
+        if (!tenantOwnsHostname(tenant, lh)) {
           out.push(problem(obj, 'spec.hostnames', 'HostnameNotOwned',
             `is empty, so the route takes every hostname of ${describe(l)} ("${lh}"), which is not owned by ${id} ${owns}`,
             'set spec.hostnames to hostnames the tenant owns'));
@@ -144,7 +174,7 @@ function routeProblems(obj: KubeObject<any>, tenant: Tenant, snapshot: Snapshot,
 interface Grantable { group: string; kind: string; namespace: string; name: string }
 
 /** Cross-namespace references (backends, mirrors, auth services, certificates) need a ReferenceGrant. */
-export function referenceGrantProblems(objects: readonly CollectedObject[], snapshot: Snapshot): Problem[] {
+export function referenceGrantProblems(objects: readonly TenantObject[], snapshot: Snapshot): Problem[] {
   const out: Problem[] = [];
   const granted = (from: KubeObject, to: Grantable) => snapshot.referenceGrants.some((g) =>
     g.metadata.namespace === to.namespace &&
