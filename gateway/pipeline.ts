@@ -1,11 +1,12 @@
 // The control plane, top to bottom:
-//   provider ──snapshot──▶ inbox (latest wins) ──▶ translate ──▶ assign addresses
+//   provider ──snapshot──▶ inbox (latest wins) ──▶ certificate checks ──▶ translate ──▶ assign addresses
 //            ──▶ dataplane.apply(table) ──▶ patch + stabilize status ──▶ publish (admin, provider)
 // A stage that throws is logged and the update dropped: the data plane keeps serving the
 // last table it accepted, and the next snapshot starts afresh.
 import type { ResourceStatus } from './translator/api.ts';
 import { createChannel } from './util/channel.ts';
-import { patchGatewayAddresses, stabilizeTransitions } from './pipeline/status.ts';
+import { createPkiGate } from './provider/pki.ts';
+import { patchGatewayAddresses, patchListenerFaults, stabilizeTransitions } from './pipeline/status.ts';
 import { publishedAddresses } from './pipeline/published-addresses.ts';
 import type { Snapshot } from './model/index.ts';
 import type { Pipeline, PipelineOptions, ProviderUpdate } from './pipeline/types.ts';
@@ -20,6 +21,9 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   let received = 0;
   let processed = 0;
   let idleWaiters: (() => void)[] = [];
+  // Certificates are parsed and matched here, once, and the verdicts ride on the snapshot: a
+  // bad Secret then fails only its own listener, and a bad rotation keeps the last good one.
+  const pki = createPkiGate();
 
   function published(snapshot: Snapshot) {
     const ref = o.publishService;
@@ -31,24 +35,27 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
 
   async function handle(u: ProviderUpdate): Promise<void> {
     const t0 = performance.now();
-    let stage = 'translate';
+    let stage = 'inspect';
     try {
       const now = o.now();
-      const result = o.translate(u.snapshot, { ...o.translateOptions, now });
+      const snapshot = pki.pass(u.snapshot);
+      stage = 'translate';
+      const result = o.translate(snapshot, { ...o.translateOptions, now });
       stage = 'addresses';
       const plan = await o.addresses.assign(result.table);
       stage = 'apply';
       const apply = await o.dataplane.apply(plan.table);
       stage = 'status';
-      const statuses = stabilizeTransitions(previous, patchGatewayAddresses(result.statuses, plan, apply, now, published(u.snapshot)));
+      const faults = patchListenerFaults(patchGatewayAddresses(result.statuses, plan, apply, now, published(snapshot)), apply, now);
+      const statuses = stabilizeTransitions(previous, faults.statuses);
       previous = statuses;
-      const problems = [...u.problems, ...result.problems, ...plan.problems];
+      const problems = [...u.problems, ...result.problems, ...plan.problems, ...faults.problems];
       o.publish({
-        generation: ++generation, appliedAt: now, reloadMs: performance.now() - t0, snapshot: u.snapshot,
+        generation: ++generation, appliedAt: now, reloadMs: performance.now() - t0, snapshot,
         table: plan.table, statuses, problems, apply, sources: u.sources,
       });
       stage = 'write-status';
-      await o.provider.writeStatus?.(statuses, u.snapshot);
+      await o.provider.writeStatus?.(statuses, snapshot);
     } catch (err) {
       o.onError?.(stage, err);
     }

@@ -43,6 +43,18 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     name: 'portico_translate_problems', help: 'Problems found in the current configuration.',
     labelNames: ['severity'] as const, registers: [registry],
   });
+  const listenerErrors = new Gauge({
+    name: 'portico_listener_load_errors', help: 'Listeners of the current configuration the data plane could not load (1 each); the others serve.',
+    labelNames: ['gateway', 'listener'] as const, registers: [registry],
+  });
+  const certificateExpiry = new Gauge({
+    name: 'portico_certificate_expiration_timestamp_seconds', help: 'When each served listener certificate expires (Unix time).',
+    labelNames: ['secret'] as const, registers: [registry],
+  });
+  const certificatesOutOfValidity = new Gauge({
+    name: 'portico_listeners_certificate_outside_validity', help: 'Listeners serving a certificate that is expired or not yet valid (still served; renew it).',
+    registers: [registry],
+  });
   return {
     registry,
     onRequest(r) {
@@ -56,6 +68,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       reloadDuration.observe(state.reloadMs / 1000);
       problems.set({ severity: 'error' }, state.problems.filter((p) => p.severity === 'error').length);
       problems.set({ severity: 'warning' }, state.problems.filter((p) => p.severity === 'warning').length);
+      listenerErrors.reset();
+      for (const f of state.apply.listenerErrors ?? []) listenerErrors.set({ gateway: f.gateway, listener: f.listener }, 1);
+      certificateExpiry.reset();
+      for (const gw of state.table.gateways) for (const p of gw.ports) for (const l of p.listeners) {
+        for (const c of l.tls?.certificates ?? []) if (c.notAfter) certificateExpiry.set({ secret: c.secret }, Date.parse(c.notAfter) / 1000);
+      }
+      certificatesOutOfValidity.set(state.problems.filter((p) => p.reason === 'CertificateValidity').length);
     },
     onReloadError(stage) { reloadErrors.inc({ stage }); },
   };

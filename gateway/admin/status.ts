@@ -1,5 +1,6 @@
 // What /status and /config serve, built from the last applied pipeline state.
 import type { KubeObject, Snapshot } from '../model/index.ts';
+import { snapshotLists } from '../model/index.ts';
 import type { RoutingTable } from '../ir/index.ts';
 import type { Problem, ResourceStatus } from '../translator/api.ts';
 
@@ -22,7 +23,7 @@ const KIND_ORDER = ['GatewayClass', 'Gateway', 'ListenerSet', 'HTTPRoute', 'GRPC
 
 function indexSnapshot(s: Snapshot): Map<string, KubeObject> {
   const m = new Map<string, KubeObject>();
-  for (const list of Object.values(s) as KubeObject[][]) {
+  for (const list of snapshotLists(s)) {
     for (const o of list) m.set(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o);
   }
   return m;

@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import { translate } from '../translator/index.ts';
 import { assumeExternalRefs } from '../translator/assume-external.ts';
 import { readManifestsOnce } from '../provider/files/index.ts';
+import { inspectPki } from '../provider/pki.ts';
 import { redactTable } from '../admin/status.ts';
 import { DEFAULT_CONTROLLER, parse, UsageError } from './args.ts';
 import type { CliIo } from '../cli.ts';
@@ -19,7 +20,7 @@ export async function runTranslate(args: string[], io: CliIo): Promise<number> {
   if (positionals.length === 0) throw new UsageError(USAGE);
   const now = io.now();
   const update = await readManifestsOnce(positionals, () => now);
-  let snapshot = update.snapshot;
+  let snapshot = inspectPki(update.snapshot);
   const problems = [...update.problems];
   if (values['assume-external']) {
     const r = assumeExternalRefs(snapshot);

@@ -4,12 +4,13 @@
 import { translate } from '../translator/index.ts';
 import { validateObject } from '../translator/schema/index.ts';
 import { assumeExternalRefs } from '../translator/assume-external.ts';
-import { fromObjects, type KubeObject, type Snapshot } from '../model/index.ts';
+import { fromObjects, snapshotLists, type KubeObject, type Snapshot } from '../model/index.ts';
 import type { Problem } from '../translator/api.ts';
 import { tenantProblems } from '../translator/tenancy.ts';
 import { assignTenants, tenantSetStandIns } from '../translator/tenant-set.ts';
 import { readManifestsOnce } from '../provider/files/index.ts';
 import { readTenantSetFile } from '../provider/files/tenant-set.ts';
+import { inspectPki } from '../provider/pki.ts';
 import { DEFAULT_CONTROLLER, parse, UsageError } from './args.ts';
 import { formatProblem, locate, type LocatedProblem } from './problems.ts';
 import type { CliIo } from '../cli.ts';
@@ -26,9 +27,10 @@ export interface TenancyOptions {
 export async function validateProblems(paths: string[], controllerName: string, now: string, tenancy?: TenancyOptions): Promise<{ problems: Problem[]; sources?: Map<string, string>; objects: number }> {
   const update = await readManifestsOnce(paths, () => now);
   const problems: Problem[] = [...update.problems];
-  const own = (Object.values(update.snapshot) as KubeObject[][]).flat();
+  const own = snapshotLists(update.snapshot).flat();
   for (const o of own) problems.push(...validateObject(o));
-  let base: Snapshot = update.snapshot;
+  // Certificates are checked as serve checks them (provider/pki.ts), so validate reports what serve would refuse.
+  let base: Snapshot = inspectPki(update.snapshot);
   const standIns = new Set<string>();
   let tenancyFound: Problem[] = [];
   if (tenancy) {
@@ -39,7 +41,7 @@ export async function validateProblems(paths: string[], controllerName: string, 
       const have = new Set(own.map(refKeyOf));
       const added = tenantSetStandIns(tenantSet).filter((o) => !have.has(refKeyOf(o)));
       for (const o of added) standIns.add(refKeyOf(o));
-      base = fromObjects([...own, ...added]).snapshot;
+      base = { ...fromObjects([...own, ...added]).snapshot, pki: base.pki };
       const { judged, problems: assignProblems } = assignTenants(tenantSet, own, tenancy.tenant);
       problems.push(...assignProblems);
       tenancyFound = tenantProblems(judged, base);

@@ -1,5 +1,5 @@
 // The data plane's public surface, used by gateway/pipeline.ts.
-import type { RoutingTable } from '../ir/index.ts';
+import type { ListenerSourceIR, RoutingTable } from '../ir/index.ts';
 import type { DataplaneObserver } from './observer.ts';
 
 export interface DataplaneOptions {
@@ -27,6 +27,20 @@ export interface ApplyResult {
   listening: BoundSocket[];
   /** Sockets that could not be opened (EADDRINUSE, EACCES...): the rest of the table still applies. */
   errors: { gateway: string; address: string; port: number; message: string }[];
+  /**
+   * Listeners the data plane could not load (a certificate OpenSSL refuses, a filter that fails
+   * to build): each is left out on its own, the rest of its port and of the table still serve.
+   */
+  listenerErrors?: ListenerFault[];
+}
+
+export interface ListenerFault {
+  gateway: string;
+  /** ListenerIR.id */
+  listener: string;
+  source: ListenerSourceIR;
+  port: number;
+  message: string;
 }
 
 /**

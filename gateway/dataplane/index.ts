@@ -7,7 +7,7 @@ import { corsFilter } from './http/filters/cors.ts';
 import { externalAuthFilter } from './http/filters/external-auth.ts';
 import { mirrorFilter } from './http/filters/mirror.ts';
 
-export type { Dataplane, DataplaneOptions, ApplyResult, BoundSocket } from './api.ts';
+export type { Dataplane, DataplaneOptions, ApplyResult, BoundSocket, ListenerFault } from './api.ts';
 export type { AccessRecord, DataplaneObserver } from './observer.ts';
 
 export function createDataplane(opts: DataplaneOptions = {}): Dataplane {

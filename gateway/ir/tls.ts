@@ -5,6 +5,8 @@ export interface CertificateIR {
   keyPem: string;
   /** DNS names for SNI selection. May be empty: the data plane then reads them from the SANs. */
   dnsNames: string[];
+  /** End of the certificate's validity (RFC 3339), when the input stage inspected it (metrics). */
+  notAfter?: string;
 }
 
 export interface ClientValidationIR {

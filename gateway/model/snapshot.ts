@@ -4,6 +4,7 @@ import type {
   BackendTLSPolicy, ConfigMap, EndpointSlice, Gateway, GatewayClass, GRPCRoute, HTTPRoute,
   KubeObject, ListenerSet, Namespace, ReferenceGrant, Secret, Service, TCPRoute, TLSRoute, UDPRoute,
 } from './resources.ts';
+import type { PkiVerdicts } from './pki.ts';
 
 export interface Snapshot {
   gatewayClasses: GatewayClass[];
@@ -21,9 +22,20 @@ export interface Snapshot {
   endpointSlices: EndpointSlice[];
   secrets: Secret[];
   configMaps: ConfigMap[];
+  /**
+   * Verdicts on the TLS material of the Secrets and ConfigMaps above (model/pki.ts), attached
+   * where objects enter; not a list of objects.
+   */
+  pki?: PkiVerdicts;
 }
 
-export type SnapshotKey = keyof Snapshot;
+/** The keys of the object lists (every key but `pki`). */
+export type SnapshotKey = Exclude<keyof Snapshot, 'pki'>;
+
+/** Every object list of a snapshot, for code that walks all objects. */
+export function snapshotLists(s: Snapshot): KubeObject[][] {
+  return (Object.keys(emptySnapshot()) as SnapshotKey[]).map((k) => s[k] as KubeObject[]);
+}
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
@@ -121,6 +133,7 @@ export function sortSnapshot(s: Snapshot): Snapshot {
   for (const key of Object.keys(out) as SnapshotKey[]) {
     (out[key] as unknown[]) = [...(s[key] as KubeObject[])].sort(compareObjects);
   }
+  if (s.pki) out.pki = s.pki;
   return out;
 }
 

@@ -1,6 +1,6 @@
 // Post-processing of the translator's status: the runtime facts it cannot know (which
 // addresses were bound) and stable lastTransitionTime across reloads.
-import type { ResourceStatus } from '../translator/api.ts';
+import type { Problem, ResourceStatus } from '../translator/api.ts';
 import type { ApplyResult } from '../dataplane/api.ts';
 import type { AddressPlan } from './addresses.ts';
 import type { PublishedAddresses } from './published-addresses.ts';
@@ -47,6 +47,38 @@ export function patchGatewayAddresses(
     }
     return { ...rs, status };
   });
+}
+
+/**
+ * Listeners the data plane could not load: Programmed=False on that listener only (its Gateway
+ * or ListenerSet and every other listener keep their status), and one Problem each.
+ */
+export function patchListenerFaults(statuses: ResourceStatus[], apply: ApplyResult, now: string): { statuses: ResourceStatus[]; problems: Problem[] } {
+  const faults = apply.listenerErrors ?? [];
+  if (faults.length === 0) return { statuses, problems: [] };
+  const problems: Problem[] = [];
+  const out = statuses.map((rs) => {
+    const mine = faults.filter((f) => f.source.kind === rs.ref.kind && f.source.namespace === rs.ref.namespace && f.source.name === rs.ref.name);
+    if (mine.length === 0) return rs;
+    const status = structuredClone(rs.status) as Obj;
+    for (const f of mine) {
+      const message = `the data plane could not load this listener: ${f.message}`;
+      const entry = (status.listeners as Obj[] | undefined)?.find((l) => l.name === f.source.sectionName);
+      if (entry) {
+        const conditions: Obj[] = entry.conditions ?? (entry.conditions = []);
+        const next = { type: 'Programmed', status: 'False', reason: 'Invalid', message, observedGeneration: rs.generation, lastTransitionTime: now };
+        const c = conditions.find((x) => x.type === 'Programmed');
+        if (c) Object.assign(c, next);
+        else conditions.push(next);
+      }
+      problems.push({
+        severity: 'error', ref: rs.ref, field: `listener ${f.source.sectionName} (port ${f.port})`, reason: 'ListenerNotLoaded', message,
+        fix: 'fix the listener\'s certificate or filters; the other listeners keep serving',
+      });
+    }
+    return { ...rs, status };
+  });
+  return { statuses: out, problems };
 }
 
 function identity(x: unknown, i: number): string {

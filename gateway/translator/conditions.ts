@@ -50,6 +50,8 @@ export interface ConditionInput {
   status: boolean;
   reason: string;
   message: string;
+  /** What to change, when it is more specific than the reason's general fix (for Problems only). */
+  fix?: string;
 }
 
 /**

@@ -1,7 +1,8 @@
 // One listener on its own: protocol, TLS settings and their references, allowed route kinds.
 // Conflicts between listeners are judged afterwards (listener-conflicts.ts).
 import type { CertificateIR, ClientValidationIR, ListenerProtocol } from '../ir/index.ts';
-import type { FrontendTLSValidation, Listener, RouteGroupKind, SecretObjectReference } from '../model/index.ts';
+import type { FrontendTLSValidation, KeyPairVerdict, Listener, RouteGroupKind, SecretObjectReference } from '../model/index.ts';
+import { pkiKey } from '../model/index.ts';
 import type { ConditionInput } from './conditions.ts';
 import { Reason } from './conditions.ts';
 import type { Context } from './context.ts';
@@ -107,16 +108,21 @@ function resolveTls(ctx: Context, state: ListenerState, gw: GatewayState, spec: 
   const refs = spec.tls?.certificateRefs ?? [];
   const from = { group: GATEWAY_GROUP, kind: state.listenerSet ? 'ListenerSet' : 'Gateway', namespace };
   let firstProblem: ConditionInput | undefined;
+  const notes: string[] = [];
   refs.forEach((ref, i) => {
     const field = `${state.field}.tls.certificateRefs[${i}]`;
-    const r = resolveCertificate(ctx, ref, from, field);
+    const r = resolveCertificate(ctx, ref, from, field, spec.name);
     noteReference(ctx, { ...from, name: ownerName(state) }, field,
       { group: ref.group ?? '', kind: ref.kind ?? 'Secret', namespace: ref.namespace ?? namespace, name: ref.name }, 'problem' in r ? r.problem : undefined);
-    if ('problem' in r) firstProblem ??= r.problem;
-    else certificates.push(r.cert);
+    if ('problem' in r) { firstProblem ??= r.problem; return; }
+    certificates.push(r.cert);
+    if (r.note) notes.push(r.note);
+    if (r.rejected) { firstProblem ??= r.rejected; state.servingLastGood = true; }
   });
   if (refs.length === 0) firstProblem = bad('ResolvedRefs', Reason.InvalidCertificateRef, 'listener has no tls.certificateRefs; add a kubernetes.io/tls Secret');
   if (firstProblem) state.resolvedRefs = firstProblem;
+  else if (notes.length > 0) state.resolvedRefs = ok('ResolvedRefs', Reason.ResolvedRefs, `All references are resolved; warning: ${notes.join('; ')}`);
+  if (notes.length > 0) state.warnings = notes;
   state.ir.tls = { mode: 'Terminate', certificates };
 
   if (protocol === 'HTTPS') {
@@ -125,9 +131,17 @@ function resolveTls(ctx: Context, state: ListenerState, gw: GatewayState, spec: 
   }
 }
 
+interface ResolvedCertificate {
+  cert: CertificateIR;
+  /** Served, but outside its validity window: a warning, never a reason to stop serving. */
+  note?: string;
+  /** The newest version of the Secret is unusable; `cert` is its last good version. */
+  rejected?: ConditionInput;
+}
+
 function resolveCertificate(
-  ctx: Context, ref: SecretObjectReference, from: { group: string; kind: string; namespace: string }, field: string,
-): { cert: CertificateIR } | { problem: ConditionInput } {
+  ctx: Context, ref: SecretObjectReference, from: { group: string; kind: string; namespace: string }, field: string, listener: string,
+): ResolvedCertificate | { problem: ConditionInput } {
   const group = ref.group ?? '';
   const kind = ref.kind ?? 'Secret';
   const ns = ref.namespace ?? from.namespace;
@@ -140,12 +154,47 @@ function resolveCertificate(
   }
   const secret = ctx.secrets.get(name);
   if (!secret) return { problem: bad('ResolvedRefs', Reason.InvalidCertificateRef, `${field}: Secret ${name} does not exist`) };
+  const invalid = (what: string) => ({ problem: bad('ResolvedRefs', Reason.InvalidCertificateRef, `${field}: listener "${listener}": Secret ${name}${what}`) });
+  // The API server defaults type to Opaque; a manifest without one is taken at its word.
+  if (secret.type !== undefined && secret.type !== 'kubernetes.io/tls') {
+    const r = invalid(` has type ${secret.type}; a listener certificate must be a Secret of type kubernetes.io/tls`);
+    r.problem.fix = `recreate Secret ${name} with type kubernetes.io/tls (kubectl create secret tls)`;
+    return r;
+  }
   const certPem = decodePemData(secret, 'tls.crt');
   const keyPem = decodePemData(secret, 'tls.key');
   if (!certPem || !keyPem || !looksLikeCertificate(certPem) || !looksLikePrivateKey(keyPem)) {
-    return { problem: bad('ResolvedRefs', Reason.InvalidCertificateRef, `${field}: Secret ${name} does not hold a PEM certificate and key in tls.crt and tls.key`) };
+    return invalid(' does not hold a PEM certificate and key in tls.crt and tls.key');
   }
-  return { cert: { secret: name, certPem, keyPem, dnsNames: [] } };
+  const verdict = ctx.snapshot.pki?.[pkiKey('Secret', ns, ref.name)];
+  const pair = verdict?.keyPair;
+  if (pair?.error) {
+    const r = invalid(`: ${pair.error}`);
+    r.problem.fix = /mismatch|does not belong/.test(pair.error)
+      ? `put the private key that belongs to the certificate into tls.key of Secret ${name} (or reissue the certificate for that key); the other listeners keep serving`
+      : `store a PEM certificate chain in tls.crt and its unencrypted PEM private key in tls.key of Secret ${name}`;
+    return r;
+  }
+  const cert: CertificateIR = { secret: name, certPem, keyPem, dnsNames: [] };
+  if (pair?.notAfter) cert.notAfter = pair.notAfter;
+  const out: ResolvedCertificate = { cert };
+  const note = validityNote(pair, ctx.now);
+  if (note) out.note = `Secret ${name}: ${note}`;
+  if (verdict?.rejected) {
+    out.rejected = bad('ResolvedRefs', Reason.InvalidCertificateRef,
+      `${field}: listener "${listener}": the newest version of Secret ${name} is unusable (${verdict.rejected}); its last good version keeps serving`);
+  }
+  return out;
+}
+
+/** "expired at ..." / "not valid before ..." when `now` is outside the certificate's window. */
+function validityNote(pair: KeyPairVerdict | undefined, now: string): string | undefined {
+  if (!pair?.notAfter || !pair.notBefore) return undefined;
+  const t = Date.parse(now);
+  if (Number.isNaN(t)) return undefined;
+  if (t > Date.parse(pair.notAfter)) return `the certificate expired at ${pair.notAfter} (still served; renew it)`;
+  if (t < Date.parse(pair.notBefore)) return `the certificate is not valid before ${pair.notBefore} (still served; clients will refuse it until then)`;
+  return undefined;
 }
 
 function ownerName(state: ListenerState): string {
@@ -181,6 +230,8 @@ function resolveClientValidation(ctx: Context, state: ListenerState, v: Frontend
       if (!pem || !looksLikeCertificate(pem)) {
         return bad('ResolvedRefs', Reason.InvalidCACertificateRef, `CA certificate ${kind} ${ns}/${ref.name} does not exist or has no PEM certificate under ca.crt`);
       }
+      const bundle = ctx.snapshot.pki?.[pkiKey(kind, ns, ref.name)]?.caBundle;
+      if (bundle?.error) return bad('ResolvedRefs', Reason.InvalidCACertificateRef, `CA certificate ${kind} ${ns}/${ref.name}: ${bundle.error}`);
       caPem.push(pem);
       return undefined;
     };

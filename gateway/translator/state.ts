@@ -14,6 +14,14 @@ export interface ListenerState {
   /** Problems that make the listener not Accepted (conflicts, unsupported values). */
   accepted: ConditionInput;
   resolvedRefs: ConditionInput;
+  /**
+   * ResolvedRefs is False only because a certificate Secret's newest version is unusable: the
+   * listener keeps serving that Secret's last good version (last known good), so it stays
+   * programmed.
+   */
+  servingLastGood?: boolean;
+  /** Served anyway, but worth a warning (a certificate outside its validity window). */
+  warnings?: string[];
   conflicted?: ConditionInput;
   attachedRoutes: number;
   /** Namespace whose "Same" applies (the owner's namespace). */
@@ -49,5 +57,5 @@ export function isListenerAccepted(l: ListenerState): boolean {
 }
 
 export function isListenerProgrammed(l: ListenerState): boolean {
-  return isListenerAccepted(l) && l.resolvedRefs.status;
+  return isListenerAccepted(l) && (l.resolvedRefs.status || l.servingLastGood === true);
 }

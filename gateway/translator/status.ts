@@ -23,7 +23,8 @@ function splitField(message: string, fallback: string): { field: string; message
 
 function problem(ref: Problem['ref'], fallbackField: string, c: ConditionInput, fix?: string): Problem {
   const { field, message } = splitField(c.message, fallbackField);
-  return { severity: 'error', ref, field, reason: c.reason, message, ...(fix ? { fix } : {}) };
+  const f = c.fix ?? fix;
+  return { severity: 'error', ref, field, reason: c.reason, message, ...(f ? { fix: f } : {}) };
 }
 
 export function gatewayClassStatus(ctx: Context, cls: ClassState): ResourceStatus {
@@ -47,13 +48,17 @@ function listenerStatus(ctx: Context, l: ListenerState, generation: number, prev
   const list: ConditionInput[] = [
     l.accepted,
     programmed
-      ? { type: 'Programmed', status: true, reason: Reason.Programmed, message: 'Listener is programmed' }
+      ? { type: 'Programmed', status: true, reason: Reason.Programmed,
+          message: l.servingLastGood ? 'Listener is programmed with the last good version of its certificate' : 'Listener is programmed' }
       : { type: 'Programmed', status: false, reason: Reason.Invalid, message: `Listener is not programmed: ${why}` },
     l.resolvedRefs,
     l.conflicted ?? { type: 'Conflicted', status: false, reason: Reason.NoConflicts, message: 'No conflicts' },
   ];
   if (!l.accepted.status) ctx.problems.push(problem(ref, l.field, l.accepted, l.conflicted?.status ? 'give the listener a distinct port or hostname' : undefined));
   else if (!l.resolvedRefs.status) ctx.problems.push(problem(ref, `${l.field}.tls`, l.resolvedRefs, fixFor(l.resolvedRefs.reason)));
+  for (const w of l.warnings ?? []) {
+    ctx.problems.push({ severity: 'warning', ref, field: `${l.field}.tls.certificateRefs`, reason: 'CertificateValidity', message: `listener "${l.spec.name}": ${w}`, fix: 'renew the certificate in the Secret' });
+  }
   const before = prev?.find((p) => p.name === l.spec.name)?.conditions;
   return {
     name: l.spec.name,

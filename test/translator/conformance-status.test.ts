@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fromObjects, parseManifests } from '../../gateway/model/index.ts';
+import { fromObjects, parseManifests, snapshotLists } from '../../gateway/model/index.ts';
 import { SUPPORTED_FEATURES, translate } from '../../gateway/translator/index.ts';
 import type { ConditionSpec, SecretSpec } from '../conformance/case-types.ts';
 import { checkOne, type ConditionEnv } from '../conformance/checks/conditions.ts';
@@ -96,7 +96,7 @@ function check(c: Case): string[] {
   const { snapshot } = fromObjects(caseObjects(c));
   const result = translate(snapshot, { controllerName: CONTROLLER, now: NOW });
   const live = new Map<string, any>();
-  for (const list of Object.values(snapshot)) for (const o of list as any[]) live.set(`${o.kind}/${o.kind === 'GatewayClass' ? '' : o.metadata.namespace}/${o.metadata.name}`, o);
+  for (const list of snapshotLists(snapshot)) for (const o of list as any[]) live.set(`${o.kind}/${o.kind === 'GatewayClass' ? '' : o.metadata.namespace}/${o.metadata.name}`, o);
   const env: ConditionEnv = {
     status: result.statuses.map((s) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: s.ref.kind, metadata: { name: s.ref.name, namespace: s.ref.namespace, generation: s.generation }, status: s.status })),
     live: (kind, namespace, name) => live.get(`${kind}/${kind === 'GatewayClass' ? '' : namespace}/${name}`),

@@ -3,6 +3,9 @@
 // UPDATE_GOLDEN=1 rewrites the outputs: read the diff against the spec before committing it.
 // In inputs, the strings PLACEHOLDER_CERT_PEM / PLACEHOLDER_KEY_PEM stand for a real PEM pair;
 // in outputs, PEM text is shown as <PEM ...> so the files stay readable.
+// Cases named pki-* also pass through the input stage's certificate checks (provider/pki.ts),
+// as serve and `portico validate` do, at PKI_NOW (inside the placeholder's validity window);
+// they may use the other PLACEHOLDER_* pairs of placeholder-pem.ts.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -10,15 +13,19 @@ import * as assert from 'uvu/assert';
 import { fromObjects, parseManifests } from '../../gateway/model/index.ts';
 import { translate } from '../../gateway/translator/index.ts';
 import { assertGolden } from '../helpers/golden.ts';
-import { PLACEHOLDER_CERT_PEM, PLACEHOLDER_KEY_PEM } from './placeholder-pem.ts';
+import { inspectPki } from '../../gateway/provider/pki.ts';
+import * as placeholders from './placeholder-pem.ts';
+
+const { PLACEHOLDER_CERT_PEM, PLACEHOLDER_KEY_PEM } = placeholders;
+const PEMS = new Map<string, string>(Object.entries(placeholders));
 
 const DIR = join(import.meta.dirname, 'cases');
 export const CONTROLLER = 'portico.dev/gateway-controller';
 export const NOW = '2026-01-01T00:00:00Z';
+const PKI_NOW = '2027-01-01T00:00:00Z';
 
 function substitute(v: unknown): unknown {
-  if (v === 'PLACEHOLDER_CERT_PEM') return PLACEHOLDER_CERT_PEM;
-  if (v === 'PLACEHOLDER_KEY_PEM') return PLACEHOLDER_KEY_PEM;
+  if (typeof v === 'string' && PEMS.has(v)) return PEMS.get(v);
   if (Array.isArray(v)) return v.map(substitute);
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x)]));
   return v;
@@ -27,7 +34,8 @@ function substitute(v: unknown): unknown {
 function redact(v: unknown): unknown {
   if (typeof v === 'string' && v.startsWith('-----BEGIN ')) {
     const labels = [...v.matchAll(/-----BEGIN ([A-Z ]+)-----/g)].map((m) => m[1]);
-    return `<PEM ${labels.join(', ')}${v === PLACEHOLDER_CERT_PEM || v === PLACEHOLDER_KEY_PEM ? ' (placeholder)' : ''}>`;
+    const name = [...PEMS].find(([, pem]) => pem === v)?.[0];
+    return `<PEM ${labels.join(', ')}${v === PLACEHOLDER_CERT_PEM || v === PLACEHOLDER_KEY_PEM ? ' (placeholder)' : name ? ` (${name})` : ''}>`;
   }
   if (Array.isArray(v)) return v.map(redact);
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redact(x)]));
@@ -40,6 +48,7 @@ export function translateCase(name: string) {
   assert.equal(errors, [], `${name}.in.yaml parses`);
   const { snapshot, skipped } = fromObjects(substitute(objects) as unknown[]);
   assert.is(skipped, 0, `${name}.in.yaml holds only kinds the translator reads`);
+  if (name.startsWith('pki-')) return translate(inspectPki(snapshot), { controllerName: CONTROLLER, now: PKI_NOW });
   return translate(snapshot, { controllerName: CONTROLLER, now: NOW });
 }
 

@@ -8,7 +8,8 @@ import { compilePassthrough, type CompiledPassthrough } from '../l4/passthrough.
 import { compileTerminate, type CompiledTerminate } from '../l4/tls-terminate.ts';
 import { compileL4Route, type CompiledL4Route } from '../l4/tcp-proxy.ts';
 import type { CompiledUdp } from '../l4/udp-proxy.ts';
-import type { CompiledPort } from './compile.ts';
+import type { ListenerFault } from '../api.ts';
+import { listenerFault, type CompiledPort } from './compile.ts';
 
 export type CompiledTlsListener =
   | { ir: ListenerIR; kind: 'https' }
@@ -56,15 +57,23 @@ export function compileUdpPort(gw: GatewayIR, p: PortIR): CompiledUdpPort | unde
   return { kind: 'udp', gateway: gw.key, port: p.port, listener: l, route: first === undefined ? undefined : compileL4Route(first) };
 }
 
-export function compileTlsPort(gw: GatewayIR, p: PortIR, https: CompiledPort | undefined, contexts: SecureContextCache): CompiledTlsPort {
+export function compileTlsPort(
+  gw: GatewayIR, p: PortIR, https: CompiledPort | undefined, contexts: SecureContextCache, faults: ListenerFault[] = [],
+): CompiledTlsPort {
   const entries: [string | undefined, CompiledTlsListener][] = [];
   // p.listeners is most specific first, so the HostTable keeps the owning listener per name.
   for (const l of p.listeners) {
-    if (l.protocol === 'HTTPS') entries.push([l.hostname, { ir: l, kind: 'https' }]);
+    if (l.protocol === 'HTTPS') {
+      if (https?.listeners.some((c) => c.ir === l)) entries.push([l.hostname, { ir: l, kind: 'https' }]);
+    }
     else if (l.protocol === 'TLS' && l.tls?.mode === 'Passthrough') {
       entries.push([l.hostname, { ir: l, kind: 'passthrough', passthrough: compilePassthrough(l) }]);
     } else if (l.protocol === 'TLS') {
-      entries.push([l.hostname, { ir: l, kind: 'terminate', terminate: compileTerminate(l, contexts) }]);
+      try {
+        entries.push([l.hostname, { ir: l, kind: 'terminate', terminate: compileTerminate(l, contexts) }]);
+      } catch (err) {
+        faults.push(listenerFault(gw, p.port, l, err));
+      }
     }
   }
   return { kind: 'tls', gateway: gw.key, port: p.port, byHost: new HostTable(entries), https };

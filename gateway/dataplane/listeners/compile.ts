@@ -3,6 +3,7 @@
 // request then does two host lookups, one match and calls a closure.
 import type tls from 'node:tls';
 import type { GatewayIR, HttpRuleIR, ListenerIR, PortIR } from '../../ir/index.ts';
+import type { ListenerFault } from '../api.ts';
 import { HostIndexMatcher, HostTable, type RuleMatcher } from '../match/index.ts';
 import { compileRuleChain, type ChainDeps } from '../http/chain.ts';
 import type { Handler } from '../http/exchange.ts';
@@ -50,14 +51,25 @@ export function portKind(p: PortIR): PortKind {
   return undefined;
 }
 
-export function compilePort(gw: GatewayIR, p: PortIR, deps: ChainDeps, contexts: SecureContextCache, closers: (() => void)[]): CompiledPort | undefined {
+/** A listener that could not be compiled: it is left out, its neighbours on the port serve on. */
+export function listenerFault(gw: GatewayIR, port: number, l: ListenerIR, err: unknown): ListenerFault {
+  return { gateway: gw.key, listener: l.id, source: l.source, port, message: (err as Error)?.message ?? String(err) };
+}
+
+export function compilePort(
+  gw: GatewayIR, p: PortIR, deps: ChainDeps, contexts: SecureContextCache, closers: (() => void)[], faults: ListenerFault[] = [],
+): CompiledPort | undefined {
   const kind = portKind(p);
   if (kind === undefined) return undefined;
   const wanted = kind === 'https' ? 'HTTPS' : 'HTTP';
   const listeners: CompiledListener[] = [];
   for (const l of p.listeners) {
     if (l.protocol !== wanted) continue;
-    listeners.push(compileListener(l, p.port, deps, contexts, closers));
+    try {
+      listeners.push(compileListener(l, p.port, deps, contexts, closers));
+    } catch (err) {
+      faults.push(listenerFault(gw, p.port, l, err));
+    }
   }
   const byHost = new HostTable<CompiledListener>(listeners.map((l) => [l.ir.hostname, l]));
   // No SNI: the catch-all listener if there is one, else the first (most specific) listener.

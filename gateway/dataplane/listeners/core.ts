@@ -1,10 +1,10 @@
 // The data plane with its collaborators injected: compiles a table into per-port states, swaps
 // them in, diffs the sockets, and retires the old table's filter resources after a grace period.
 import type { RoutingTable } from '../../ir/index.ts';
-import type { ApplyResult, Dataplane, DataplaneOptions } from '../api.ts';
+import type { ApplyResult, Dataplane, DataplaneOptions, ListenerFault } from '../api.ts';
 import type { ChainDeps } from '../http/chain.ts';
 import { SecureContextCache } from '../tls/contexts.ts';
-import { compilePort } from './compile.ts';
+import { compilePort, listenerFault } from './compile.ts';
 import { compileTcpPort, compileTlsPort, compileUdpPort, isTlsMuxPort } from './compile-l4.ts';
 import { ListenerManager, type CompiledSocket, type WantedSocket } from './manager.ts';
 
@@ -37,18 +37,28 @@ export function createDataplaneCore(opts: DataplaneOptions, deps: CoreDeps): Dat
     const started = performance.now();
     const newClosers: (() => void)[] = [];
     const wanted: WantedSocket[] = [];
+    const faults: ListenerFault[] = [];
     for (const gw of next.gateways) {
       for (const p of gw.ports) {
+        // Each listener is compiled on its own (compile.ts); this catches what fails for the
+        // port as a whole, so one port's failure is that port's listeners' problem only.
         let compiled: CompiledSocket | undefined;
-        if (p.transport === 'udp') compiled = compileUdpPort(gw, p);
-        else if (isTlsMuxPort(p)) compiled = compileTlsPort(gw, p, compilePort(gw, p, deps, contexts, newClosers), contexts);
-        else compiled = compilePort(gw, p, deps, contexts, newClosers) ?? compileTcpPort(gw, p);
+        try {
+          if (p.transport === 'udp') compiled = compileUdpPort(gw, p);
+          else if (isTlsMuxPort(p)) compiled = compileTlsPort(gw, p, compilePort(gw, p, deps, contexts, newClosers, faults), contexts, faults);
+          else compiled = compilePort(gw, p, deps, contexts, newClosers, faults) ?? compileTcpPort(gw, p);
+        } catch (err) {
+          for (const l of p.listeners) if (!faults.some((f) => f.listener === l.id)) faults.push(listenerFault(gw, p.port, l, err));
+          continue;
+        }
         if (compiled === undefined) continue;
         for (const address of gw.addresses) wanted.push({ gateway: gw.key, address, port: p.port, compiled });
       }
     }
     contexts.commit();
     const result = await manager.apply(wanted);
+    result.listenerErrors = faults;
+    for (const f of faults) opts.observer?.onEvent?.('error', 'listener not loaded; the other listeners keep serving', { ...f });
     table = next;
     deps.upstreams.retain(next);
     const old = closers;

@@ -58,7 +58,7 @@ export class ListenerManager {
   constructor(private readonly portOffset: number, private readonly observer: DataplaneObserver | undefined) {}
 
   async apply(wanted: WantedSocket[]): Promise<ApplyResult> {
-    const result: ApplyResult = { listening: [], errors: [] };
+    const result: ApplyResult = { listening: [], errors: [], listenerErrors: [] };
     const keep = new Set<string>();
     const toOpen: WantedSocket[] = [];
     for (const w of wanted) {

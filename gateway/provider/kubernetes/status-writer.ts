@@ -4,7 +4,7 @@
 // keep every entry whose controllerName is not ours, replace ours, PUT with that
 // resourceVersion, and start over on 409 Conflict. Writes that would not change anything are
 // skipped, judged against the live object.
-import type { Snapshot } from '../../model/index.ts';
+import type { Snapshot, SnapshotKey } from '../../model/index.ts';
 import type { ResourceStatus } from '../../translator/api.ts';
 import { kindOf, objectPath, WATCHED_KINDS, type WatchedKind } from './kinds.ts';
 import { KubeError, MERGE_PATCH, type KubeRest } from './rest.ts';
@@ -27,7 +27,7 @@ export interface WriteSummary { written: number; skipped: number; conflicts: num
 
 type Target = { kind: WatchedKind; namespace?: string; name: string; desired: Record<string, any> | undefined; live?: Record<string, any>; owns: OwnsEntry };
 
-const LIST_KEY: Record<string, keyof Snapshot> = {
+const LIST_KEY: Record<string, SnapshotKey> = {
   GatewayClass: 'gatewayClasses', Gateway: 'gateways', ListenerSet: 'listenerSets', HTTPRoute: 'httpRoutes',
   GRPCRoute: 'grpcRoutes', TLSRoute: 'tlsRoutes', TCPRoute: 'tcpRoutes', UDPRoute: 'udpRoutes', BackendTLSPolicy: 'backendTLSPolicies',
 };
