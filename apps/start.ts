@@ -139,7 +139,7 @@ async function main(): Promise<number> {
   const state = gw.admin.state.current;
   const tries = state ? requestsToTry(state.table, portOffset) : [];
   console.log(`\nPortico is serving ${manifests.join(', ')} with ${backends.backends.length} demo backends.`);
-  console.log(`admin: http://${gw.admin.address}/status  /config  /metrics   (or: npx node bin/portico.mjs status --admin ${gw.admin.address})`);
+  console.log(`admin: http://${gw.admin.address}/status  /config  /metrics   (or: npx portico status --admin ${gw.admin.address})`);
   if (tries.length === 0) console.log('no HTTP routes are programmed: see the problems in /status');
   console.log('\ntry:');
   for (const t of tries) console.log(`  ${t.curl}    # ${t.route}`);

@@ -60,7 +60,8 @@ export class GatewayProcess {
 
   start(): void {
     const o = this.opts;
-    const args = ['--import', 'tsx', resolve(ROOT, 'gateway/cli.ts'), 'serve', '--manifests', o.manifestsDir,
+    // The compiled CLI (`npm run conformance` builds it first): conformance judges what users run.
+    const args = [resolve(ROOT, 'build/bin/portico.js'), 'serve', '--manifests', o.manifestsDir,
       '--controller-name', o.controllerName, '--port-offset', String(o.portOffset), '--address-pool', o.addressPool,
       '--admin', `127.0.0.1:${o.adminPort}`, '--access-log', 'off', '--poll-ms', '200'];
     this.child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });

@@ -160,13 +160,15 @@ test('deno: validate dist/ exits 0 with the same lines as Node', async () => {
   assert.is(d.stderr, n.stderr);
 });
 
-test('deno: bin/portico-deno.ts is the same CLI', async () => {
-  const r = await deno([resolve(REPO, 'bin/portico-deno.ts'), 'validate', 'dist/']);
-  assert.is(r.code, 0, r.stderr);
-  assert.match(r.stderr, / 0 errors, /);
-  const help = await deno([resolve(REPO, 'bin/portico-deno.ts'), 'help']);
-  assert.is(help.code, 0, help.stderr);
-  assert.match(help.stdout, /^usage: portico <command>/);
+test('deno: bin/portico.ts (source) and build/bin/portico.js (compiled, no loader) are the same CLI', async () => {
+  for (const bin of ['bin/portico.ts', 'build/bin/portico.js']) {
+    const r = await deno([resolve(REPO, bin), 'validate', 'dist/']);
+    assert.is(r.code, 0, `${bin}: ${r.stderr}`);
+    assert.match(r.stderr, / 0 errors, /);
+    const help = await deno([resolve(REPO, bin), 'help']);
+    assert.is(help.code, 0, help.stderr);
+    assert.match(help.stdout, /^usage: portico <command>/);
+  }
 });
 
 test('deno: validate of broken manifests exits 1 with the same lines as Node (schema, CEL, YAML errors)', async () => {
