@@ -20,11 +20,18 @@ function checkJson(line: string, want: ExpectJson | undefined): string | undefin
   return undefined;
 }
 
-export async function probeStream(env: RequestEnv, r: RequestSpec, t: Target): Promise<ConverseResult> {
+/** One TCP/TLS conversation; `onPod` gets the pod of each JSON reply that passed its check (weights). */
+export async function probeStream(env: RequestEnv, r: RequestSpec, t: Target, onPod?: (pod: string) => void): Promise<ConverseResult> {
   const isTLS = (r.protocol ?? '').toUpperCase() === 'TLS';
+  const podOf = (line: string) => { try { return String(JSON.parse(line).pod ?? ''); } catch { return ''; } };
   const exchange = (r.tcp?.exchange ?? []).map((x) => ({
     send: x.send,
-    check: (line: string) => x.expect !== undefined ? (line === x.expect ? undefined : `got ${JSON.stringify(line)}, want ${JSON.stringify(x.expect)}`) : checkJson(line, x.expectJson),
+    check: (line: string) => {
+      if (x.expect !== undefined) return line === x.expect ? undefined : `got ${JSON.stringify(line)}, want ${JSON.stringify(x.expect)}`;
+      const err = checkJson(line, x.expectJson);
+      if (!err && onPod && podOf(line)) onPod(podOf(line));
+      return err;
+    },
   }));
   const connectOnly = r.tcp?.connectOnly ?? (!r.tcp && true);
   return converse({
@@ -83,5 +90,19 @@ export async function streamEventually(env: RequestEnv, r: RequestSpec, t: Targe
     await sleep(env.timing.pauseMs);
   }
   return `no valid exchange within ${Math.round(env.timing.maxTimeMs / 1000)} s: ${last}`;
+}
+
+/**
+ * `samples` TCP/TLS conversations after the first valid one, each on a new connection, every one
+ * must pass (upstream loops of tcp.EchoSendOnce with require.NoError: no retry).
+ */
+export async function streamSamples(env: RequestEnv, r: RequestSpec, t: Target, samples: number): Promise<string | undefined> {
+  const first = await streamEventually(env, r, t);
+  if (first) return first;
+  for (let i = 0; i < samples; i++) {
+    const res = await probeStream(env, r, t);
+    if (res.error) return `sample ${i + 1}/${samples}: ${res.error}`;
+  }
+  return undefined;
 }
 

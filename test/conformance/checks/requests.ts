@@ -4,7 +4,7 @@ import type { RequestSpec } from '../case-types.ts';
 import { type HttpRequest, send } from '../client/http-client.ts';
 import { wsExchange } from '../client/ws-client.ts';
 import { compareRoundTrip, parseEcho, type Sent } from './http-compare.ts';
-import { probeGrpc, probeStream, probeUdp, streamEventually } from './l4-probes.ts';
+import { probeGrpc, probeStream, probeUdp, streamEventually, streamSamples } from './l4-probes.ts';
 import { clientCert, type RequestEnv, resolveTarget, roots, sleep, type Target } from './target.ts';
 import { backendOfPod, checkDistribution, DEFAULT_TIMING, eventually, pool } from './timing.ts';
 
@@ -74,7 +74,7 @@ function prober(env: RequestEnv, r: RequestSpec, t: Target, mirrorId?: string) {
   return async (onPod?: (pod: string) => void, extra?: Record<string, string>): Promise<string | undefined> => {
     if (proto === 'GRPC') return probeGrpc(r, t, onPod);
     if (proto === 'UDP') return probeUdp(r, t, onPod);
-    if (proto === 'TCP' || proto === 'TLS') return (await probeStream(env, r, t)).error;
+    if (proto === 'TCP' || proto === 'TLS') return (await probeStream(env, r, t, onPod)).error;
     if (proto === 'WS') {
       const host = r.request?.host ?? `${t.address}${t.listenerPort === 80 ? '' : ':' + t.listenerPort}`;
       return wsExchange(`ws://${t.address}:${t.port}${r.request?.path ?? '/ws'}`, host, `ws://gateway/${env.spec.name}`);
@@ -199,7 +199,7 @@ export async function runRequest(env: RequestEnv, r: RequestSpec): Promise<strin
   try { t = await resolveTarget(env, r.gateway); } catch (e) { return (e as Error).message; }
   if (r.expectFailure) return expectFailure(env, r, t);
   const proto = (r.protocol ?? 'HTTP').toUpperCase();
-  if ((proto === 'TCP' || proto === 'TLS') && !r.weights) return streamEventually(env, r, t);
+  if ((proto === 'TCP' || proto === 'TLS') && !r.weights) return r.samples ? streamSamples(env, r, t, r.samples) : streamEventually(env, r, t);
   const mirrorId = r.mirroredTo?.length ? randomUUID() : undefined;
   const probe = prober(env, r, t, mirrorId);
   // UDP: any one answer (or a batch of `samples`) passes; HTTP and gRPC want consecutive successes.
