@@ -9,6 +9,8 @@ import { buildStatusList, redactTable } from './status.ts';
 export interface AdminState {
   /** The last applied state, undefined before the first apply. */
   current?: PipelineState;
+  /** Set first thing on SIGTERM: /readyz answers 503 so load balancers stop sending. */
+  draining?: boolean;
 }
 
 export interface AdminServer {
@@ -21,7 +23,7 @@ export interface AdminServer {
 /** Ready = a config has been applied and every socket it asked for was opened. */
 export function isReady(state: AdminState): boolean {
   const s = state.current;
-  return !!s && s.apply.errors.length === 0;
+  return !state.draining && !!s && s.apply.errors.length === 0;
 }
 
 export function splitHostPort(value: string): { host: string; port: number } {
@@ -56,7 +58,7 @@ export async function startAdminServer(listen: string, metrics: Metrics, state: 
         case '/healthz': return send(200, 'ok\n', 'text/plain');
         case '/readyz': return isReady(state)
           ? send(200, 'ready\n', 'text/plain')
-          : send(503, (s ? `not ready: ${s.apply.errors.map((e) => `${e.address}:${e.port} ${e.message}`).join('; ')}` : 'not ready: no config applied yet') + '\n', 'text/plain');
+          : send(503, (state.draining ? 'not ready: draining' : s ? `not ready: ${s.apply.errors.map((e) => `${e.address}:${e.port} ${e.message}`).join('; ')}` : 'not ready: no config applied yet') + '\n', 'text/plain');
         case '/status': return send(200, json(s ? buildStatusList(s.statuses, s.snapshot, s.problems) : { apiVersion: 'v1', kind: 'List', items: [], problems: [] }));
         case '/config': return send(s ? 200 : 503, json(s ? { generation: s.generation, appliedAt: s.appliedAt, table: redactTable(s.table) } : { error: 'no config applied yet' }));
         case '/metrics': return send(200, await metrics.registry.metrics(), metrics.registry.contentType);

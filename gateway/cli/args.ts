@@ -30,3 +30,11 @@ export function dnsLabelFlag(value: string, name: string): string {
   if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(value)) throw new UsageError(`--${name} must be a lowercase DNS name, got ${value}`);
   return value;
 }
+
+/** A duration in seconds (fractions allowed, e.g. 0.5), returned in milliseconds. */
+export function secondsFlag(value: string | undefined, name: string, fallbackMs: number): number {
+  if (value === undefined) return fallbackMs;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 86_400) throw new UsageError(`--${name} must be a number of seconds 0..86400, got ${value}`);
+  return Math.round(n * 1000);
+}

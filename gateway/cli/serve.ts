@@ -12,7 +12,9 @@ import { createMetrics } from '../admin/metrics.ts';
 import { createAccessLog, parseAccessLogMode } from '../admin/access-log.ts';
 import { createLogger, errorFields, type Logger } from '../admin/log.ts';
 import { env, onShutdown, probeAddress, readKeyFile, writeStdout } from '../runtime/index.ts';
-import { DEFAULT_CONTROLLER, DEFAULT_LEASE_NAME, PROBES_PORT, dnsLabelFlag, intFlag, parse, UsageError } from './args.ts';
+import { DEFAULT_CONTROLLER, DEFAULT_LEASE_NAME, PROBES_PORT, dnsLabelFlag, intFlag, parse, secondsFlag, UsageError } from './args.ts';
+import { DEFAULT_DRAIN_TIMEOUT_MS } from '../dataplane/index.ts';
+import { drainAndStop, type DrainOptions } from './shutdown.ts';
 import type { CliIo } from '../cli.ts';
 
 const USAGE = `usage: portico serve --manifests <file|dir> [--manifests ...]
@@ -35,7 +37,11 @@ const USAGE = `usage: portico serve --manifests <file|dir> [--manifests ...]
   [--session-key-file PATH]  HMAC key (>= 32 bytes) for session-persistence values, shared by
                              replicas (a mounted Secret); default: random per process
   [--access-log off|stdout]  default stdout
-  [--poll-ms N]              rescan interval for manifest changes (default 2000)`;
+  [--poll-ms N]              rescan interval for manifest changes (default 2000)
+  [--drain-timeout S]        on SIGTERM, open connections may finish for S seconds (default 30; use the
+                             pod's terminationGracePeriodSeconds)
+  [--drain-delay S]          on SIGTERM, /readyz turns 503 at once, listeners stop accepting after S
+                             seconds (default 5 in a Kubernetes pod, else 0; less than --drain-timeout)`;
 
 export interface ServeOptions {
   manifests: string[];
@@ -53,6 +59,8 @@ export interface ServeOptions {
   probes?: { listen: string; allEndpoints: boolean };
   publishService?: string;
   sessionKeyFile?: string;
+  /** SIGTERM drain (--drain-delay, --drain-timeout). @default no delay, DEFAULT_DRAIN_TIMEOUT_MS */
+  drain?: DrainOptions;
 }
 
 /** Facts about where the process runs that change flag defaults. */
@@ -65,7 +73,8 @@ export interface RunningGateway {
   admin: AdminServer;
   pipeline: Pipeline;
   dataplane: Dataplane;
-  stop(): Promise<void>;
+  /** Drains (see cli/shutdown.ts) and stops everything. */
+  stop(drain?: DrainOptions): Promise<void>;
 }
 
 export function parseServeArgs(args: string[], env: ServeEnvironment = { inPod: false }): ServeOptions {
@@ -88,6 +97,8 @@ export function parseServeArgs(args: string[], env: ServeEnvironment = { inPod: 
     'probes-all-endpoints': { type: 'boolean' },
     'publish-service': { type: 'string' },
     'session-key-file': { type: 'string' },
+    'drain-timeout': { type: 'string' },
+    'drain-delay': { type: 'string' },
   }, USAGE);
   const manifests = [...(values.manifests ?? []), ...positionals];
   const kubeFlags = (['kubeconfig', 'namespace', 'lease-namespace', 'lease-name'] as const).filter((f) => values[f] !== undefined);
@@ -110,8 +121,15 @@ export function parseServeArgs(args: string[], env: ServeEnvironment = { inPod: 
   if (values['probes-all-endpoints'] && probesListen === undefined) throw new UsageError(`--probes-all-endpoints needs --probes\n\n${USAGE}`);
   let accessLog: 'off' | 'stdout';
   try { accessLog = parseAccessLogMode(values['access-log']); } catch (err) { throw new UsageError((err as Error).message); }
+  const drain = {
+    timeoutMs: secondsFlag(values['drain-timeout'], 'drain-timeout', DEFAULT_DRAIN_TIMEOUT_MS),
+    delayMs: secondsFlag(values['drain-delay'], 'drain-delay', env.inPod ? 5_000 : 0),
+  };
+  if (drain.delayMs >= drain.timeoutMs && drain.timeoutMs > 0) {
+    throw new UsageError(`--drain-delay (${drain.delayMs / 1000} s) must be less than --drain-timeout (${drain.timeoutMs / 1000} s)`);
+  }
   return {
-    manifests, kubernetes, controllerName: values['controller-name']!, gateways: values.gateway,
+    drain, manifests, kubernetes, controllerName: values['controller-name']!, gateways: values.gateway,
     portOffset: intFlag(values['port-offset'], 'port-offset', 0), addressPool: values['address-pool'],
     bind: values.bind ?? (env.inPod ? '0.0.0.0' : '127.0.0.1'), admin: values.admin!, accessLog,
     pollMs: intFlag(values['poll-ms'], 'poll-ms', 2000),
@@ -141,6 +159,7 @@ function logApplied(log: Logger, s: PipelineState, seen: { problems: Set<string>
 }
 
 export async function startGateway(o: ServeOptions, log: Logger, now: () => string): Promise<RunningGateway> {
+  const drainDefaults = o.drain ?? { delayMs: 0, timeoutMs: DEFAULT_DRAIN_TIMEOUT_MS };
   const metrics = createMetrics({ defaultMetrics: true });
   const accessLog = createAccessLog(o.accessLog, writeStdout);
   const observer: DataplaneObserver = {
@@ -180,7 +199,7 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
     throw err;
   }
   const closeAdmin = async () => { await probes?.close(); await admin.close(); };
-  const dataplane = createDataplane({ portOffset: o.portOffset, observer, sessionKey });
+  const dataplane = createDataplane({ portOffset: o.portOffset, observer, sessionKey, drainTimeoutMs: drainDefaults.timeoutMs });
   const provider = kubeProvider ?? createFileProvider({ paths: o.manifests, pollMs: o.pollMs, now, log });
   const seen = { problems: new Set<string>() };
   let pipeline: Pipeline;
@@ -200,11 +219,7 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
   log('info', 'portico serving', { admin: admin.address, ...(probes ? { probes: probes.address } : {}), ...(o.kubernetes ? { kubernetes: o.kubernetes } : { manifests: o.manifests }), controllerName: o.controllerName });
   return {
     admin, pipeline, dataplane,
-    async stop() {
-      await pipeline.stop();
-      await dataplane.close();
-      await closeAdmin();
-    },
+    stop: (drain = drainDefaults) => drainAndStop({ adminState: admin.state, pipeline, dataplane, closeAdmin }, drain, log),
   };
 }
 

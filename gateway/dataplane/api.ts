@@ -11,6 +11,11 @@ export interface DataplaneOptions {
    * session issued by one replica is re-balanced by the next. @default random per process
    */
   sessionKey?: Buffer;
+  /**
+   * How long a removed listener's open connections (requests, streams, WebSockets, TCP) may
+   * run before they are cut, and the default for close(). @default 30000 (`--drain-timeout`)
+   */
+  drainTimeoutMs?: number;
 }
 
 export interface BoundSocket {
@@ -52,5 +57,11 @@ export interface Dataplane {
   apply(table: RoutingTable): Promise<ApplyResult>;
   /** The table currently served. */
   current(): RoutingTable | undefined;
-  close(): Promise<void>;
+  /**
+   * Starts a drain without closing anything: every listener keeps accepting, HTTP/1.1 answers
+   * carry `Connection: close` and HTTP/2 sessions get GOAWAY (their open streams finish).
+   */
+  drain(): void;
+  /** Stops accepting; open connections finish within `drainMs` (default drainTimeoutMs), then are cut. */
+  close(drainMs?: number): Promise<void>;
 }

@@ -2,6 +2,8 @@
 // forwarder and the policy filters.
 import type { Dataplane, DataplaneOptions } from './api.ts';
 import { createDataplaneCore } from './listeners/core.ts';
+
+export { DEFAULT_DRAIN_TIMEOUT_MS } from './listeners/core.ts';
 import { createUpstreams, pickEndpoint } from './upstream/index.ts';
 import { corsFilter } from './http/filters/cors.ts';
 import { externalAuthFilter } from './http/filters/external-auth.ts';

@@ -36,6 +36,11 @@ export function createH1Server(
     shouldUpgradeCallback: (req: http.IncomingMessage) => !isOnlyH2c(req.headers.upgrade),
   } as http.ServerOptions, onRequest);
   server.timeout = SERVER_TIMEOUTS.socketIdleMs;
+  // Node tracks connections (headersTimeout, requestTimeout, closeIdleConnections) only from
+  // the server's 'listening' event, and this server never listens itself: without this, a
+  // slowloris client would never meet the header timeout and a drain could not close idle
+  // keep-alive connections. The checking interval is unref'd; stopH1Server() clears it.
+  server.emit('listening');
   server.maxHeadersCount = 200;
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -51,4 +56,12 @@ export function createH1Server(
     socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
   });
   return server;
+}
+
+/** Closes idle connections and stops the connection-checking interval started above. */
+export function stopH1Server(server: http.Server): void {
+  server.closeIdleConnections();
+  // net.Server.close() on a server that never listened only reports ERR_SERVER_NOT_RUNNING to
+  // the callback; http.Server.close() clears the checking interval first.
+  server.close(() => {});
 }

@@ -89,6 +89,9 @@ export class UdpPort {
     this.current = compiled;
   }
 
+  /** Datagrams have no connection to ask to go elsewhere: flows carry on until close(). */
+  startDrain(): void {}
+
   /** Flows have no request boundary to drain at: they are closed at once. */
   close(_drainMs?: number): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);

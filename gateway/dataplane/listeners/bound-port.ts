@@ -6,7 +6,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type http2 from 'node:http2';
 import type { DataplaneObserver } from '../observer.ts';
-import { createH1Server, SERVER_TIMEOUTS } from '../http/server-h1.ts';
+import { createH1Server, SERVER_TIMEOUTS, stopH1Server } from '../http/server-h1.ts';
 import { createH2Server } from '../http/server-h2.ts';
 import type { CompiledPort } from './compile.ts';
 import { handleRequest, type PortState } from './dispatch.ts';
@@ -35,6 +35,8 @@ export class BoundPort {
     this.h2.on('session', (s: http2.ServerHttp2Session) => {
       this.sessions.add(s);
       s.once('close', () => this.sessions.delete(s));
+      // A session opened while draining serves the streams its client sends first, then GOAWAY.
+      if (this.state.draining) s.once('stream', () => setImmediate(() => s.close()));
     });
     this.server = this.kind === 'https' ? this.createTls() : this.createPlain();
     // Bind failures are reported by listen()'s caller; this is for errors once listening.
@@ -148,24 +150,36 @@ export class BoundPort {
     }
   }
 
+  /**
+   * Keeps accepting, but asks every client to leave: HTTP/1.1 responses not yet started (and
+   * every later one) carry `Connection: close`, HTTP/2 sessions get GOAWAY and finish their
+   * open streams. Sessions that arrive later are asked the same once they start.
+   */
+  startDrain(): void {
+    if (this.state.draining) return;
+    this.state.draining = true;
+    for (const s of this.sessions) s.close();
+    for (const s of this.sockets) {
+      const res = (s as net.Socket & { _httpMessage?: import('node:http').ServerResponse })._httpMessage;
+      if (res !== undefined && res !== null && !res.headersSent) {
+        res.setHeader('connection', 'close');
+        res.shouldKeepAlive = false;
+      }
+    }
+  }
+
   /** Stops accepting at once; open connections finish their requests, then close (or are cut at the deadline). */
-  close(drainMs = 10_000): Promise<void> {
+  close(drainMs = 30_000): Promise<void> {
     if (this.closing) return this.closing;
     this.closing = new Promise<void>((resolve) => {
-      this.state.draining = true;
+      this.startDrain();
       this.server.close();
       for (const s of this.sessions) s.close();
       this.h1.closeIdleConnections();
-      // Responses still to be written end their connection (node keeps the one in progress
-      // as socket._httpMessage); later requests get Connection: close from dispatch.
-      for (const s of this.sockets) {
-        const res = (s as net.Socket & { _httpMessage?: import('node:http').ServerResponse })._httpMessage;
-        if (res !== undefined && res !== null && !res.headersSent) {
-          res.setHeader('connection', 'close');
-          res.shouldKeepAlive = false;
-        }
-      }
-      void drainSockets(this.sockets, drainMs, () => this.h1.closeIdleConnections()).then(resolve);
+      void drainSockets(this.sockets, drainMs, () => this.h1.closeIdleConnections()).then(() => {
+        stopH1Server(this.h1);
+        resolve();
+      });
     });
     return this.closing;
   }

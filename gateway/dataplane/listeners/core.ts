@@ -15,8 +15,12 @@ export interface CoreDeps extends ChainDeps {
 /** How long a replaced table's filter resources (auth clients, mirrors) stay open for in-flight requests. */
 const RETIRE_AFTER_MS = 60_000;
 
+/** `--drain-timeout` (30 s), the same value a pod's terminationGracePeriodSeconds gets. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+
 export function createDataplaneCore(opts: DataplaneOptions, deps: CoreDeps): Dataplane {
-  const manager = new ListenerManager(opts.portOffset ?? 0, opts.observer);
+  const drainTimeoutMs = opts.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  const manager = new ListenerManager(opts.portOffset ?? 0, opts.observer, drainTimeoutMs);
   const contexts = new SecureContextCache();
   let table: RoutingTable | undefined;
   let closers: (() => void)[] = [];
@@ -83,9 +87,10 @@ export function createDataplaneCore(opts: DataplaneOptions, deps: CoreDeps): Dat
       return p;
     },
     current: () => table,
-    async close() {
+    drain: () => manager.startDrain(),
+    async close(drainMs = drainTimeoutMs) {
       await queue;
-      await manager.close();
+      await manager.close(drainMs);
       for (const t of retiring) clearTimeout(t);
       retiring.clear();
       runClosers(closers);

@@ -55,7 +55,13 @@ function update(bound: AnyPort, c: CompiledSocket): void {
 export class ListenerManager {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly portOffset: number, private readonly observer: DataplaneObserver | undefined) {}
+  private draining = false;
+
+  constructor(
+    private readonly portOffset: number,
+    private readonly observer: DataplaneObserver | undefined,
+    private readonly drainMs: number,
+  ) {}
 
   async apply(wanted: WantedSocket[]): Promise<ApplyResult> {
     const result: ApplyResult = { listening: [], errors: [], listenerErrors: [] };
@@ -81,13 +87,14 @@ export class ListenerManager {
     for (const [key, e] of this.entries) {
       if (keep.has(key)) continue;
       this.entries.delete(key);
-      void e.bound.close();
+      void e.bound.close(this.drainMs);
     }
     await Promise.all(toOpen.map(async (w) => {
       const key = keyOf(w);
       const bound = create(w.compiled, this.observer);
       try {
         await bound.listen(w.address, w.port + this.portOffset);
+        if (this.draining) bound.startDrain();
         this.entries.set(key, { key, want: w, bound });
       } catch (err) {
         void bound.close(0);
@@ -100,10 +107,16 @@ export class ListenerManager {
     return result;
   }
 
-  async close(): Promise<void> {
+  /** Every socket keeps accepting but asks its clients to go elsewhere (see Dataplane.drain). */
+  startDrain(): void {
+    this.draining = true;
+    for (const e of this.entries.values()) e.bound.startDrain();
+  }
+
+  async close(drainMs: number): Promise<void> {
     const all = [...this.entries.values()];
     this.entries.clear();
-    await Promise.all(all.map((e) => e.bound.close(2_000)));
+    await Promise.all(all.map((e) => e.bound.close(drainMs)));
   }
 }
 

@@ -23,6 +23,7 @@ export class StreamPort {
   /** The HTTPS side of a TLS port; it never listens itself, it is handed connections. */
   private https: BoundPort | undefined;
   private closing: Promise<void> | undefined;
+  private draining = false;
 
   constructor(compiled: CompiledTcpPort | CompiledTlsPort, private readonly observer: DataplaneObserver | undefined) {
     this.current = compiled;
@@ -48,7 +49,10 @@ export class StreamPort {
       // Its open connections keep being served until they end.
       if (this.https !== undefined) void this.https.close();
       this.https = undefined;
-    } else if (this.https === undefined) this.https = new BoundPort(https, this.observer);
+    } else if (this.https === undefined) {
+      this.https = new BoundPort(https, this.observer);
+      if (this.draining) this.https.startDrain();
+    }
     else this.https.update(https);
   }
 
@@ -116,6 +120,12 @@ export class StreamPort {
   update(compiled: CompiledTcpPort | CompiledTlsPort): void {
     this.current = compiled;
     this.syncHttps(compiled);
+  }
+
+  /** TCP and TLS streams carry no protocol to ask a client to leave; the HTTPS side does. */
+  startDrain(): void {
+    this.draining = true;
+    this.https?.startDrain();
   }
 
   /** Stops accepting; open streams may finish until the deadline, then are cut. */
