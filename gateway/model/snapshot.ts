@@ -27,10 +27,16 @@ export interface Snapshot {
    * where objects enter; not a list of objects.
    */
   pki?: PkiVerdicts;
+  /**
+   * Objects whose newest version was refused where objects enter (it fails its CRD schema):
+   * "group/Kind/namespace/name" → why. The lists above hold their last accepted version, which
+   * keeps serving; the translator says so in their status.
+   */
+  lastGood?: Record<string, string>;
 }
 
-/** The keys of the object lists (every key but `pki`). */
-export type SnapshotKey = Exclude<keyof Snapshot, 'pki'>;
+/** The keys of the object lists (every key but `pki` and `lastGood`). */
+export type SnapshotKey = Exclude<keyof Snapshot, 'pki' | 'lastGood'>;
 
 /** Every object list of a snapshot, for code that walks all objects. */
 export function snapshotLists(s: Snapshot): KubeObject[][] {
@@ -134,6 +140,7 @@ export function sortSnapshot(s: Snapshot): Snapshot {
     (out[key] as unknown[]) = [...(s[key] as KubeObject[])].sort(compareObjects);
   }
   if (s.pki) out.pki = s.pki;
+  if (s.lastGood) out.lastGood = s.lastGood;
   return out;
 }
 

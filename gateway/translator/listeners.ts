@@ -241,7 +241,8 @@ function resolveClientValidation(ctx: Context, state: ListenerState, v: Frontend
   });
   if (problem) state.resolvedRefs = problem;
   if (caPem.length === 0) {
-    state.accepted = bad('Accepted', Reason.NoValidCACertificate, 'client certificate validation is configured but no CA certificate could be used');
+    state.accepted = bad('Accepted', Reason.NoValidCACertificate,
+      `client certificate validation is configured but no CA certificate could be used${problem ? `: ${problem.message}` : ''}`);
     return;
   }
   const mode: ClientValidationIR['mode'] = v.mode === 'AllowInsecureFallback' ? 'AllowInsecureFallback' : 'AllowValidOnly';

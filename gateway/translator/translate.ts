@@ -15,6 +15,7 @@ import { HostBuckets } from './http-hosts.ts';
 import { translateHTTPRoute } from './http-routes.ts';
 import type { ListenerRoutes } from './ir-table.ts';
 import { buildTable } from './ir-table.ts';
+import { markLastGood } from './last-good.ts';
 import { translateL4Route } from './l4-routes.ts';
 import type { ListenerState } from './state.ts';
 import { gatewayClassStatus, gatewayStatus, listenerSetStatus, policyStatus, routeStatus } from './status.ts';
@@ -123,6 +124,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   // A BackendTLSPolicy is judged (has status) only where our routes use its targets.
   const judged = new Set(tls.all.filter((p) => p.ancestors.size > 0).map((p) => `${p.obj.metadata.namespace ?? 'default'}/${p.obj.metadata.name}`));
   const references = ctx.decisions.references.filter((r) => r.from.kind !== 'BackendTLSPolicy' || judged.has(`${r.from.namespace}/${r.from.name}`));
+  markLastGood(statuses, snapshot);
   return { table, statuses, problems: ctx.problems, decisions: { parents: ctx.decisions.parents, references } };
 }
 

@@ -9,7 +9,7 @@ type Obj = Record<string, any>;
 
 export interface Admission {
   /** The objects to serve (refused ones replaced by their last admitted version, or dropped). */
-  admit(objects: Obj[]): { objects: Obj[]; problems: Problem[] };
+  admit(objects: Obj[]): { objects: Obj[]; problems: Problem[]; lastGood: Record<string, string> };
 }
 
 export function createAdmission(validate: (o: unknown) => Problem[] = validateObject): Admission {
@@ -22,6 +22,7 @@ export function createAdmission(validate: (o: unknown) => Problem[] = validateOb
       const nextVerdicts = new Map<string, { json: string; problems: Problem[] }>();
       const out: Obj[] = [];
       const problems: Problem[] = [];
+      const lastGood: Record<string, string> = {};
       for (const o of objects) {
         const id = identityOf(o);
         if (!id) continue;
@@ -46,13 +47,14 @@ export function createAdmission(validate: (o: unknown) => Problem[] = validateOb
           fix: 'fix the fields reported above',
         });
         if (previous) {
+          lastGood[id] = errors.map((e) => `${e.field ? e.field + ': ' : ''}${e.message}`).join('; ');
           nextAdmitted.set(id, previous);
           out.push(structuredClone(previous));
         }
       }
       admitted = nextAdmitted;
       verdicts = nextVerdicts;
-      return { objects: out, problems };
+      return { objects: out, problems, lastGood };
     },
   };
 }

@@ -113,15 +113,18 @@ export function createFileProvider(opts: FileProviderOptions): Provider & { resc
       }
     }
     let objects = [...byId.values()].map((s) => s.object);
+    let lastGood: Record<string, string> = {};
     if (admission) {
       const admitted = admission.admit(objects);
       objects = admitted.objects;
+      lastGood = admitted.lastGood;
       problems.push(...admitted.problems);
     }
     tracker.stamp(objects, now());
     const sources = new Map<string, string>();
     for (const [id, s] of byId) sources.set(id, s.source);
     const { snapshot } = fromObjects(objects);
+    if (Object.keys(lastGood).length > 0) snapshot.lastGood = lastGood;
     onUpdate?.({ snapshot, problems, sources });
   }
 
