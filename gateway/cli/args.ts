@@ -1,9 +1,15 @@
-// Flag parsing shared by the verbs: node's parseArgs, with errors a person can act on.
+// Flag helpers shared by the verbs. Parsing and help live in command.ts.
+import { HelpRequested, UsageError, wantsHelp } from './command.ts';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-export class UsageError extends Error {}
+export { UsageError };
 
+/**
+ * The older per-verb parser (options + a hand-written usage string), kept for verbs that have
+ * not moved to a Command table yet: it still answers `--help` with exit 0.
+ */
 export function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, usage: string) {
+  if (wantsHelp(args)) throw new HelpRequested(usage);
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {

@@ -1,29 +1,48 @@
-// How problems are shown to a person: one line each, pointing at the file to edit.
+// How problems are shown to a person: one line each, pointing at the file and line to edit.
 import type { Problem } from '../translator/api.ts';
+import { createLocator, type Locator } from '../model/positions.ts';
 
 export interface LocatedProblem extends Problem {
   file?: string;
+  /** 1-based line of the offending field (or of its object) in `file`. */
+  line?: number;
 }
 
-export function locate(problems: Problem[], sources: Map<string, string> | undefined, cwd: string): LocatedProblem[] {
+/**
+ * Adds file and line to each problem. `sources` maps "group/Kind/ns/name" to the file the
+ * object came from; `text` gives that file's text, parsed once per file to find the line.
+ */
+export function locate(problems: Problem[], sources: Map<string, string> | undefined, cwd: string, text?: (source: string) => string | undefined): LocatedProblem[] {
+  const locators = new Map<string, Locator | undefined>();
+  const locator = (file: string) => {
+    if (!locators.has(file)) {
+      const t = text?.(file);
+      locators.set(file, t === undefined ? undefined : createLocator(t));
+    }
+    return locators.get(file);
+  };
   return problems.map((p) => {
-    const file = p.ref.kind === 'File'
-      ? p.ref.name
-      : sources?.get(`${p.ref.group}/${p.ref.kind}/${p.ref.namespace ?? ''}/${p.ref.name}`);
-    return file ? { ...p, file: relativeTo(cwd, file) } : p;
+    if (p.ref.kind === 'File') {
+      const m = /^line (\d+)$/.exec(p.field);
+      return { ...p, file: relativeTo(cwd, p.ref.name), ...(m ? { line: Number(m[1]) } : {}) };
+    }
+    const file = sources?.get(`${p.ref.group}/${p.ref.kind}/${p.ref.namespace ?? ''}/${p.ref.name}`);
+    if (file === undefined) return p;
+    const line = locator(file)?.line(p.ref, p.field);
+    return { ...p, file: relativeTo(cwd, file), ...(line !== undefined ? { line } : {}) };
   });
 }
 
-function relativeTo(cwd: string, file: string): string {
+export function relativeTo(cwd: string, file: string): string {
   const base = cwd.endsWith('/') ? cwd : cwd + '/';
   return file.startsWith(base) ? file.slice(base.length) : file;
 }
 
-/** `<file>: <Kind> <ns>/<name> <field>: <message> (<reason>) — fix: <fix>` */
+/** `<file>:<line>: <Kind> <ns>/<name> <field>: <message> (<reason>) — fix: <fix>` */
 export function formatProblem(p: LocatedProblem): string {
-  const where = p.file ?? '<unknown file>';
+  const where = p.file === undefined ? '<unknown file>' : p.line === undefined ? p.file : `${p.file}:${p.line}`;
   const fix = p.fix ? ` — fix: ${p.fix}` : '';
-  if (p.ref.kind === 'File') return `${where}: ${p.field ? p.field + ': ' : ''}${p.message} (${p.reason})${fix}`;
+  if (p.ref.kind === 'File') return `${where}: ${p.field && p.line === undefined ? p.field + ': ' : ''}${p.message} (${p.reason})${fix}`;
   const id = p.ref.namespace ? `${p.ref.namespace}/${p.ref.name}` : p.ref.name;
   return `${where}: ${p.ref.kind} ${id} ${p.field || '(object)'}: ${p.message} (${p.reason})${fix}`;
 }

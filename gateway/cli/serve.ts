@@ -12,36 +12,14 @@ import { createMetrics } from '../admin/metrics.ts';
 import { createAccessLog, parseAccessLogMode } from '../admin/access-log.ts';
 import { createLogger, errorFields, type Logger } from '../admin/log.ts';
 import { env, onShutdown, probeAddress, readKeyFile, writeStdout } from '../runtime/index.ts';
-import { DEFAULT_CONTROLLER, DEFAULT_LEASE_NAME, PROBES_PORT, dnsLabelFlag, intFlag, parse, secondsFlag, UsageError } from './args.ts';
+import { DEFAULT_LEASE_NAME, PROBES_PORT, dnsLabelFlag, intFlag, secondsFlag, UsageError } from './args.ts';
 import { DEFAULT_DRAIN_TIMEOUT_MS } from '../dataplane/index.ts';
 import { drainAndStop, type DrainOptions } from './shutdown.ts';
+import { parseCommand, usageText } from './command.ts';
+import { serveCommand } from './commands.ts';
 import type { CliIo } from '../cli.ts';
 
-const USAGE = `usage: portico serve --manifests <file|dir> [--manifests ...]
-       portico serve --kubernetes [--kubeconfig PATH] [--namespace NS ...] [--lease-namespace NS] [--lease-name NAME]
-  [--kubeconfig PATH]        default: KUBECONFIG, ~/.kube/config, then the in-cluster service account
-  [--namespace NS ...]       watch namespaced kinds only here (default: all namespaces)
-  [--lease-namespace NS]     where the leader-election Lease lives (default: the pod's namespace, else default)
-  [--lease-name NAME]        default ${DEFAULT_LEASE_NAME}; only its holder writes status
-  [--controller-name NAME]   GatewayClasses with this controllerName are served (default ${DEFAULT_CONTROLLER})
-  [--gateway ns/name ...]    serve only these Gateways
-  [--port-offset N]          listener port p is bound on p+N (default 0)
-  [--address-pool CIDR]      one address per Gateway from this IPv4 range (default: --bind for all)
-  [--bind ADDR]              default 127.0.0.1 (0.0.0.0 in a Kubernetes pod)
-  [--admin HOST:PORT]        admin endpoint, every path (default 127.0.0.1:9901; port 0 picks one)
-  [--probes HOST:PORT]       /healthz /readyz /metrics only, for the kubelet and Prometheus
-                             (default off; 0.0.0.0:${PROBES_PORT} in a Kubernetes pod)
-  [--probes-all-endpoints]   also serve /status and /config on --probes (they reveal the routing table)
-  [--publish-service NS/NAME] report this Service's address (load balancer ingress, else cluster IP)
-                             as the Gateways' status.addresses, and bind every Gateway on --bind
-  [--session-key-file PATH]  HMAC key (>= 32 bytes) for session-persistence values, shared by
-                             replicas (a mounted Secret); default: random per process
-  [--access-log off|stdout]  default stdout
-  [--poll-ms N]              rescan interval for manifest changes (default 2000)
-  [--drain-timeout S]        on SIGTERM, open connections may finish for S seconds (default 30; use the
-                             pod's terminationGracePeriodSeconds)
-  [--drain-delay S]          on SIGTERM, /readyz turns 503 at once, listeners stop accepting after S
-                             seconds (default 5 in a Kubernetes pod, else 0; less than --drain-timeout)`;
+const USAGE = usageText(serveCommand);
 
 export interface ServeOptions {
   manifests: string[];
@@ -78,28 +56,7 @@ export interface RunningGateway {
 }
 
 export function parseServeArgs(args: string[], env: ServeEnvironment = { inPod: false }): ServeOptions {
-  const { values, positionals } = parse(args, {
-    manifests: { type: 'string', multiple: true },
-    'controller-name': { type: 'string', default: DEFAULT_CONTROLLER },
-    gateway: { type: 'string', multiple: true },
-    'port-offset': { type: 'string' },
-    'address-pool': { type: 'string' },
-    bind: { type: 'string' },
-    admin: { type: 'string', default: '127.0.0.1:9901' },
-    'access-log': { type: 'string' },
-    'poll-ms': { type: 'string' },
-    kubernetes: { type: 'boolean' },
-    kubeconfig: { type: 'string' },
-    namespace: { type: 'string', multiple: true },
-    'lease-namespace': { type: 'string' },
-    'lease-name': { type: 'string' },
-    probes: { type: 'string' },
-    'probes-all-endpoints': { type: 'boolean' },
-    'publish-service': { type: 'string' },
-    'session-key-file': { type: 'string' },
-    'drain-timeout': { type: 'string' },
-    'drain-delay': { type: 'string' },
-  }, USAGE);
+  const { values, positionals } = parseCommand(serveCommand, args);
   const manifests = [...(values.manifests ?? []), ...positionals];
   const kubeFlags = (['kubeconfig', 'namespace', 'lease-namespace', 'lease-name'] as const).filter((f) => values[f] !== undefined);
   if (!values.kubernetes && kubeFlags.length > 0) throw new UsageError(`--${kubeFlags[0]} needs --kubernetes\n\n${USAGE}`);

@@ -1,10 +1,11 @@
 // `portico status --admin HOST:PORT`: the /status of a running gateway, one row per condition.
+import { stringify } from 'yaml';
 import { fetchJson } from '../runtime/index.ts';
 import type { StatusItem, StatusList } from '../admin/status.ts';
-import { parse } from './args.ts';
+import { EXIT, InputError, outputFormat, parseCommand, UsageError } from './command.ts';
+import { statusCommand } from './commands.ts';
 import type { CliIo } from '../cli.ts';
 
-const USAGE = 'usage: portico status [--admin HOST:PORT] [--format table|json]';
 
 type Obj = Record<string, any>;
 
@@ -33,15 +34,21 @@ export function formatTable(list: StatusList): string {
 }
 
 export async function runStatus(args: string[], io: CliIo): Promise<number> {
-  const { values } = parse(args, {
-    admin: { type: 'string', default: '127.0.0.1:9901' },
-    format: { type: 'string', default: 'table' },
-  }, USAGE);
-  const list = (await fetchJson(`http://${values.admin}/status`)) as StatusList;
-  if (values.format === 'json') io.out(JSON.stringify(list, null, 2));
+  const { values, positionals } = parseCommand(statusCommand, args);
+  if (positionals.length > 0) throw new UsageError(`portico status: unexpected argument ${positionals[0]}`);
+  if (values.format !== undefined && values.output !== undefined) throw new UsageError('portico status: give -o or --format, not both');
+  const format = outputFormat(values.format === 'table' ? 'text' : values.format ?? values.output, statusCommand);
+  let list: StatusList;
+  try {
+    list = (await fetchJson(`http://${values.admin}/status`)) as StatusList;
+  } catch (err) {
+    throw new InputError(`portico status: ${(err as Error).message}`);
+  }
+  if (format === 'json') io.out(JSON.stringify(list, null, 2));
+  else if (format === 'yaml') io.out(stringify(list));
   else {
     io.out(formatTable(list));
     for (const p of list.problems ?? []) io.err(`${p.severity}: ${p.ref.kind} ${p.ref.namespace ? p.ref.namespace + '/' : ''}${p.ref.name} ${p.field}: ${p.message} (${p.reason})`);
   }
-  return 0;
+  return (list.problems ?? []).some((p) => p.severity === 'error') ? EXIT.problems : EXIT.ok;
 }

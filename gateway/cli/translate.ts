@@ -1,27 +1,25 @@
-// `portico translate <file|dir>...`: the IR and statuses the gateway would produce, as YAML.
+// `portico translate <file|dir|->...`: the IR and statuses the gateway would produce.
 import { stringify } from 'yaml';
 import { translate } from '../translator/index.ts';
 import { assumeExternalRefs } from '../translator/assume-external.ts';
-import { readManifestsOnce } from '../provider/files/index.ts';
-import { inspectPki } from '../provider/pki.ts';
 import { redactTable } from '../admin/status.ts';
-import { DEFAULT_CONTROLLER, parse, UsageError } from './args.ts';
+import { EXIT, outputFormat, parseCommand, UsageError, usageText } from './command.ts';
+import { translateCommand } from './commands.ts';
+import { readInputs } from './inputs.ts';
+import { inspectPki } from '../provider/pki.ts';
+import { locate } from './problems.ts';
 import type { CliIo } from '../cli.ts';
 
-const USAGE = 'usage: portico translate <file|dir>... [--controller-name NAME] [--assume-external] [--show-keys]';
 
 export async function runTranslate(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, {
-    'controller-name': { type: 'string', default: DEFAULT_CONTROLLER },
-    'assume-external': { type: 'boolean', default: false },
-    'show-keys': { type: 'boolean', default: false },
-    gateway: { type: 'string', multiple: true },
-  }, USAGE);
-  if (positionals.length === 0) throw new UsageError(USAGE);
+  const { values, positionals } = parseCommand(translateCommand, args);
+  if (positionals.length === 0) throw new UsageError(`portico translate: no manifests given\n\n${usageText(translateCommand)}`);
+  const format = outputFormat(values.output, translateCommand, 'yaml', ['yaml', 'json']);
   const now = io.now();
-  const update = await readManifestsOnce(positionals, () => now);
-  let snapshot = inspectPki(update.snapshot);
-  const problems = [...update.problems];
+  const inputs = await readInputs(positionals, { now: () => now, cwd: io.cwd, parseErrorsAreFatal: true, stdin: io.stdin });
+  // Certificates are checked as serve checks them (provider/pki.ts).
+  let snapshot = inspectPki(inputs.update.snapshot);
+  const problems = [...inputs.update.problems];
   if (values['assume-external']) {
     const r = assumeExternalRefs(snapshot);
     snapshot = r.snapshot;
@@ -29,6 +27,8 @@ export async function runTranslate(args: string[], io: CliIo): Promise<number> {
   }
   const result = translate(snapshot, { controllerName: values['controller-name']!, now, gateways: values.gateway });
   const table = values['show-keys'] ? result.table : redactTable(result.table);
-  io.out(stringify({ table, statuses: result.statuses, problems: [...problems, ...result.problems] }, { aliasDuplicateObjects: false }));
-  return 0;
+  const all = locate([...problems, ...result.problems], inputs.update.sources, io.cwd, inputs.text);
+  const out = { table, statuses: result.statuses, problems: all };
+  io.out(format === 'json' ? JSON.stringify(out, null, 2) : stringify(out, { aliasDuplicateObjects: false }));
+  return all.some((p) => p.severity === 'error') ? EXIT.problems : EXIT.ok;
 }

@@ -1,6 +1,7 @@
-// `portico validate <files|dirs>`: what the API server and the gateway would reject, offline.
+// `portico validate <files|dirs|->`: what the API server and the gateway would reject, offline.
 // Schema + CEL per object, then the translator over the whole set, with Services/Secrets the
 // manifests do not contain assumed to exist elsewhere (a warning, not an error).
+import { stringify } from 'yaml';
 import { translate } from '../translator/index.ts';
 import { validateObject } from '../translator/schema/index.ts';
 import { assumeExternalRefs } from '../translator/assume-external.ts';
@@ -8,14 +9,14 @@ import { fromObjects, snapshotLists, type KubeObject, type Snapshot } from '../m
 import type { Problem } from '../translator/api.ts';
 import { tenantProblems } from '../translator/tenancy.ts';
 import { assignTenants, tenantSetStandIns } from '../translator/tenant-set.ts';
-import { readManifestsOnce } from '../provider/files/index.ts';
 import { readTenantSetFile } from '../provider/files/tenant-set.ts';
 import { inspectPki } from '../provider/pki.ts';
-import { DEFAULT_CONTROLLER, parse, UsageError } from './args.ts';
+import type { ProviderUpdate } from '../pipeline.ts';
+import { EXIT, outputFormat, parseCommand, UsageError, usageText } from './command.ts';
+import { validateCommand } from './commands.ts';
+import { readInputs } from './inputs.ts';
 import { formatProblem, locate, type LocatedProblem } from './problems.ts';
 import type { CliIo } from '../cli.ts';
-
-const USAGE = 'usage: portico validate <file|dir>... [--format text|json] [--controller-name NAME] [--tenants FILE [--tenant NAME]]';
 
 export interface TenancyOptions {
   /** The platform's tenants file (a portico.dev/v1alpha1 TenantSet). */
@@ -24,8 +25,7 @@ export interface TenancyOptions {
   tenant?: string;
 }
 
-export async function validateProblems(paths: string[], controllerName: string, now: string, tenancy?: TenancyOptions): Promise<{ problems: Problem[]; sources?: Map<string, string>; objects: number }> {
-  const update = await readManifestsOnce(paths, () => now);
+export function validateUpdate(update: ProviderUpdate, controllerName: string, now: string, tenancy?: TenancyOptions): { problems: Problem[]; objects: number } {
   const problems: Problem[] = [...update.problems];
   const own = snapshotLists(update.snapshot).flat();
   for (const o of own) problems.push(...validateObject(o));
@@ -54,7 +54,7 @@ export async function validateProblems(paths: string[], controllerName: string, 
   problems.push(...translate(snapshot, { controllerName, now }).problems.filter((p) => !tenancyFields.has(`${refKeyOf(p.ref)}#${p.field}`)));
   // Stand-ins belong to the platform repo, which validates them.
   const mine = problems.filter((p) => !standIns.has(refKeyOf(p.ref)));
-  return { problems: dedupe(mine), sources: update.sources, objects: own.length };
+  return { problems: dedupe(mine), objects: own.length };
 }
 
 function refKeyOf(o: KubeObject | Problem['ref']): string {
@@ -77,25 +77,25 @@ function dedupe(problems: Problem[]): Problem[] {
 }
 
 export async function runValidate(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, {
-    format: { type: 'string', default: 'text' },
-    'controller-name': { type: 'string', default: DEFAULT_CONTROLLER },
-    tenants: { type: 'string' },
-    tenant: { type: 'string' },
-  }, USAGE);
-  if (positionals.length === 0) throw new UsageError(USAGE);
-  if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json\n\n${USAGE}`);
-  if (values.tenant !== undefined && values.tenants === undefined) throw new UsageError(`--tenant needs --tenants FILE\n\n${USAGE}`);
+  const { values, positionals } = parseCommand(validateCommand, args);
+  if (positionals.length === 0) throw new UsageError(`portico validate: no manifests given\n\n${usageText(validateCommand)}`);
+  if (values.format !== undefined && values.output !== undefined) {
+    throw new UsageError('portico validate: give -o or --format, not both');
+  }
+  const format = outputFormat(values.format ?? values.output, validateCommand);
+  if (values.tenant !== undefined && values.tenants === undefined) throw new UsageError(`portico validate: --tenant needs --tenants FILE\n\n${usageText(validateCommand)}`);
   const tenancy = values.tenants === undefined ? undefined : { tenantsFile: values.tenants, tenant: values.tenant };
-  const { problems, sources, objects } = await validateProblems(positionals, values['controller-name']!, io.now(), tenancy);
-  const located: LocatedProblem[] = locate(problems, sources, io.cwd);
+  const now = io.now();
+  const inputs = await readInputs(positionals, { now: () => now, cwd: io.cwd, stdin: io.stdin });
+  const { problems, objects } = validateUpdate(inputs.update, values['controller-name']!, now, tenancy);
+  const located: LocatedProblem[] = locate(problems, inputs.update.sources, io.cwd, inputs.text);
   const errors = located.filter((p) => p.severity === 'error');
-  if (values.format === 'json') {
-    io.out(JSON.stringify({ problems: located }, null, 2));
-  } else {
+  if (format === 'json') io.out(JSON.stringify({ objects, problems: located }, null, 2));
+  else if (format === 'yaml') io.out(stringify({ objects, problems: located }));
+  else {
     for (const p of errors) io.out(formatProblem(p));
     for (const p of located.filter((x) => x.severity === 'warning')) io.err(`warning: ${formatProblem(p)}`);
     io.err(`${objects} objects, ${errors.length} errors, ${located.length - errors.length} warnings`);
   }
-  return errors.length > 0 ? 1 : 0;
+  return errors.length > 0 ? EXIT.problems : EXIT.ok;
 }

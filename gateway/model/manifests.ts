@@ -12,7 +12,7 @@ export function parseManifests(text: string, source = '<input>'): { objects: unk
   const errors: ManifestError[] = [];
   for (const doc of parseAllDocuments(text, { uniqueKeys: true })) {
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) errors.push({ source, message: e.message.split('\n')[0], line: e.linePos?.[0]?.line });
+      for (const e of doc.errors) errors.push({ source, message: e.message.split('\n')[0]!.replace(/:$/, ''), line: e.linePos?.[0]?.line });
       continue;
     }
     const value = doc.toJS({ maxAliasCount: 100 });

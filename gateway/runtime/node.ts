@@ -2,9 +2,10 @@
 // file watching and address probing. Other modules take these as plain functions so a
 // Deno runtime file can provide the same shape.
 import { readFileSync, watch as fsWatch, type FSWatcher } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import { watchTargets } from './watch-targets.ts';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export function argv(): string[] {
   return process.argv.slice(2);
@@ -111,4 +112,31 @@ export function readKeyFile(path: string): Buffer {
   } catch (err) {
     throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+}
+
+/** All of stdin as UTF-8 (`-` as a manifest path). */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Portico's own version, from its package.json: found by walking up from this file, so it works
+ * from the TypeScript sources (gateway/runtime/), the compiled build/ tree and on Deno alike.
+ */
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'portico' && pkg.version) return pkg.version;
+    } catch {
+      // no package.json here: keep walking up
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return 'unknown';
 }

@@ -41,7 +41,7 @@ registerHooks({ resolve(spec, ctx, next) { const r = next(spec, ctx); if (r.url.
     writeFileSync(join(d, 'gw.yaml'), 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: { name: gw }\nspec: { gatewayClassName: portico, listeners: [{ name: HTTP!, port: 80, protocol: HTTP }] }\n');
     const bad = await run(['validate', d], d);
     assert.is(bad.code, 1, bad.out);
-    assert.match(bad.out, /gw\.yaml: Gateway default\/gw spec\.listeners\[0\]\.name: /);
+    assert.match(bad.out, /gw\.yaml:4: Gateway default\/gw spec\.listeners\[0\]\.name: /);
     const help = await run(['help'], d);
     assert.is(help.code, 0);
     assert.match(help.out, 'usage: portico');

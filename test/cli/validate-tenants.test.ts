@@ -32,11 +32,14 @@ test('the payments tenant\'s manifests (a ListenerSet on the platform Gateway, r
 });
 
 test('fails if a route uses a hostname the tenant does not own (the tenancy rule, with its fix)', async () => {
-  const r = await validatePayments(route('stolen', `  parentRefs: [{ name: public, namespace: portico-system, sectionName: https }]
+  const extra = route('stolen', `  parentRefs: [{ name: public, namespace: portico-system, sectionName: https }]
   hostnames: [www.shop.example.com]
-  rules: [{ backendRefs: [{ name: ledger, port: 8080 }] }]`));
+  rules: [{ backendRefs: [{ name: ledger, port: 8080 }] }]`);
+  const r = await validatePayments(extra);
   assert.is(r.code, 1, r.stdout + r.stderr);
-  assert.match(r.stdout, /payments\.k8s\.yaml: HTTPRoute payments\/stolen spec\.hostnames\[0\]: "www\.shop\.example\.com" is not owned by tenant "payments" \(owns: \*\.payments\.example\.com, pay\.example\.net\) \(HostnameNotOwned\) — fix: use a hostname the tenant owns/);
+  const line = (PAYMENTS + extra).split('\n').findIndex((l) => l.startsWith('  hostnames: [www.shop')) + 1;
+  assert.match(r.stdout, `payments.k8s.yaml:${line}: HTTPRoute payments/stolen spec.hostnames[0]: `);
+  assert.match(r.stdout, /payments\.k8s\.yaml:\d+: HTTPRoute payments\/stolen spec\.hostnames\[0\]: "www\.shop\.example\.com" is not owned by tenant "payments" \(owns: \*\.payments\.example\.com, pay\.example\.net\) \(HostnameNotOwned\) — fix: use a hostname the tenant owns/);
 });
 
 test('fails if a route attaches to a platform listener the tenant may not use', async () => {

@@ -27,7 +27,7 @@ test('valid manifests exit 0; a Service missing from the manifests is only a war
     const r = await runCli(['validate', d], { cwd: d });
     assert.is(r.code, 0, r.stdout + r.stderr);
     assert.is(r.stdout, '');
-    assert.match(r.stderr, /warning: route\.yaml: HTTPRoute apps\/web spec\.rules\[0\]\.backendRefs\[0\]: Service apps\/web is not in the manifests/);
+    assert.match(r.stderr, /warning: route\.yaml:8: HTTPRoute apps\/web spec\.rules\[0\]\.backendRefs\[0\]: Service apps\/web is not in the manifests/);
     assert.match(r.stderr, '0 errors');
   } finally {
     rmSync(d, { recursive: true, force: true });
@@ -41,10 +41,10 @@ test('fails with exit 1 and one line per problem in the documented format', asyn
     assert.is(r.code, 1, r.stdout + r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.ok(lines.length >= 2, r.stdout);
-    const routeLine = lines.find((l) => l.startsWith('route.yaml: HTTPRoute apps/web '));
+    const routeLine = lines.find((l) => l.startsWith('route.yaml:7: HTTPRoute apps/web '));
     assert.ok(routeLine, `no route line in:\n${r.stdout}`);
-    assert.match(routeLine!, /^route\.yaml: HTTPRoute apps\/web spec\.rules\[0\]\.matches\[0\]\.path\S*: .+ \(\w+\)( — fix: .+)?$/);
-    const parseLine = lines.find((l) => l.startsWith('broken.yaml: '));
+    assert.match(routeLine!, /^route\.yaml:7: HTTPRoute apps\/web spec\.rules\[0\]\.matches\[0\]\.path\S*: .+ \(\w+\)( — fix: .+)?$/);
+    const parseLine = lines.find((l) => l.startsWith('broken.yaml:2: '));
     assert.ok(parseLine, `no parse error line in:\n${r.stdout}`);
     assert.match(parseLine!, /\(ParseError\) — fix: /);
   } finally {
@@ -108,6 +108,7 @@ test('--format json prints {problems} with severity, ref, field, reason and file
     const err = out.problems.find((p: any) => p.severity === 'error' && p.ref.kind === 'HTTPRoute');
     assert.ok(err, r.stdout);
     assert.is(err.file, 'route.yaml');
+    assert.is(err.line, 7, 'the line of spec.rules[0].matches[0].path');
     assert.is(err.ref.name, 'web');
     assert.ok(err.field.startsWith('spec.rules[0].matches[0].path'));
     assert.ok(out.problems.some((p: any) => p.severity === 'warning' && p.reason === 'AssumedExternal'));

@@ -29,15 +29,18 @@ export interface RunOptions {
   timeoutMs?: number;
   /** The rejection message on timeout, given what the child printed so far. */
   timeoutMessage: (sofar: ProcessResult) => string;
+  /** Written to the child's stdin, which is then closed (default: no stdin). */
+  input?: string;
 }
 
 /** Runs `node ...argv` to completion and collects its output. */
 export function runNode(argv: string[], opts: RunOptions): Promise<ProcessResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, argv, { cwd: opts.cwd ?? REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, argv, { cwd: opts.cwd ?? REPO, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
     const r: ProcessResult = { code: null, stdout: '', stderr: '', output: '' };
-    child.stdout.on('data', (c) => { r.stdout += c; r.output += c; });
-    child.stderr.on('data', (c) => { r.stderr += c; r.output += c; });
+    child.stdout!.on('data', (c) => { r.stdout += c; r.output += c; });
+    child.stderr!.on('data', (c) => { r.stderr += c; r.output += c; });
     const timer = setTimeout(() => { child.kill('SIGKILL'); fail(new Error(opts.timeoutMessage(r))); }, opts.timeoutMs ?? 20000);
     child.on('error', (e) => { clearTimeout(timer); fail(e); });
     child.on('close', (code) => { clearTimeout(timer); r.code = code; done(r); });

@@ -9,7 +9,7 @@ import { fromObjects } from '../../model/index.ts';
 import type { Problem } from '../../translator/api.ts';
 import { watchPaths, type Watch } from '../../runtime/index.ts';
 import type { Provider, ProviderUpdate } from '../../pipeline.ts';
-import { collectFiles, readManifestFile, type FileParse, type SourcedObject } from './reader.ts';
+import { collectFiles, parseFileText, readManifestFile, type FileParse, type SourcedObject } from './reader.ts';
 import { createMetadataTracker, identityOf } from './metadata.ts';
 import { createAdmission } from './admission.ts';
 
@@ -27,6 +27,8 @@ export interface FileProviderOptions {
    * @default true
    */
   admission?: boolean;
+  /** Manifest texts that are not files (`-`: stdin), parsed once and served with the files. */
+  inline?: { source: string; text: string }[];
   now?: () => string;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
@@ -60,13 +62,17 @@ export function createFileProvider(opts: FileProviderOptions): Provider & { resc
   let poll: ReturnType<typeof setInterval> | undefined;
   let debounce: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
+  for (const { source, text } of opts.inline ?? []) {
+    const parsed = parseFileText(source, text);
+    files.set(source, { stamp: 'inline', good: parsed.errors.length > 0 ? undefined : parsed, errors: parsed.errors });
+  }
 
   /** Re-reads what changed; returns true when the served objects (or problems) changed. */
   function rescan(): boolean {
     const { files: found, missing } = collectFiles(opts.paths);
     let changed = false;
     for (const path of [...files.keys()]) {
-      if (!found.includes(path)) { files.delete(path); changed = true; }
+      if (files.get(path)!.stamp !== 'inline' && !found.includes(path)) { files.delete(path); changed = true; }
     }
     for (const path of found) {
       let stamp: string;
@@ -162,9 +168,9 @@ export function createFileProvider(opts: FileProviderOptions): Provider & { resc
 }
 
 /** One read of the manifests, exactly as the provider would first serve them. */
-export async function readManifestsOnce(paths: string[], now?: () => string, admission = false): Promise<ProviderUpdate> {
+export async function readManifestsOnce(paths: string[], now?: () => string, admission = false, inline?: FileProviderOptions['inline']): Promise<ProviderUpdate> {
   let update: ProviderUpdate | undefined;
-  const p = createFileProvider({ paths, watch: false, pollMs: 0, now, admission });
+  const p = createFileProvider({ paths, watch: false, pollMs: 0, now, admission, inline });
   await p.start((u) => { update = u; });
   await p.close();
   return update!;

@@ -71,3 +71,12 @@ export function readManifestFile(path: string): FileParse {
   }
   return parseFileText(path, text);
 }
+
+/** A manifest file's text (for pointing at lines), or undefined when it cannot be read. */
+export function readManifestText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}

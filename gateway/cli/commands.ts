@@ -1,0 +1,83 @@
+// Every verb's flags and help text, in one light module: `portico <verb> --help` and the
+// top-level help load this file only, not the verb (the translator, the data plane).
+import { DEFAULT_CONTROLLER, DEFAULT_LEASE_NAME, PROBES_PORT } from './args.ts';
+import { defineCommand, EXIT_CODES_NOTE, outputFlag, type Command } from './command.ts';
+
+export const serveCommand = defineCommand({
+  name: 'serve',
+  summary: 'Serve Gateway API manifests (files, watched for changes) or a cluster\'s resources, until SIGINT/SIGTERM.',
+  synopsis: [
+    '--manifests <file|dir> [--manifests ...] [flags]',
+    '--kubernetes [--kubeconfig PATH] [--namespace NS ...] [--lease-namespace NS] [--lease-name NAME] [flags]',
+  ],
+  flags: {
+    manifests: { type: 'string', multiple: true, arg: 'PATH', help: 'manifest file or directory to serve (also as positional arguments)' },
+    kubernetes: { type: 'boolean', help: 'read from (and write status to) the Kubernetes API instead of files' },
+    kubeconfig: { type: 'string', arg: 'PATH', help: 'default: KUBECONFIG, ~/.kube/config, then the in-cluster service account' },
+    namespace: { type: 'string', multiple: true, arg: 'NS', help: 'watch namespaced kinds only here (default: all namespaces)' },
+    'lease-namespace': { type: 'string', arg: 'NS', help: "where the leader-election Lease lives (default: the pod's namespace, else default)" },
+    'lease-name': { type: 'string', arg: 'NAME', help: `only the Lease holder writes status (default ${DEFAULT_LEASE_NAME})` },
+    'controller-name': { type: 'string', arg: 'NAME', default: DEFAULT_CONTROLLER, help: 'serve GatewayClasses with this controllerName' },
+    gateway: { type: 'string', multiple: true, arg: 'NS/NAME', help: 'serve only these Gateways' },
+    'port-offset': { type: 'string', arg: 'N', help: 'listener port p is bound on p+N (default 0)' },
+    'address-pool': { type: 'string', arg: 'CIDR', help: 'one address per Gateway from this IPv4 range (default: --bind for all)' },
+    bind: { type: 'string', arg: 'ADDR', help: 'address the listeners bind (default 127.0.0.1; 0.0.0.0 in a Kubernetes pod)' },
+    admin: { type: 'string', arg: 'HOST:PORT', default: '127.0.0.1:9901', help: 'admin endpoint, every path (port 0 picks one)' },
+    probes: { type: 'string', arg: 'HOST:PORT', help: `/healthz /readyz /metrics only, for the kubelet and Prometheus (default off; 0.0.0.0:${PROBES_PORT} in a Kubernetes pod)` },
+    'probes-all-endpoints': { type: 'boolean', help: 'also serve /status and /config on --probes (they reveal the routing table)' },
+    'publish-service': { type: 'string', arg: 'NS/NAME', help: "report this Service's address (load balancer ingress, else cluster IP) as the Gateways' status.addresses, and bind every Gateway on --bind" },
+    'session-key-file': { type: 'string', arg: 'PATH', help: 'HMAC key (>= 32 bytes) for session-persistence values, shared by replicas (a mounted Secret); default: random per process' },
+    'access-log': { type: 'string', arg: 'off|stdout', help: 'per-request JSON lines (default stdout)' },
+    'poll-ms': { type: 'string', arg: 'N', help: 'rescan interval for manifest changes (default 2000)' },
+    'drain-timeout': { type: 'string', arg: 'S', help: "on SIGTERM, open connections may finish for S seconds (default 30; use the pod's terminationGracePeriodSeconds)" },
+    'drain-delay': { type: 'string', arg: 'S', help: 'on SIGTERM, /readyz turns 503 at once, listeners stop accepting after S seconds (default 5 in a Kubernetes pod, else 0; less than --drain-timeout)' },
+  },
+  notes: 'exit codes: 0 after a clean shutdown, 1 when the gateway fails, 2 usage or input error',
+});
+
+export const validateCommand = defineCommand({
+  name: 'validate',
+  summary: 'Check manifests offline: CRD schema and CEL rules per object, then the translator over the whole set.',
+  synopsis: ['<file|dir|->... [-o text|json|yaml] [--controller-name NAME] [--tenants FILE [--tenant NAME]]'],
+  flags: {
+    output: outputFlag(),
+    format: { type: 'string', arg: 'text|json|yaml', help: 'alias of -o' },
+    'controller-name': { type: 'string', arg: 'NAME', default: DEFAULT_CONTROLLER, help: 'GatewayClasses with this controllerName are checked as ours' },
+    tenants: { type: 'string', arg: 'FILE', help: "the platform's tenants file (a portico.dev/v1alpha1 TenantSet): judge the manifests by its tenancy rules" },
+    tenant: { type: 'string', arg: 'NAME', help: "judge every object as this tenant's (an app repo); default: by namespace" },
+  },
+  notes: `\`-\` reads manifests from stdin. Text output: one line per error on stdout
+(<file>:<line>: <Kind> <ns>/<name> <field>: <message> (<reason>) — fix: ...), warnings and a
+summary on stderr.
+${EXIT_CODES_NOTE} (a missing path, or no objects at all, is an input error)`,
+});
+
+export const translateCommand = defineCommand({
+  name: 'translate',
+  summary: 'Print the routing table, every status block and the problems the gateway would produce for these manifests.',
+  synopsis: ['<file|dir|->... [-o yaml|json] [--controller-name NAME] [--gateway NS/NAME ...] [--assume-external] [--show-keys]'],
+  flags: {
+    output: { ...outputFlag('yaml'), arg: 'yaml|json' },
+    'controller-name': { type: 'string', arg: 'NAME', default: DEFAULT_CONTROLLER, help: 'GatewayClasses with this controllerName are ours' },
+    gateway: { type: 'string', multiple: true, arg: 'NS/NAME', help: 'translate only these Gateways' },
+    'assume-external': { type: 'boolean', default: false, help: 'treat Services, Secrets and ConfigMaps missing from the manifests as existing elsewhere' },
+    'show-keys': { type: 'boolean', default: false, help: 'print private keys instead of <redacted>' },
+  },
+  notes: `\`-\` reads manifests from stdin.
+${EXIT_CODES_NOTE} (errors among the problems: 1; a missing path or YAML that does not parse: 2)`,
+});
+
+export const statusCommand = defineCommand({
+  name: 'status',
+  summary: 'Show the status conditions of a running gateway (its admin /status), one row per condition.',
+  synopsis: ['[--admin HOST:PORT] [-o text|json|yaml]'],
+  flags: {
+    admin: { type: 'string', arg: 'HOST:PORT', default: '127.0.0.1:9901', help: "the gateway's admin endpoint" },
+    output: outputFlag(),
+    format: { type: 'string', arg: 'table|json', help: 'alias of -o (table = text)' },
+  },
+  notes: `${EXIT_CODES_NOTE} (problems: the gateway reports errors; an unreachable admin endpoint: 2)`,
+});
+
+/** Every verb with a flag table (the dispatcher's help for `portico <verb> --help`). */
+export const COMMANDS: Command[] = [serveCommand, validateCommand, translateCommand, statusCommand];
