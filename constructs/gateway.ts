@@ -218,6 +218,11 @@ export class Gateway extends ListenerHolderBase implements IGateway {
     return findListener(`gateway ${this.name}`, this._listeners, name);
   }
 
+  /** spec.infrastructure as declared (GatewayRuntime puts its labels and annotations on what it generates). */
+  public get infrastructure(): GatewayInfrastructure | undefined {
+    return this.props.infrastructure;
+  }
+
   private synthSpec() {
     const ns = this.namespace;
     const p = this.props;

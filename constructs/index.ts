@@ -25,3 +25,7 @@ export * from './tenancy/platform.ts';
 export * from './validation/validate-app.ts';
 export * from './validation/portico-app.ts';
 export * from './validation/annotations.ts';
+export * from './runtime/runtime-image.ts';
+export * from './runtime/crds.ts';
+export * from './runtime/gateway-runtime.ts';
+export { ARGOCD_HEALTH_CHECKS } from './runtime/argocd-health.ts';

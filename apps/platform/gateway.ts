@@ -2,14 +2,15 @@
 // tenant declarations (their Namespaces carry the label the listeners' allowedRoutes select).
 import { App } from 'cdk8s';
 import {
-  CertificateRef, FromNamespaces, Gateway, GatewayClass, GatewayListener, ListenerProtocol, Platform, RouteNamespaces,
-  Tenant, TENANT_LABEL, TlsMode,
+  CertificateRef, FromNamespaces, Gateway, GatewayApiChannel, GatewayClass, GatewayListener, GatewayRuntime, ListenerProtocol,
+  Platform, RouteNamespaces, RuntimeImage, Tenant, TENANT_LABEL, TlsMode,
 } from '../../constructs/index.ts';
 
 export const PLATFORM_NAMESPACE = 'portico-system';
 
 export interface PlatformStack {
   platform: Platform;
+  runtime: GatewayRuntime;
   gateway: Gateway;
   listeners: { http: GatewayListener; https: GatewayListener; tlsPassthrough: GatewayListener; redis: GatewayListener };
   tenants: { shop: Tenant; payments: Tenant; data: Tenant; catalog: Tenant };
@@ -65,5 +66,16 @@ export function buildPlatform(app: App, options: { printWarnings?: boolean } = {
   // Serves other tenants' routes through ReferenceGrants only: no hostnames, no listeners.
   const catalog = platform.addTenant('catalog', { name: 'catalog', namespaces: ['catalog'] });
 
-  return { platform, gateway, listeners: { http, https, tlsPassthrough, redis }, tenants: { shop, payments, data, catalog } };
+  // Portico itself: the CRDs (experimental channel: the shop uses sessionPersistence), RBAC, and a
+  // Deployment + LoadBalancer Service for the public Gateway, whose ports follow its listeners
+  // (and the payments team's ListenerSet). Argo CD's missing health checks ride along.
+  const runtime = new GatewayRuntime(platform, 'runtime', {
+    gatewayClass, gateways: [gateway],
+    image: RuntimeImage.node('registry.example.com/portico', '0.1.0'),
+    gatewayApiCrds: GatewayApiChannel.EXPERIMENTAL,
+    serviceMonitor: true,
+  });
+  runtime.addArgoCdHealthChecks();
+
+  return { platform, runtime, gateway, listeners: { http, https, tlsPassthrough, redis }, tenants: { shop, payments, data, catalog } };
 }

@@ -7,12 +7,13 @@ import { gwapi } from '../../constructs/index.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
-test('constructs/imports matches a fresh cdk8s import of crds/experimental', () => {
+test('constructs/imports and constructs/runtime/imports match a fresh cdk8s import of crds/experimental and crds/third-party', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts/import-crds.ts'), '--check'], {
-    cwd: root, encoding: 'utf8', timeout: 25_000,
+    cwd: root, encoding: 'utf8', timeout: 90_000,
   });
   assert.is(r.status, 0, `${r.stdout}\n${r.stderr}`);
   assert.match(r.stdout, /constructs\/imports is up to date/);
+  assert.match(r.stdout, /constructs\/runtime\/imports is up to date/);
 });
 
 test('the L1 namespace exposes every kind at its served version', () => {
