@@ -19,8 +19,21 @@ export interface GatewayIR {
    * (a load balancer in a cluster, the next address of --address-pool locally).
    */
   addresses: string[];
+  /**
+   * spec.infrastructure: the labels and annotations for the resources that serve this Gateway
+   * (the runtime construct applies them) and the data of its parametersRef ConfigMap. Absent
+   * when the Gateway sets none of them.
+   */
+  infrastructure?: InfrastructureIR;
   /** One entry per distinct listener port with at least one programmed listener, by port. */
   ports: PortIR[];
+}
+
+export interface InfrastructureIR {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** The parametersRef ConfigMap's data, when it resolved. */
+  parameters?: Record<string, string>;
 }
 
 export type Transport = 'tcp' | 'udp';

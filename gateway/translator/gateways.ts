@@ -66,10 +66,19 @@ export function processGateways(ctx: Context, classes: Map<string, ClassState>, 
 }
 
 function checkInfrastructure(ctx: Context, state: GatewayState, gw: Gateway): void {
-  const ref = gw.spec?.infrastructure?.parametersRef;
-  if (!ref) return;
+  const infra = gw.spec?.infrastructure;
+  if (!infra) return;
+  const ref = infra.parametersRef;
   // The only parameters Portico reads are plain ConfigMaps; anything else cannot be honoured.
-  const found = ref.group === '' && ref.kind === 'ConfigMap' && ctx.configMaps.has(`${state.namespace}/${ref.name}`);
+  const cm = ref && ref.group === '' && ref.kind === 'ConfigMap' ? ctx.configMaps.get(`${state.namespace}/${ref.name}`) : undefined;
+  // Labels and annotations travel in the IR to whatever deploys the serving resources.
+  state.infrastructure = {
+    labels: { ...(infra.labels ?? {}) },
+    annotations: { ...(infra.annotations ?? {}) },
+    ...(cm ? { parameters: { ...(cm.data ?? {}) } } : {}),
+  };
+  if (!ref) return;
+  const found = cm !== undefined;
   if (!found) {
     state.accepted = bad('Accepted', Reason.InvalidParameters,
       `spec.infrastructure.parametersRef ${ref.group ? ref.group + '/' : ''}${ref.kind} ${ref.name} does not exist or is not supported; reference a ConfigMap in ${state.namespace} or remove it`);

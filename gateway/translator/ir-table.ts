@@ -31,7 +31,7 @@ export function buildTable(gateways: GatewayState[], routes: Map<ListenerState, 
     }
     const sortedPorts = [...ports.values()].sort((a, b) => a.port - b.port || (a.transport < b.transport ? -1 : 1));
     for (const p of sortedPorts) p.listeners.sort((a, b) => compareHostSpecificity(a.hostname, b.hostname));
-    out.push({ key: gw.key, namespace: gw.namespace, name: gw.name, addresses: [...gw.addresses], ports: sortedPorts });
+    out.push({ key: gw.key, namespace: gw.namespace, name: gw.name, addresses: [...gw.addresses], ...(gw.infrastructure ? { infrastructure: gw.infrastructure } : {}), ports: sortedPorts });
   }
   return { gateways: out };
 }

@@ -1,5 +1,5 @@
 // Working state the translation steps hand to each other. Never leaves the translator.
-import type { ListenerIR } from '../ir/index.ts';
+import type { InfrastructureIR, ListenerIR } from '../ir/index.ts';
 import type { Gateway, Listener, ListenerSet, RouteGroupKind } from '../model/index.ts';
 import type { ConditionInput } from './conditions.ts';
 
@@ -50,6 +50,8 @@ export interface GatewayState {
   programmed: ConditionInput;
   /** Requested IP addresses (spec.addresses of type IPAddress). */
   addresses: string[];
+  /** spec.infrastructure as the IR carries it; undefined when the Gateway sets none. */
+  infrastructure?: InfrastructureIR;
 }
 
 export function isListenerAccepted(l: ListenerState): boolean {

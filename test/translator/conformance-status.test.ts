@@ -11,6 +11,8 @@ import { SUPPORTED_FEATURES, translate } from '../../gateway/translator/index.ts
 import type { ConditionSpec, SecretSpec } from '../conformance/case-types.ts';
 import { checkOne, type ConditionEnv } from '../conformance/checks/conditions.ts';
 import { prepareObject } from '../conformance/placeholders.ts';
+// Upstream suite Setup creates these for every test (conformance/utils/suite/suite.go); one list with the runner.
+import { SUITE_SECRETS } from '../conformance/certs.ts';
 import { PLACEHOLDER_CERT_PEM, PLACEHOLDER_KEY_PEM } from './placeholder-pem.ts';
 
 const CASES = join(import.meta.dirname, '../conformance/cases');
@@ -19,18 +21,6 @@ const CONTROLLER = 'portico.dev/gateway-controller';
 const CLASS = 'portico-conformance';
 const NOW = '2026-01-01T00:00:00Z';
 const ADDRESSES = { usable: [{ type: 'IPAddress', value: '127.0.0.10' }], unusable: [{ type: 'IPAddress', value: '192.0.2.1' }] };
-
-// Upstream suite Setup creates these for every test (conformance/utils/suite/suite.go).
-const SUITE_SECRETS: SecretSpec[] = [
-  { namespace: 'gateway-conformance-infra', name: 'tls-validity-checks-certificate', type: 'kubernetes.io/tls' },
-  { namespace: 'gateway-conformance-infra', name: 'tls-checks-ca-certificate', type: 'ConfigMap' },
-  { namespace: 'gateway-conformance-infra', name: 'tls-validity-checks-ca-certificate', type: 'ConfigMap' },
-  { namespace: 'gateway-conformance-infra', name: 'tls-terminate-checks-certificate', type: 'kubernetes.io/tls' },
-  { namespace: 'gateway-conformance-infra', name: 'tls-checks-certificate', type: 'kubernetes.io/tls' },
-  { namespace: 'gateway-conformance-infra', name: 'tls-passthrough-checks-certificate', type: 'kubernetes.io/tls' },
-  { namespace: 'gateway-conformance-web-backend', name: 'certificate', type: 'kubernetes.io/tls' },
-  { namespace: 'gateway-conformance-web-backend', name: 'web-backend-cm', type: 'ConfigMap' },
-];
 
 // Keys only a running gateway can answer.
 const RUNTIME_KEYS = ['hasAddress', 'statusAddresses', 'generationChanged'] as const;
