@@ -56,6 +56,13 @@ test('the data plane imports gateway/ir only (never model, translator or provide
   assert.equal(v, []);
 });
 
+test('gateway/diff is pure and reads only the IR, the translator\'s shapes and the data plane\'s matchers', () => {
+  const v = violations(['gateway/diff'], (e) => isNode(e) || isCdk(e) ||
+    (under(e, 'gateway') && !under(e, 'gateway/diff', 'gateway/ir', 'gateway/model', 'gateway/translator', 'gateway/dataplane/match')));
+  assert.equal(v, []);
+  assert.ok(files('gateway/diff').flatMap(importsOf).some((e) => under(e, 'gateway/dataplane/match')), 'diff resolves requests with the data plane matchers');
+});
+
 test('only gateway/runtime and gateway/provider touch files and the environment', () => {
   const allowed = ['gateway/runtime', 'gateway/provider'];
   const dirs = readdirSync(join(root, 'gateway')).filter((d) => statSync(join(root, 'gateway', d)).isDirectory()).map((d) => `gateway/${d}`);

@@ -67,6 +67,25 @@ export const translateCommand = defineCommand({
 ${EXIT_CODES_NOTE} (errors among the problems: 1; a missing path or YAML that does not parse: 2)`,
 });
 
+export const diffCommand = defineCommand({
+  name: 'diff',
+  summary: 'What a change does to traffic: per Gateway listener the hostnames and route rules added, removed and changed, status conditions that change, and sampled requests whose destination changes.',
+  synopsis: [
+    '<base> <head> [-o text|md|json]                    two manifest files or directories',
+    '<base-rev>..<head-rev> <path>... [-o text|md|json]   a path at two git revisions (no head-rev: the working tree)',
+  ],
+  flags: {
+    output: { type: 'string', short: 'o', arg: 'text|md|json', help: 'output format (default text; md for a pull-request comment)' },
+    'controller-name': { type: 'string', arg: 'NAME', default: DEFAULT_CONTROLLER, help: 'GatewayClasses with this controllerName are ours' },
+    tenants: { type: 'string', arg: 'FILE', help: "the platform's tenants file: tenancy violations count as problems on both sides" },
+    tenant: { type: 'string', arg: 'NAME', help: "judge every object as this tenant's (an app repo); default: by namespace" },
+  },
+  notes: `Both sides go through the checks of validate and the same translator; requests are resolved with
+the data plane's matchers. A path missing at a revision is an empty side (a first commit).
+exit codes: 0 no new problems, 1 the change introduces problems (new errors, a condition turning
+unhealthy), 2 usage or input error (a bad revision, a missing path)`,
+});
+
 export const statusCommand = defineCommand({
   name: 'status',
   summary: 'Show the status conditions of a running gateway (its admin /status), one row per condition.',
@@ -80,4 +99,4 @@ export const statusCommand = defineCommand({
 });
 
 /** Every verb with a flag table (the dispatcher's help for `portico <verb> --help`). */
-export const COMMANDS: Command[] = [serveCommand, validateCommand, translateCommand, statusCommand];
+export const COMMANDS: Command[] = [serveCommand, validateCommand, translateCommand, diffCommand, statusCommand];

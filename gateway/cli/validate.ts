@@ -6,7 +6,7 @@ import { translate } from '../translator/index.ts';
 import { validateObject } from '../translator/schema/index.ts';
 import { assumeExternalRefs } from '../translator/assume-external.ts';
 import { fromObjects, snapshotLists, type KubeObject, type Snapshot } from '../model/index.ts';
-import type { Problem } from '../translator/api.ts';
+import type { Problem, TranslateResult } from '../translator/api.ts';
 import { tenantProblems } from '../translator/tenancy.ts';
 import { assignTenants, tenantSetStandIns } from '../translator/tenant-set.ts';
 import { readTenantSetFile } from '../provider/files/tenant-set.ts';
@@ -25,7 +25,7 @@ export interface TenancyOptions {
   tenant?: string;
 }
 
-export function validateUpdate(update: ProviderUpdate, controllerName: string, now: string, tenancy?: TenancyOptions): { problems: Problem[]; objects: number } {
+export function validateUpdate(update: ProviderUpdate, controllerName: string, now: string, tenancy?: TenancyOptions): { problems: Problem[]; objects: number; translation: TranslateResult } {
   const problems: Problem[] = [...update.problems];
   const own = snapshotLists(update.snapshot).flat();
   for (const o of own) problems.push(...validateObject(o));
@@ -51,10 +51,11 @@ export function validateUpdate(update: ProviderUpdate, controllerName: string, n
   problems.push(...warnings, ...tenancyFound);
   // Where a tenancy rule and the translator flag the same field, the tenancy rule has the fix.
   const tenancyFields = new Set(tenancyFound.map((p) => `${refKeyOf(p.ref)}#${p.field}`));
-  problems.push(...translate(snapshot, { controllerName, now }).problems.filter((p) => !tenancyFields.has(`${refKeyOf(p.ref)}#${p.field}`)));
+  const translation = translate(snapshot, { controllerName, now });
+  problems.push(...translation.problems.filter((p) => !tenancyFields.has(`${refKeyOf(p.ref)}#${p.field}`)));
   // Stand-ins belong to the platform repo, which validates them.
   const mine = problems.filter((p) => !standIns.has(refKeyOf(p.ref)));
-  return { problems: dedupe(mine), objects: own.length };
+  return { problems: dedupe(mine), objects: own.length, translation };
 }
 
 function refKeyOf(o: KubeObject | Problem['ref']): string {

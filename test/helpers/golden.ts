@@ -12,9 +12,9 @@ export function toGoldenText(value: unknown): string {
   return stringify(value, { lineWidth: 0 });
 }
 
-/** Asserts that `value` renders to the golden file `<dir>/<name>.yaml`. */
-export function assertGolden(name: string, value: unknown, dir: string): void {
-  const file = join(dir, `${name}.yaml`);
+/** Asserts that `value` renders to the golden file `<dir>/<name>.<ext>` (Markdown goldens use ext "md"). */
+export function assertGolden(name: string, value: unknown, dir: string, ext = 'yaml'): void {
+  const file = join(dir, `${name}.${ext}`);
   const actual = toGoldenText(value);
   if (process.env.UPDATE_GOLDEN === '1') {
     mkdirSync(dir, { recursive: true });
