@@ -1,5 +1,5 @@
 // The data plane's public surface, used by gateway/pipeline.ts.
-import type { ListenerSourceIR, RoutingTable } from '../ir/index.ts';
+import type { ClientLimitsIR, ListenerSourceIR, RoutingTable } from '../ir/index.ts';
 import type { DataplaneObserver } from './observer.ts';
 
 export interface DataplaneOptions {
@@ -16,6 +16,8 @@ export interface DataplaneOptions {
    * run before they are cut, and the default for close(). @default 30000 (`--drain-timeout`)
    */
   drainTimeoutMs?: number;
+  /** Gateway-wide client limits (flags); a listener's own ClientLimitsIR overrides them. */
+  clientLimits?: ClientLimitsIR;
 }
 
 export interface BoundSocket {

@@ -36,7 +36,7 @@ export type ResponseFlag = (typeof ResponseFlag)[keyof typeof ResponseFlag];
 
 /** One line per flag: what happened. The README's table of flags is checked against this by a test. */
 export const RESPONSE_FLAG_MEANINGS: Readonly<Record<ResponseFlag, string>> = {
-  GW_ERR_BAD_REQUEST: 'the request was malformed (missing or invalid Host); answered 400',
+  GW_ERR_BAD_REQUEST: 'the request was malformed (missing or invalid Host, an invalid escape or an encoded slash in the path); answered 400',
   GW_ERR_CLIENT_ABORT: 'the client went away before the response was complete',
   GW_ERR_MISDIRECTED_REQUEST: 'the Host belongs to another listener than the TLS connection (SNI); answered 421',
   GW_ERR_REQUEST_TIMEOUT: 'the rule\'s request timeout ran out; answered 504',

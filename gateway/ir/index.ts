@@ -3,3 +3,4 @@ export * from './http.ts';
 export * from './l4.ts';
 export * from './backend.ts';
 export * from './tls.ts';
+export * from './limits.ts';

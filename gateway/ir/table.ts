@@ -4,6 +4,7 @@
 import type { HttpHostIR } from './http.ts';
 import type { TlsPassthroughHostIR, L4RouteIR } from './l4.ts';
 import type { CertificateIR, ClientValidationIR } from './tls.ts';
+import type { ClientLimitsIR } from './limits.ts';
 
 export interface RoutingTable {
   gateways: GatewayIR[];
@@ -73,6 +74,8 @@ export interface ListenerIR {
   passthrough?: TlsPassthroughHostIR[];
   /** TCP, UDP and TLS-Terminate listeners: the routes in precedence order (oldest first). */
   l4?: L4RouteIR[];
+  /** HTTP and HTTPS listeners: overrides of the gateway's client limits (absent: its defaults). */
+  limits?: ClientLimitsIR;
 }
 
 export interface ListenerTlsIR {

@@ -9,6 +9,7 @@ import { compileRuleChain, type ChainDeps } from '../http/chain.ts';
 import type { Handler } from '../http/exchange.ts';
 import { SecureContextCache } from '../tls/contexts.ts';
 import { selectCertificate } from '../tls/sni.ts';
+import { DEFAULT_CLIENT_LIMITS, resolveClientLimits, type ResolvedClientLimits } from '../limits.ts';
 
 export interface CompiledBucket {
   rules: HttpRuleIR[];
@@ -21,6 +22,8 @@ export interface CompiledBucket {
 export interface CompiledListener {
   ir: ListenerIR;
   hosts: HostTable<CompiledBucket>;
+  /** The gateway's client limits with this listener's overrides. */
+  limits: ResolvedClientLimits;
   /** HTTPS: SNI → context among this listener's certificates. */
   context(serverName: string | undefined): tls.SecureContext | undefined;
 }
@@ -58,6 +61,7 @@ export function listenerFault(gw: GatewayIR, port: number, l: ListenerIR, err: u
 
 export function compilePort(
   gw: GatewayIR, p: PortIR, deps: ChainDeps, contexts: SecureContextCache, closers: (() => void)[], faults: ListenerFault[] = [],
+  limits: ResolvedClientLimits = DEFAULT_CLIENT_LIMITS,
 ): CompiledPort | undefined {
   const kind = portKind(p);
   if (kind === undefined) return undefined;
@@ -66,7 +70,7 @@ export function compilePort(
   for (const l of p.listeners) {
     if (l.protocol !== wanted) continue;
     try {
-      listeners.push(compileListener(l, p.port, deps, contexts, closers));
+      listeners.push(compileListener(l, p.port, deps, contexts, closers, limits));
     } catch (err) {
       faults.push(listenerFault(gw, p.port, l, err));
     }
@@ -85,7 +89,9 @@ export function compilePort(
   };
 }
 
-function compileListener(l: ListenerIR, port: number, deps: ChainDeps, contexts: SecureContextCache, closers: (() => void)[]): CompiledListener {
+function compileListener(
+  l: ListenerIR, port: number, deps: ChainDeps, contexts: SecureContextCache, closers: (() => void)[], limits: ResolvedClientLimits,
+): CompiledListener {
   const buckets: [string, CompiledBucket][] = [];
   for (const h of l.http ?? []) {
     const ctx = { listenerPort: port, closers };
@@ -101,6 +107,7 @@ function compileListener(l: ListenerIR, port: number, deps: ChainDeps, contexts:
   return {
     ir: l,
     hosts: new HostTable(buckets),
+    limits: resolveClientLimits(limits, l.limits),
     context(serverName) {
       const c = selectCertificate(certs, serverName);
       return c === undefined ? undefined : ctxByCert.get(c);

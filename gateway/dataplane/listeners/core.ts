@@ -6,6 +6,7 @@ import type { ChainDeps } from '../http/chain.ts';
 import { SecureContextCache } from '../tls/contexts.ts';
 import { compilePort, listenerFault } from './compile.ts';
 import { compileTcpPort, compileTlsPort, compileUdpPort, isTlsMuxPort } from './compile-l4.ts';
+import { DEFAULT_CLIENT_LIMITS, resolveClientLimits } from '../limits.ts';
 import { ListenerManager, type CompiledSocket, type WantedSocket } from './manager.ts';
 
 export interface CoreDeps extends ChainDeps {
@@ -20,6 +21,7 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 
 export function createDataplaneCore(opts: DataplaneOptions, deps: CoreDeps): Dataplane {
   const drainTimeoutMs = opts.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  const limits = resolveClientLimits(DEFAULT_CLIENT_LIMITS, opts.clientLimits);
   const manager = new ListenerManager(opts.portOffset ?? 0, opts.observer, drainTimeoutMs);
   const contexts = new SecureContextCache();
   let table: RoutingTable | undefined;
@@ -49,8 +51,8 @@ export function createDataplaneCore(opts: DataplaneOptions, deps: CoreDeps): Dat
         let compiled: CompiledSocket | undefined;
         try {
           if (p.transport === 'udp') compiled = compileUdpPort(gw, p);
-          else if (isTlsMuxPort(p)) compiled = compileTlsPort(gw, p, compilePort(gw, p, deps, contexts, newClosers, faults), contexts, faults);
-          else compiled = compilePort(gw, p, deps, contexts, newClosers, faults) ?? compileTcpPort(gw, p);
+          else if (isTlsMuxPort(p)) compiled = compileTlsPort(gw, p, compilePort(gw, p, deps, contexts, newClosers, faults, limits), contexts, faults);
+          else compiled = compilePort(gw, p, deps, contexts, newClosers, faults, limits) ?? compileTcpPort(gw, p);
         } catch (err) {
           for (const l of p.listeners) if (!faults.some((f) => f.listener === l.id)) faults.push(listenerFault(gw, p.port, l, err));
           continue;

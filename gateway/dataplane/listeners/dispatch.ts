@@ -11,6 +11,8 @@ import type { MatchRequest } from '../match/index.ts';
 import { selectListener } from '../http/listener-select.ts';
 import { GW_ERR, answerBadRequest, answerInternal, answerMisdirected, answerNoRoute } from '../http/errors.ts';
 import type { CompiledPort } from './compile.ts';
+import { normalizePath } from '../http/normalize-path.ts';
+import { sendGatewayResponse } from '../http/respond.ts';
 import { addResponseFlag } from '../response-flags.ts';
 
 /** What a bound socket hands to each request: swapped atomically by apply(). */
@@ -141,12 +143,25 @@ function route(port: CompiledPort, ex: HttpExchange, socket: { servername?: stri
   const h2 = ex.req.httpVersionMajor === 2;
   if (authority === '' && (h2 || ex.req.httpVersion !== '1.0')) return answerBadRequest(ex, 'missing Host header');
   if (!VALID_AUTHORITY.test(authority)) return answerBadRequest(ex, 'invalid Host header');
+  if (!h2) {
+    if (hostFieldCount((ex.req as IncomingMessage).rawHeaders) > 1) return answerBadRequest(ex, 'more than one Host header');
+    // RFC 9112 §6.1: only "chunked" frames a request body; anything else (gzip, identity, a list)
+    // leaves the length to guesswork a backend may make differently. Node dispatches such a
+    // request before its body fails to parse, so it is refused here, before any upstream sees it.
+    const te = ex.req.headers['transfer-encoding'];
+    if (te !== undefined && te !== 'chunked' && te.trim().toLowerCase() !== 'chunked') return answerBadRequest(ex, 'unsupported Transfer-Encoding');
+  }
   const choice = selectListener(port, host, typeof socket?.servername === 'string' ? socket.servername : undefined);
   if (choice.kind === 'misdirected') return answerMisdirected(ex);
   if (choice.kind === 'none') return answerNoRoute(ex);
   const listener = choice.listener;
   ex.listener = listener.ir;
   record.listener = listener.ir.id;
+  // Matching, filters and the upstream all see the normalised path (the record keeps the raw one).
+  const p = normalizePath(ex.path, listener.limits.encodedSlash);
+  if (p.kind === 'reject') return answerBadRequest(ex, p.reason);
+  if (p.kind === 'redirect') return sendGatewayResponse(ex, 308, 'redirecting to the normalised path', undefined, { location: p.path + ex.query });
+  ex.path = p.path;
   const bucket = listener.hosts.lookup(host);
   if (bucket === undefined) return answerNoRoute(ex);
   const i = bucket.matcher.match(ex);
@@ -157,6 +172,19 @@ function route(port: CompiledPort, ex: HttpExchange, socket: { servername?: stri
   record.rule = rule.id;
   const r = bucket.handlers[i]!(ex);
   if (r instanceof Promise) r.then(undefined, (err: unknown) => failed(ex, observer, err));
+}
+
+/**
+ * RFC 9112 §3.2: a request with more than one Host field gets 400 (node keeps the first and
+ * drops the rest, so a backend behind another proxy could see the other one).
+ */
+function hostFieldCount(raw: string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 4 && (name === 'Host' || name === 'host' || name.toLowerCase() === 'host')) n++;
+  }
+  return n;
 }
 
 function failed(ex: HttpExchange, observer: DataplaneObserver | undefined, err: unknown): void {

@@ -4,7 +4,7 @@
 export interface MatchRequest {
   /** Upper-case method. */
   method: string;
-  /** Path without the query string, as received (still URL-encoded). */
+  /** Path without the query string, normalised (normalize-path.ts) but still URL-encoded. */
   path: string;
   /** Lower-case header names (node's IncomingMessage shape). */
   headers: Record<string, string | string[] | undefined>;
