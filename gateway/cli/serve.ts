@@ -190,13 +190,25 @@ export function loadSessionKey(path: string): Buffer {
 export async function runServe(args: string[], io: CliIo): Promise<number> {
   const opts = parseServeArgs(args, { inPod: env('KUBERNETES_SERVICE_HOST') !== undefined });
   const log = createLogger(io.err, io.now);
-  const gw = await startGateway(opts, log, io.now);
-  await new Promise<void>((resolve) => {
-    onShutdown(async (signal) => {
-      log('info', 'shutting down', { signal });
-      await gw.stop();
-      resolve();
-    });
+  // The handler is installed before anything starts: a SIGTERM that arrives while the gateway
+  // is still starting (a pod deleted at once) must drain and exit 0 too, not kill the process.
+  let gw: RunningGateway | undefined;
+  let signalled = false;
+  let done!: () => void;
+  const stopped = new Promise<void>((r) => (done = r));
+  const stop = async () => { await gw!.stop(); done(); };
+  const unsubscribe = onShutdown(async (signal) => {
+    log('info', 'shutting down', { signal });
+    signalled = true;
+    if (gw !== undefined) await stop();
   });
+  try {
+    gw = await startGateway(opts, log, io.now);
+  } catch (err) {
+    unsubscribe();
+    throw err;
+  }
+  if (signalled) await stop();
+  await stopped;
   return 0;
 }
