@@ -1,0 +1,370 @@
+// `npm run bench`: Portico against nginx and the Node proxies, on loopback, in one run.
+// Targets run alternately in rounds so every one sees the same minutes of the machine; ratios come
+// from the same run; a measurement taken while something else used the machine is repeated, and
+// flagged when it stays busy. Writes bench/results/latest.{md,json} (and a dated copy).
+//
+//   npm run bench                         # everything (about 15 minutes on 2 cores)
+//   npm run bench -- --only dataplane     # dataplane | routes | matcher | controlplane
+//   npm run bench -- --seconds 3 --rounds 1 --propagation-cap 20   # a quick look
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { selfSignedCert } from '../test/helpers/self-signed.ts';
+import { startKubeApiServer } from '../test/helpers/kube-api-server/index.ts';
+import { grpcBodyFile, h2load, wrk, type LoadResult } from './lib/load.ts';
+import { measure, type Measured } from './lib/measure.ts';
+import { timeMatch, timeTranslate } from './lib/matcher.ts';
+import { HOST, LISTENER, writeManifests } from './lib/manifests.ts';
+import { type Peer, ROOT, startGrpcOrigin, startNginxProxy, startNodeProxy, startOrigin, startPortico } from './lib/peers.ts';
+import { attachedRoutes, newRoute, probe, propagation, writeAtomic, type Propagation } from './lib/controlplane.ts';
+import { ensureTools, rssMiB, versions } from './lib/sys.ts';
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string', multiple: true },
+    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    'busy-limit': { type: 'string', default: '0.35' },
+    'propagation-target': { type: 'string', default: '3000' },
+    'propagation-cap': { type: 'string', default: '90' },
+    out: { type: 'string', default: join(ROOT, 'bench/results') },
+  },
+});
+const SECONDS = Number(values.seconds), ROUNDS = Number(values.rounds), BUSY = Number(values['busy-limit']);
+const wanted = (part: string) => !values.only || values.only.includes(part);
+const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+const work = mkdtempSync(join(tmpdir(), 'portico-bench-'));
+const peerLog: string[] = [];
+const peers: Peer[] = [];
+const report: { md: string[]; json: Record<string, unknown> } = { md: [], json: {} };
+const started = Date.now();
+
+async function main(): Promise<void> {
+  ensureTools(log);
+  const env = versions();
+  env['@fastify/http-proxy'] = JSON.parse(readFileSync(join(ROOT, 'node_modules/@fastify/http-proxy/package.json'), 'utf8')).version;
+  env.portico = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+  report.json.environment = env;
+  report.md.push(`# Portico benchmark\n\n${new Date().toISOString()} · ${Object.entries(env).map(([k, v]) => `${k} ${v}`).join(' · ')}\n`);
+  report.md.push(`Loopback only; origin: nginx (1 worker) returning 16 bytes (or 1 MiB); load: wrk (HTTP/1.1, TLS) and h2load (HTTP/2, gRPC); ${ROUNDS} rounds of ${SECONDS} s per target, targets alternating; medians. "CPU/req" is the proxy's own CPU time per request. Rows marked busy were measured while other processes used more than ${BUSY} of a core.\n`);
+
+  const tls = selfSignedCert(work, 'bench', ['bench.example.com', ...Array.from({ length: 3 }, (_, i) => HOST(i))]);
+  const origin = await startOrigin(work, peerLog); peers.push(origin); originPeer = origin;
+  const grpcOrigin = await startGrpcOrigin(peerLog); peers.push(grpcOrigin); grpcPeer = grpcOrigin;
+  const base = { origin: origin.port, grpcOrigin: grpcOrigin.port, tls };
+
+  if (wanted('dataplane')) await dataplane(base);
+  if (wanted('routes')) await routeScaling(base);
+  if (wanted('matcher')) matcher();
+  if (wanted('controlplane')) await controlplane(base);
+}
+
+// ---------------------------------------------------------------------------------------------
+interface Target { key: string; peer: Peer; url: Partial<Record<string, string>> }
+
+async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert: string; key: string } }): Promise<void> {
+  const cores = Number(versions().cpus);
+  const nginx1 = await startNginxProxy(work, 1, base.origin, base.grpcOrigin, base.tls, peerLog); peers.push(nginx1);
+  const nginxN = await startNginxProxy(work, cores, base.origin, base.grpcOrigin, base.tls, peerLog); peers.push(nginxN);
+  const nodeHttp = await startNodeProxy('node-http', base.origin, peerLog); peers.push(nodeHttp);
+  const fastify = await startNodeProxy('fastify', base.origin, peerLog); peers.push(fastify);
+  const portico = await startPortico(writeManifests(join(work, 'm-dataplane'), { ...base, routes: 0 }), peerLog); peers.push(portico);
+  const pp = (l: number) => l + portico.portOffset;
+  const nginxUrls = (n: typeof nginx1) => ({
+    http: `http://127.0.0.1:${n.ports.http}`, https: `https://127.0.0.1:${n.ports.https}`, h2c: `http://127.0.0.1:${n.ports.h2c}`,
+    tcp: `http://127.0.0.1:${n.ports.tcp}`, grpc: `http://127.0.0.1:${n.ports.grpc}`,
+  });
+  const targets: Target[] = [
+    { key: 'nginx, 1 worker', peer: nginx1, url: nginxUrls(nginx1) },
+    { key: `nginx, ${cores} workers`, peer: nginxN, url: nginxUrls(nginxN) },
+    { key: 'node:http proxy', peer: nodeHttp, url: { http: `http://127.0.0.1:${nodeHttp.port}` } },
+    { key: '@fastify/http-proxy', peer: fastify, url: { http: `http://127.0.0.1:${fastify.port}` } },
+    { key: 'Portico', peer: portico, url: {
+      http: `http://127.0.0.1:${pp(LISTENER.http)}`, https: `https://127.0.0.1:${pp(LISTENER.https)}`, h2c: `http://127.0.0.1:${pp(LISTENER.http)}`,
+      tcp: `http://127.0.0.1:${pp(LISTENER.tcp)}`, grpc: `http://127.0.0.1:${pp(LISTENER.grpc)}` } },
+  ];
+  const body = grpcBodyFile(work);
+  const c = (n: number) => ({ seconds: SECONDS, connections: n });
+  const scenarios: { id: string; title: string; via: string; only?: string[]; run: (url: string, onSpawn: (p: number) => void) => Promise<LoadResult> }[] = [
+    { id: 'h1-small', title: 'HTTP/1.1, 16-byte responses, 50 keep-alive connections', via: 'http',
+      run: (u, onSpawn) => wrk(`${u}/`, { ...c(50), onSpawn }) },
+    { id: 'h1-1mib', title: 'HTTP/1.1, 1 MiB responses, 10 connections', via: 'http', only: ['nginx, 1 worker', 'node:http proxy', '@fastify/http-proxy', 'Portico'],
+      run: (u, onSpawn) => wrk(`${u}/1m`, { ...c(10), onSpawn }) },
+    { id: 'https', title: 'HTTPS termination (TLS 1.3, HTTP/1.1), 50 connections', via: 'https',
+      run: (u, onSpawn) => wrk(`${u}/`, { ...c(50), onSpawn }) },
+    { id: 'h2', title: 'HTTP/2 (h2c), 10 connections × 10 streams', via: 'h2c',
+      run: (u, onSpawn) => h2load(`${u}/`, { clients: 10, streams: 10, seconds: SECONDS, onSpawn }) },
+    { id: 'grpc', title: 'gRPC unary, 10 connections × 10 streams', via: 'grpc',
+      run: (u, onSpawn) => h2load(`${u}/bench.Bench/Ping`, { clients: 10, streams: 10, seconds: SECONDS, dataFile: body,
+        headers: { 'content-type': 'application/grpc', te: 'trailers' }, onSpawn }) },
+    { id: 'tcp', title: 'TCP proxy (TCPRoute / nginx stream), HTTP/1.1 through it, 50 connections', via: 'tcp',
+      run: (u, onSpawn) => wrk(`${u}/`, { ...c(50), onSpawn }) },
+    { id: 'new-conn', title: 'HTTP/1.1, a new connection per request, 50 clients', via: 'http', only: ['nginx, 1 worker', 'node:http proxy', 'Portico'],
+      run: (u, onSpawn) => wrk(`${u}/`, { ...c(50), headers: { connection: 'close' }, onSpawn }) },
+  ];
+  const results = new Map<string, Measured[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const s of scenarios) {
+      for (const t of targets) {
+        const url = t.url[s.via];
+        if (!url || (s.only && !s.only.includes(t.key))) continue;
+        let m = await measure(t.key, t.peer.pid, [origin().pid, grpcPid()], (onSpawn) => s.run(url, onSpawn), BUSY);
+        if (m.busy) { log(`${s.id} ${t.key}: machine busy (${m.otherCores.toFixed(2)} other cores), measuring again`); m = await measure(t.key, t.peer.pid, [origin().pid, grpcPid()], (onSpawn) => s.run(url, onSpawn), BUSY); }
+        log(`round ${round + 1} ${s.id} ${t.key}: ${m.rps.toFixed(0)} req/s, ${m.cpuUsPerRequest.toFixed(1)} µs CPU/req, ${m.errors} errors${m.busy ? ' (busy)' : ''}`);
+        const k = `${s.id}|${t.key}`;
+        results.set(k, [...(results.get(k) ?? []), m]);
+      }
+    }
+  }
+  const json: Record<string, unknown>[] = [];
+  report.md.push('## Data plane\n');
+  for (const s of scenarios) {
+    const ref = median((results.get(`${s.id}|nginx, 1 worker`) ?? []).map((m) => m.rps));
+    report.md.push(`### ${s.title}\n\n| target | req/s | × nginx (1 worker) | CPU/req | RSS | errors | p50 / p99 |\n|---|---:|---:|---:|---:|---:|---:|`);
+    for (const t of targets) {
+      const ms = results.get(`${s.id}|${t.key}`);
+      if (!ms) continue;
+      const rps = median(ms.map((m) => m.rps));
+      const row = {
+        scenario: s.id, target: t.key, rps, ratioToNginx: rps / ref, cpuUsPerRequest: median(ms.map((m) => m.cpuUsPerRequest)),
+        rssMiB: Math.max(...ms.map((m) => m.rssMiB)), errors: ms.reduce((a, m) => a + m.errors, 0),
+        p50Ms: median(ms.map((m) => m.p50 ?? NaN)), p99Ms: median(ms.map((m) => m.p99 ?? NaN)), busy: ms.some((m) => m.busy),
+      };
+      json.push(row);
+      const lat = Number.isFinite(row.p50Ms) ? `${row.p50Ms.toFixed(2)} / ${row.p99Ms.toFixed(2)} ms` : '–';
+      report.md.push(`| ${t.key === 'Portico' ? '**Portico**' : t.key}${row.busy ? ' (busy)' : ''} | ${rps.toFixed(0)} | ${row.ratioToNginx.toFixed(2)} | ${row.cpuUsPerRequest.toFixed(1)} µs | ${row.rssMiB.toFixed(0)} MiB | ${row.errors} | ${lat} |`);
+    }
+    report.md.push('');
+  }
+  const ratio = (scenario: string, a: string, b: string) => {
+    const r = (k: string) => (json.find((x) => x.scenario === scenario && x.target === k)?.rps as number | undefined) ?? NaN;
+    return r(a) / r(b);
+  };
+  const targetsMd = [
+    ['HTTP/1.1 small, Portico ÷ @fastify/http-proxy', ratio('h1-small', 'Portico', '@fastify/http-proxy'), 1.5],
+    ['HTTP/1.1 small, Portico ÷ node:http proxy', ratio('h1-small', 'Portico', 'node:http proxy'), 1.2],
+    [`HTTP/1.1 small, Portico ÷ nginx (${cores} workers)`, ratio('h1-small', 'Portico', `nginx, ${cores} workers`), 0.6],
+    ['TCP, Portico ÷ nginx stream (1 worker)', ratio('tcp', 'Portico', 'nginx, 1 worker'), 0.9],
+    ['HTTPS, Portico ÷ nginx (1 worker)', ratio('https', 'Portico', 'nginx, 1 worker'), 0.5],
+  ] as const;
+  report.md.push('### Against the targets of the performance issue\n\n| ratio | measured | target | met |\n|---|---:|---:|:---:|');
+  for (const [name, v, goal] of targetsMd) report.md.push(`| ${name} | ${v.toFixed(2)} | ≥ ${goal} | ${v >= goal ? 'yes' : `no (${((v / goal - 1) * 100).toFixed(0)}%)`} |`);
+  report.md.push('\nPortico runs one process today (no `--workers` yet), so the all-cores row compares one Portico process with nginx on every core.\n');
+  report.json.dataplane = json;
+  report.json.targets = targetsMd.map(([name, v, goal]) => ({ name, measured: v, goal }));
+  for (const p of [nginx1, nginxN, nodeHttp, fastify, portico]) await p.close();
+}
+// The origins, started once in main(): their CPU is the run's own, not another process's.
+let originPeer: Peer | undefined;
+let grpcPeer: Peer | undefined;
+const origin = () => originPeer!;
+const grpcPid = () => grpcPeer!.pid;
+
+// ---------------------------------------------------------------------------------------------
+async function routeScaling(base: { origin: number; grpcOrigin: number; tls: { cert: string; key: string } }): Promise<void> {
+  report.md.push('## Route tables of 10, 1,000 and 10,000 HTTPRoutes (1,000 hostnames, mixed matches)\n');
+  report.md.push('| routes | req/s (route of the table) | × 10 routes | `serve` ready | RSS ready | RSS + 10,000 idle connections | `portico translate` (whole CLI) |\n|---:|---:|---:|---:|---:|---:|---:|');
+  const rows: Record<string, unknown>[] = [];
+  let ref = NaN;
+  for (const n of [10, 1000, 10000]) {
+    const dir = writeManifests(join(work, `m-routes-${n}`), { ...base, routes: n });
+    const cli = performance.now();
+    const tr = spawnSync(process.execPath, [join(ROOT, 'build/bin/portico.js'), 'translate', dir], { maxBuffer: 1 << 30, stdio: ['ignore', 'ignore', 'ignore'] });
+    const translateCliMs = performance.now() - cli;
+    if (tr.status !== 0) log(`portico translate of ${n} routes exited ${tr.status}`);
+    const t0 = performance.now();
+    const portico = await startPortico(dir, peerLog, [], `Portico (${n} routes)`); peers.push(portico);
+    const readyMs = performance.now() - t0;
+    const rssReady = rssMiB(portico.pid);
+    const i = Math.min(n - 1, 6);
+    const port = LISTENER.http + portico.portOffset;
+    const status = await probe(port, HOST(i), `/p/${i}/x`);
+    if (status !== 200) log(`route table of ${n}: probe answered ${status}`);
+    const ms: Measured[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      ms.push(await measure(`Portico ${n}`, portico.pid, [origin().pid], (onSpawn) => wrk(`http://127.0.0.1:${port}/p/${i}/x`, { seconds: SECONDS, connections: 50, headers: { host: HOST(i) }, onSpawn }), BUSY));
+    }
+    const rps = median(ms.map((m) => m.rps));
+    if (n === 10) ref = rps;
+    const idle = await idleConnections(port, 10_000, HOST(i), `/p/${i}/x`);
+    const rssIdle = rssMiB(portico.pid);
+    for (const s of idle) s.destroy();
+    await portico.close();
+    const row = { routes: n, rps, ratioTo10: rps / ref, readyMs, rssReadyMiB: rssReady, rssIdle10kMiB: rssIdle, translateCliMs, errors: ms.reduce((a, m) => a + m.errors, 0), busy: ms.some((m) => m.busy) };
+    rows.push(row);
+    report.md.push(`| ${n.toLocaleString('en')}${row.busy ? ' (busy)' : ''} | ${rps.toFixed(0)} | ${row.ratioTo10.toFixed(2)} | ${(readyMs / 1000).toFixed(2)} s | ${rssReady.toFixed(0)} MiB | ${rssIdle.toFixed(0)} MiB | ${(translateCliMs / 1000).toFixed(2)} s |`);
+  }
+  report.md.push('');
+  report.json.routes = rows;
+}
+
+/** Opens `count` keep-alive connections, each sends one request and then stays idle. */
+async function idleConnections(port: number, count: number, host: string, path: string): Promise<Socket[]> {
+  const sockets: Socket[] = [];
+  const batch = 500;
+  for (let i = 0; i < count; i += batch) {
+    await Promise.all(Array.from({ length: Math.min(batch, count - i) }, () => new Promise<void>((done) => {
+      const s = connect(port, '127.0.0.1');
+      s.setTimeout(10_000, () => { s.destroy(); done(); });
+      s.once('error', () => done());
+      s.once('data', () => done());
+      s.once('connect', () => s.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`));
+      sockets.push(s);
+    })));
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  return sockets;
+}
+
+// ---------------------------------------------------------------------------------------------
+function matcher(): void {
+  report.md.push('## Pure parts: translate() and per-request matching\n');
+  report.md.push('In process, no sockets: `translate()` of parsed resources (model parsing timed apart), and the lookup a request does (listener by Host, host bucket, rule matcher) over a mix of exact, prefix, header, method and regex matches plus a miss.\n');
+  report.md.push('| routes | parse | translate() | match per request | × 10 routes |\n|---:|---:|---:|---:|---:|');
+  const rows: Record<string, unknown>[] = [];
+  let ref = NaN;
+  for (const n of [10, 1000, 10000]) {
+    const t = timeTranslate(n);
+    const m = timeMatch(t.table, n);
+    if (n === 10) ref = m.nsPerRequest;
+    rows.push({ routes: n, parseMs: t.parseMs, translateMs: t.translateMs, matchNs: m.nsPerRequest, matchRatioTo10: m.nsPerRequest / ref });
+    report.md.push(`| ${n.toLocaleString('en')} | ${t.parseMs.toFixed(0)} ms | ${t.translateMs.toFixed(0)} ms | ${m.nsPerRequest.toFixed(0)} ns | ${(m.nsPerRequest / ref).toFixed(2)} |`);
+  }
+  report.md.push('');
+  report.json.matcher = rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+async function controlplane(base: { origin: number; grpcOrigin: number; tls: { cert: string; key: string } }): Promise<void> {
+  const target = Number(values['propagation-target']);
+  const capMs = Number(values['propagation-cap']) * 1000;
+  const results: Propagation[] = [];
+
+  // Files: each route its own file, written atomically.
+  {
+    const dir = writeManifests(join(work, 'm-cp-files'), { ...base, routes: 0 });
+    const portico = await startPortico(dir, peerLog, ['--poll-ms', '1000'], 'Portico (files)'); peers.push(portico);
+    const port = LISTENER.http + portico.portOffset;
+    results.push(await propagation('files', port, target, capMs, async (i) => writeAtomic(dir, `new-${i}.yaml`, [newRoute(i)])));
+    log(`propagation (files): ${JSON.stringify(results.at(-1))}`);
+    await portico.close();
+  }
+  // Kubernetes API (the in-repo test server): POST each route, as kubectl create does.
+  {
+    const api = await startKubeApiServer();
+    try {
+      const dir = writeManifests(join(work, 'm-cp-kube'), { ...base, routes: 0 });
+      const { parseAllDocuments } = await import('yaml');
+      for (const f of ['base.yaml']) for (const d of parseAllDocuments(readFileSync(join(dir, f), 'utf8'))) { const o = d.toJS(); if (o) api.store.apply(o); }
+      api.store.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
+      const token = JSON.parse(readFileSync(api.kubeconfigPath, 'utf8')).users[0].user.token as string;
+      const kube = await startKubePortico(api.kubeconfigPath); peers.push(kube);
+      const port = LISTENER.http + kube.portOffset;
+      const agent = new (await import('undici')).Agent({ connect: { rejectUnauthorized: false } });
+      results.push(await propagation('kubernetes', port, target, capMs, async (i) => {
+        const res = await fetch(`${api.url}/apis/gateway.networking.k8s.io/v1/namespaces/bench/httproutes`, {
+          method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(newRoute(i)),
+          dispatcher: agent,
+        });
+        if (res.status !== 201) throw new Error(`create route ${i}: ${res.status} ${await res.text()}`);
+      }));
+      log(`propagation (kubernetes): ${JSON.stringify(results.at(-1))}`);
+      await kube.close();
+    } finally {
+      await api.close();
+    }
+  }
+  report.md.push('## Control plane\n');
+  report.md.push(`HTTPRoutes created one at a time, each new hostname probed every 5 ms until it answers 200 (time cap ${capMs / 1000} s per mode; target ${target} routes; 404 while not yet routed is not an error).\n`);
+  report.md.push('| provider | routes created | mean | p99 | max | first 100 | last 100 | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of results) report.md.push(`| ${r.mode} | ${r.created}${r.capped ? ` of ${r.target} (time cap)` : ''} | ${r.meanMs.toFixed(1)} ms | ${r.p99Ms.toFixed(1)} ms | ${r.maxMs.toFixed(1)} ms | ${r.first100Ms.toFixed(1)} ms | ${r.last100Ms.toFixed(1)} ms | ${r.errors} |`);
+  report.md.push('');
+  report.json.propagation = results;
+
+  // Churn: one route flips backend and filters every 200 ms under load; every answer must be 2xx.
+  {
+    const dir = writeManifests(join(work, 'm-churn'), { ...base, routes: 0 });
+    const originB = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'origin-b', namespace: 'bench' }, spec: { ports: [{ name: 'p', port: 8080, protocol: 'TCP' }] } };
+    const sliceB = { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'origin-b-1', namespace: 'bench', labels: { 'kubernetes.io/service-name': 'origin-b' } },
+      addressType: 'IPv4', endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }], ports: [{ name: 'p', port: base.origin, protocol: 'TCP' }] };
+    writeAtomic(dir, 'origin-b.yaml', [originB, sliceB]);
+    writeAtomic(dir, 'churn.yaml', [newRoute(0)]);
+    const portico = await startPortico(dir, peerLog, ['--poll-ms', '1000'], 'Portico (churn)'); peers.push(portico);
+    const port = LISTENER.http + portico.portOffset;
+    let flips = 0;
+    let stop = false;
+    const flipper = (async () => {
+      while (!stop) {
+        await new Promise((r) => setTimeout(r, 200));
+        flips++;
+        const filters = flips % 2 ? { filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-flip', value: String(flips) }] } }] } : {};
+        writeAtomic(dir, 'churn.yaml', [newRoute(0, flips % 2 ? 'origin-b' : 'origin', filters)]);
+      }
+    })();
+    const load = await wrk(`http://127.0.0.1:${port}/`, { seconds: Math.max(10, SECONDS * 2), connections: 20, headers: { host: 'n0.bench.example.com' } });
+    stop = true;
+    await flipper;
+    await portico.close();
+    report.md.push(`Churn: a route flipping backend and a filter every 200 ms (${flips} changes) under load: ${load.requests} requests, **${load.errors} not 2xx**.\n`);
+    report.json.churn = { flips, requests: load.requests, errors: load.errors };
+  }
+
+  // Burst: 1,000 routes written at once on top of 3,000; time until attachedRoutes counts them all.
+  {
+    const dir = writeManifests(join(work, 'm-burst'), { ...base, routes: 3000 });
+    const portico = await startPortico(dir, peerLog, ['--poll-ms', '1000'], 'Portico (burst)'); peers.push(portico);
+    const before = await attachedRoutes(portico.admin, 'bench/bench', 'http');
+    const t0 = performance.now();
+    writeAtomic(dir, 'burst.yaml', Array.from({ length: 1000 }, (_, i) => newRoute(10_000 + i)));
+    let after = before;
+    while (after < before + 1000 && performance.now() - t0 < 60_000) {
+      await new Promise((r) => setTimeout(r, 10));
+      after = await attachedRoutes(portico.admin, 'bench/bench', 'http');
+    }
+    const ms = performance.now() - t0;
+    await portico.close();
+    report.md.push(`Burst: 1,000 routes created at once on top of ${before.toLocaleString('en')} attached: all counted in \`attachedRoutes\` after **${(ms / 1000).toFixed(2)} s** (${after - before} of 1,000 seen).\n`);
+    report.json.burst = { before, after, ms };
+  }
+}
+
+async function startKubePortico(kubeconfig: string) {
+  const { spawn } = await import('node:child_process');
+  const { freePort } = await import('./lib/peers.ts');
+  const admin = `127.0.0.1:${await freePort()}`;
+  const portOffset = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, [join(ROOT, 'build/bin/portico.js'), 'serve', '--kubernetes', '--kubeconfig', kubeconfig,
+    '--lease-namespace', 'bench', '--admin', admin, '--port-offset', String(portOffset), '--access-log', 'off'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (d) => peerLog.push(String(d)));
+  child.stderr!.on('data', (d) => peerLog.push(String(d)));
+  const until = Date.now() + 60_000;
+  while (!(await fetch(`http://${admin}/readyz`).then((r) => r.status === 200, () => false))) {
+    if (child.exitCode !== null || Date.now() > until) throw new Error(`portico --kubernetes not ready\n${peerLog.slice(-20).join('')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    name: 'Portico (kubernetes)', pid: child.pid!, admin, portOffset,
+    close: async () => { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); },
+  };
+}
+
+try {
+  await main();
+  report.md.push(`\nWhole run: ${((Date.now() - started) / 60000).toFixed(1)} minutes.`);
+  mkdirSync(values.out!, { recursive: true });
+  const md = report.md.join('\n') + '\n';
+  writeFileSync(join(values.out!, 'latest.md'), md);
+  writeFileSync(join(values.out!, 'latest.json'), JSON.stringify(report.json, null, 2) + '\n');
+  process.stdout.write(md);
+} catch (err) {
+  log(`failed: ${(err as Error).stack}\n--- peer output ---\n${peerLog.slice(-30).join('')}`);
+  process.exitCode = 1;
+} finally {
+  for (const p of peers.reverse()) await p.close().catch(() => {});
+  rmSync(work, { recursive: true, force: true });
+}
