@@ -40,15 +40,50 @@ const isNode = (e: Edge) => e.spec.startsWith('node:') || ['fs', 'path', 'net', 
 const isCdk = (e: Edge) => /^(cdk8s|cdk8s-plus-\d+|constructs)(\/|$)/.test(e.spec);
 const under = (e: Edge, ...dirs: string[]) => e.target !== undefined && dirs.some((d) => e.target === d || e.target!.startsWith(d + '/'));
 
-test('model, ir and translator are pure: no node:*, no cdk8s, no provider or data plane code', () => {
-  const v = violations(['gateway/model', 'gateway/ir', 'gateway/translator'], (e) =>
+test('model, ir, translator and the offline validation are pure: no node:*, no cdk8s, no provider or data plane code', () => {
+  const v = violations(['gateway/model', 'gateway/ir', 'gateway/translator', 'gateway/validate'], (e) =>
     isNode(e) || isCdk(e) || under(e, 'gateway/provider', 'gateway/dataplane', 'gateway/runtime', 'gateway/admin', 'gateway/cli', 'constructs'));
   assert.equal(v, []);
 });
 
-test('constructs use only gateway/model and gateway/translator of the gateway', () => {
-  const v = violations(['constructs'], (e) => under(e, 'gateway') && !under(e, 'gateway/model', 'gateway/translator'));
+test('constructs use only gateway/model, gateway/translator and gateway/validate of the gateway', () => {
+  const v = violations(['constructs'], (e) => under(e, 'gateway') && !under(e, 'gateway/model', 'gateway/translator', 'gateway/validate'));
   assert.equal(v, []);
+});
+
+test('the offline validation builds on the translator only (model, translator), never the other way round', () => {
+  const v = violations(['gateway/validate'], (e) => under(e, 'gateway') && !under(e, 'gateway/model', 'gateway/translator', 'gateway/validate'));
+  const back = violations(['gateway/model', 'gateway/translator'], (e) => under(e, 'gateway/validate'));
+  assert.equal([...v, ...back], []);
+});
+
+test('constructs/ has no attachment or ReferenceGrant logic of its own: the translator decides, validateOffline() judges', () => {
+  const internals = violations(['constructs'], (e) => under(e, 'gateway/translator/context.ts', 'gateway/translator/attachment.ts'));
+  const logic = files('constructs').filter((f) => !f.startsWith('constructs/imports/'))
+    .filter((f) => /\breferenceGrants\b|\bselectorMatches\b|\bintersectHostnames\b|\bnamespaceLabels\(|kubernetes\.io\/metadata\.name/.test(readFileSync(join(root, f), 'utf8')))
+    .map((f) => `${f} evaluates grants or allowedRoutes`);
+  assert.equal([...internals, ...logic], []);
+});
+
+test('the folders of constructs/ import each other without cycles', () => {
+  const folderOf = (f: string) => dirname(f);
+  const graph = new Map<string, Set<string>>();
+  // index.ts files only re-export (the public entry), so they are not edges of the design.
+  for (const e of files('constructs').filter((f) => !f.startsWith('constructs/imports/') && !f.endsWith('/index.ts')).flatMap(importsOf)) {
+    if (!e.target?.startsWith('constructs/')) continue;
+    const from = folderOf(e.file);
+    const to = folderOf(e.target);
+    if (from !== to) graph.set(from, new Set([...(graph.get(from) ?? []), to]));
+  }
+  const cycles: string[] = [];
+  const reaches = (a: string, b: string, seen = new Set<string>()): boolean => {
+    if (a === b) return true;
+    if (seen.has(a)) return false;
+    seen.add(a);
+    return [...(graph.get(a) ?? [])].some((n) => reaches(n, b, seen));
+  };
+  for (const [from, tos] of graph) for (const to of tos) if (reaches(to, from)) cycles.push(`${from} -> ${to} -> ... -> ${from}`);
+  assert.equal(cycles, []);
 });
 
 test('the data plane imports gateway/ir only (never model, translator or providers)', () => {

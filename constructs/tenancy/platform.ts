@@ -2,7 +2,7 @@
 // it turns on the App-level validation so every synth checks routes against the tenancy rules.
 import { ApiObject, App, Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
-import { TENANT_SET_API_VERSION, TENANT_SET_KIND, type TenantSetDocument } from '../../gateway/translator/tenant-set.ts';
+import { TENANT_SET_API_VERSION, TENANT_SET_KIND, type TenantSetDocument } from '../../gateway/validate/index.ts';
 import { attachValidation, ValidationOptions } from '../validation/validate-app.ts';
 import { Tenant, TenantProps } from './tenant.ts';
 
@@ -53,7 +53,7 @@ export class Platform extends Chart {
       apiVersion: TENANT_SET_API_VERSION,
       kind: TENANT_SET_KIND,
       metadata: { name: this.node.id },
-      spec: { tenants: this._tenants.map((t) => ({ ...t._rules(), namespaceLabels: t._namespaceLabels() })), parents },
+      spec: { tenants: this._tenants.map((t) => ({ ...t.toModel(), namespaceLabels: t._namespaceLabels() })), parents },
     };
   }
 }

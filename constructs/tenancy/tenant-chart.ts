@@ -2,8 +2,9 @@
 // checked against the tenant's ownership rules at synth (the chart attaches the validation).
 import { App, Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { markTenantScope, tenantScopeOf } from '../validation/tenant-source.ts';
 import { attachValidation, ValidationOptions } from '../validation/validate-app.ts';
-import type { Tenant } from './tenant.ts';
+import { Tenant } from './tenant.ts';
 
 export interface TenantChartProps extends ChartProps {
   /** The tenant that owns every object in this chart. */
@@ -20,10 +21,8 @@ export interface TenantChartProps extends ChartProps {
 export class TenantChart extends Chart {
   /** The tenant owning `c`, if it lies in a TenantChart. */
   public static tenantOf(c: IConstruct): Tenant | undefined {
-    for (let s: IConstruct | undefined = c; s; s = s.node.scope) {
-      if (s instanceof TenantChart) return (s as TenantChart).tenant;
-    }
-    return undefined;
+    const t = tenantScopeOf(c);
+    return t instanceof Tenant ? t : undefined;
   }
 
   public readonly tenant: Tenant;
@@ -31,6 +30,7 @@ export class TenantChart extends Chart {
   public constructor(scope: Construct, id: string, props: TenantChartProps) {
     super(scope, id, { ...props, namespace: props.namespace ?? props.tenant.namespaces[0] });
     this.tenant = props.tenant;
+    markTenantScope(this, props.tenant);
     // A tenant repo may have no Platform chart; its charts still get the ownership checks.
     attachValidation(App.of(this), props.validation);
   }

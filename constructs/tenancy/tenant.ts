@@ -4,9 +4,10 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Namespace } from '../../gateway/model/index.ts';
-import { tenantOwnsHostname, type TenantRules } from '../../gateway/translator/tenancy.ts';
-import { TENANT_LABEL } from '../../gateway/translator/tenant-set.ts';
+import type { TenantModel } from '../../gateway/validate/index.ts';
+import { ownsHostname, TENANT_LABEL } from '../../gateway/validate/index.ts';
 import { FromNamespaces, GatewayListener, RouteNamespaces } from '../listener.ts';
+import { markTenantDeclaration, TenantDeclaration } from '../validation/tenant-source.ts';
 
 /** The namespace label that marks a tenant's namespaces. */
 export { TENANT_LABEL };
@@ -43,7 +44,7 @@ export interface TenantProps {
 }
 
 /** Declares a tenant and its Namespaces. Create it in the platform's chart (e.g. `platform.addTenant()`). */
-export class Tenant extends Construct {
+export class Tenant extends Construct implements TenantDeclaration {
   /**
    * The same tenant as seen from the tenant's own repo: nothing is synthesized (the platform repo
    * owns the Namespaces), but validation knows the namespaces, their label and the ownership rules.
@@ -82,6 +83,7 @@ export class Tenant extends Construct {
     this.listeners = [...(props.listeners ?? [])];
     this.allowListenerSets = props.allowListenerSets ?? false;
     this.labels = { ...props.namespaceLabels, [TENANT_LABEL]: this.tenantName };
+    markTenantDeclaration(this);
     for (const ns of this.namespaces) {
       if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns)) throw new Error(`tenant "${props.name}" namespace "${ns}" is not a DNS label`);
       if (imported) continue;
@@ -112,16 +114,21 @@ export class Tenant extends Construct {
 
   /** Whether `hostname` (exact or wildcard) lies within the tenant's hostnames. */
   public ownsHostname(hostname: string): boolean {
-    return tenantOwnsHostname(this._rules(), hostname);
+    return ownsHostname(this.toModel(), hostname);
   }
 
-  /** @internal The tenant as plain data: what the tenancy rules and the platform's tenants file read. */
-  public _rules(): TenantRules {
+  /**
+   * The tenant as plain data: what the synth-time tenancy rules check against, and what a
+   * platform repo can write out for `portico validate` in app repos.
+   */
+  public toModel(): TenantModel {
     return {
       name: this.tenantName,
       namespaces: [...this.namespaces],
       hostnames: [...this.hostnames],
-      listeners: this.listeners.map((l) => ({ kind: l.parent.kind, namespace: l.parent.namespace ?? '', name: l.parent.name, sectionName: l.name })),
+      listeners: this.listeners.map((l) => ({
+        kind: l.parent.kind === 'ListenerSet' ? 'ListenerSet' as const : 'Gateway' as const, namespace: l.parent.namespace ?? 'default', name: l.parent.name, sectionName: l.name,
+      })),
       allowListenerSets: this.allowListenerSets,
     };
   }

@@ -3,20 +3,20 @@
 import { ApiObject, App } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import type { GatewayClass, KubeObject } from '../../gateway/model/index.ts';
-import { snapshotKeyOf } from '../../gateway/model/index.ts';
+import type { TenantModel } from '../../gateway/validate/index.ts';
+import { judgedAs } from '../../gateway/validate/index.ts';
 import { GATEWAY_GROUP } from '../base.ts';
 import { ImportedGateway } from '../gateway.ts';
-import { TenantChart } from '../tenancy/tenant-chart.ts';
-import { Tenant } from '../tenancy/tenant.ts';
+import { isTenantDeclaration, tenantScopeOf } from './tenant-source.ts';
 
 /** One synthesized object and where it came from. */
 export interface CollectedObject {
-  /** The rendered manifest (ApiObject.toJson()). */
+  /** The rendered manifest (ApiObject.toJson()), namespaced as the validation judges it. */
   readonly obj: KubeObject<any>;
   /** The L2 that declared it (or the ApiObject itself when it has no L2). */
   readonly owner: IConstruct;
-  /** The tenant owning the object's chart, if it is in a TenantChart. */
-  readonly tenant?: Tenant;
+  /** The name of the tenant owning the object's chart, if it is in a tenant's chart. */
+  readonly tenant?: string;
 }
 
 export interface Collected {
@@ -24,6 +24,8 @@ export interface Collected {
   readonly objects: CollectedObject[];
   /** Objects the app refers to but another repo owns (imported Gateways, their classes). */
   readonly standIns: KubeObject<any>[];
+  /** Every tenant the app declares or imports, as plain data. */
+  readonly tenants: TenantModel[];
 }
 
 /** "group|kind|namespace|name": the key problems' refs are matched on. */
@@ -36,25 +38,22 @@ export function objectRefKey(o: KubeObject): string {
   return refKey({ group: av.includes('/') ? av.split('/')[0] : '', kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
 }
 
-// fromObjects() puts namespaced objects without a namespace into "default"; doing the same here
-// keeps the refs of problems (which come from the snapshot) matching their owners.
-function withDefaultNamespace(o: KubeObject<any>): KubeObject<any> {
-  const key = snapshotKeyOf(o);
-  if (!key || key === 'gatewayClasses' || key === 'namespaces' || o.metadata?.namespace) return o;
-  return { ...o, metadata: { ...o.metadata, namespace: 'default' } };
-}
-
 /** Walks the app in construct order (stable) and renders every ApiObject. */
 export function collect(app: App, standInController: string): Collected {
   const objects: CollectedObject[] = [];
   const imported: ImportedGateway[] = [];
-  const importedTenants: Tenant[] = [];
+  const tenants = new Map<string, TenantModel>();
+  const standInNamespaces: KubeObject<any>[] = [];
   for (const c of app.node.findAll()) {
     if (c instanceof ImportedGateway) imported.push(c);
-    if (c instanceof Tenant && c.imported) importedTenants.push(c);
+    if (isTenantDeclaration(c)) {
+      tenants.set(c.toModel().name, c.toModel());
+      // The platform repo synthesizes these Namespaces; their labels decide Selector allowedRoutes.
+      if (c.imported) standInNamespaces.push(...c._namespaceManifests());
+    }
     if (!(c instanceof ApiObject)) continue;
     const owner = c.node.id === 'Resource' && c.node.scope ? c.node.scope : c;
-    objects.push({ obj: withDefaultNamespace(c.toJson()), owner, tenant: TenantChart.tenantOf(c) });
+    objects.push({ obj: judgedAs(c.toJson()), owner, tenant: tenantScopeOf(c)?.toModel().name });
   }
   const have = new Set(objects.map((o) => objectRefKey(o.obj)));
   const standIns: KubeObject<any>[] = [];
@@ -64,8 +63,7 @@ export function collect(app: App, standInController: string): Collected {
   };
   const className = 'portico-imported';
   for (const g of imported) add(g._standIn(className));
-  // The platform repo synthesizes these Namespaces; their labels decide Selector allowedRoutes.
-  for (const t of importedTenants) for (const ns of t._namespaceManifests()) add(ns);
+  for (const ns of standInNamespaces) add(ns);
   // Gateways whose class is not in the app (GatewayClass.fromGatewayClassName) get a class of
   // the validating controller, so their listeners and routes are still judged.
   for (const o of [...objects.map((x) => x.obj), ...standIns]) {
@@ -75,5 +73,5 @@ export function collect(app: App, standInController: string): Collected {
     const gc: GatewayClass = { apiVersion: `${GATEWAY_GROUP}/v1`, kind: 'GatewayClass', metadata: { name }, spec: { controllerName: standInController } };
     add(gc);
   }
-  return { objects, standIns };
+  return { objects, standIns, tenants: [...tenants.values()] };
 }

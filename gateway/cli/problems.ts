@@ -1,6 +1,7 @@
 // How problems are shown to a person: one line each, pointing at the file and line to edit.
 import type { Problem } from '../translator/api.ts';
 import { createLocator, type Locator } from '../model/positions.ts';
+import { formatProblem as formatOne } from '../validate/index.ts';
 
 export interface LocatedProblem extends Problem {
   file?: string;
@@ -38,11 +39,9 @@ export function relativeTo(cwd: string, file: string): string {
   return file.startsWith(base) ? file.slice(base.length) : file;
 }
 
-/** `<file>:<line>: <Kind> <ns>/<name> <field>: <message> (<reason>) — fix: <fix>` */
+/** `<file>:<line>: <Kind> <ns>/<name> <field>: <message> (<reason>) — fix: <fix>` (the one formatter, gateway/validate). */
 export function formatProblem(p: LocatedProblem): string {
   const where = p.file === undefined ? '<unknown file>' : p.line === undefined ? p.file : `${p.file}:${p.line}`;
-  const fix = p.fix ? ` — fix: ${p.fix}` : '';
-  if (p.ref.kind === 'File') return `${where}: ${p.field && p.line === undefined ? p.field + ': ' : ''}${p.message} (${p.reason})${fix}`;
-  const id = p.ref.namespace ? `${p.ref.namespace}/${p.ref.name}` : p.ref.name;
-  return `${where}: ${p.ref.kind} ${id} ${p.field || '(object)'}: ${p.message} (${p.reason})${fix}`;
+  // A file problem located by line already says where; its "line N" field need not repeat it.
+  return formatOne(p.ref.kind === 'File' && p.line !== undefined ? { ...p, field: '' } : p, where);
 }

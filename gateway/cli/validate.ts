@@ -1,14 +1,10 @@
 // `portico validate <files|dirs|->`: what the API server and the gateway would reject, offline.
-// Schema + CEL per object, then the translator over the whole set, with Services/Secrets the
-// manifests do not contain assumed to exist elsewhere (a warning, not an error).
+// The files are read here; the verdict is validateOffline(), the same one synth runs, with the
+// platform's tenancy rules as its hook when a tenants file is given.
 import { stringify } from 'yaml';
-import { translate } from '../translator/index.ts';
-import { validateObject } from '../translator/schema/index.ts';
-import { assumeExternalRefs } from '../translator/assume-external.ts';
-import { fromObjects, snapshotLists, type KubeObject, type Snapshot } from '../model/index.ts';
+import { snapshotLists, type KubeObject } from '../model/index.ts';
 import type { Problem, TranslateResult } from '../translator/api.ts';
-import { tenantProblems } from '../translator/tenancy.ts';
-import { assignTenants, tenantSetStandIns } from '../translator/tenant-set.ts';
+import { tenancyOf, tenancyRules, tenantByNamespace, tenantSetStandIns, validateOffline, type OfflineHook } from '../validate/index.ts';
 import { readTenantSetFile } from '../provider/files/tenant-set.ts';
 import { inspectPki } from '../provider/pki.ts';
 import type { ProviderUpdate } from '../pipeline.ts';
@@ -28,34 +24,32 @@ export interface TenancyOptions {
 export function validateUpdate(update: ProviderUpdate, controllerName: string, now: string, tenancy?: TenancyOptions): { problems: Problem[]; objects: number; translation: TranslateResult } {
   const problems: Problem[] = [...update.problems];
   const own = snapshotLists(update.snapshot).flat();
-  for (const o of own) problems.push(...validateObject(o));
-  // Certificates are checked as serve checks them (provider/pki.ts), so validate reports what serve would refuse.
-  let base: Snapshot = inspectPki(update.snapshot);
-  const standIns = new Set<string>();
-  let tenancyFound: Problem[] = [];
+  const standIns: KubeObject<any>[] = [];
+  const hooks: OfflineHook[] = [];
   if (tenancy) {
     const { tenantSet, problems: fileProblems } = readTenantSetFile(tenancy.tenantsFile);
     problems.push(...fileProblems);
     if (tenantSet) {
       // The platform's Namespaces and parents stand in for what this repo only refers to.
       const have = new Set(own.map(refKeyOf));
-      const added = tenantSetStandIns(tenantSet).filter((o) => !have.has(refKeyOf(o)));
-      for (const o of added) standIns.add(refKeyOf(o));
-      base = { ...fromObjects([...own, ...added]).snapshot, pki: base.pki };
-      const { judged, problems: assignProblems } = assignTenants(tenantSet, own, tenancy.tenant);
-      problems.push(...assignProblems);
-      tenancyFound = tenantProblems(judged, base);
+      standIns.push(...tenantSetStandIns(tenantSet).filter((o) => !have.has(refKeyOf(o))));
+      const { tenancy: rules, problems: tenantProblems } = tenancyOf(tenantSet, tenancy.tenant);
+      problems.push(...tenantProblems);
+      if (rules) {
+        // Stand-ins are the platform's, never a tenant's.
+        const platform = new Set(standIns.map(refKeyOf));
+        const tenantOf = rules.tenantOf;
+        hooks.push(tenancyRules({ ...rules, tenantOf: (o) => (platform.has(refKeyOf(o)) ? undefined : tenantOf ? tenantOf(o) : tenantByNamespace(rules.tenants, o)) }));
+      }
     }
   }
-  const { snapshot, warnings } = assumeExternalRefs(base);
-  problems.push(...warnings, ...tenancyFound);
-  // Where a tenancy rule and the translator flag the same field, the tenancy rule has the fix.
-  const tenancyFields = new Set(tenancyFound.map((p) => `${refKeyOf(p.ref)}#${p.field}`));
-  const translation = translate(snapshot, { controllerName, now });
-  problems.push(...translation.problems.filter((p) => !tenancyFields.has(`${refKeyOf(p.ref)}#${p.field}`)));
+  // Certificates are checked as serve checks them (provider/pki.ts), so validate reports what serve would refuse.
+  const { pki } = inspectPki(update.snapshot);
+  const result = validateOffline({ objects: [...own, ...standIns], pki, controllerNames: [controllerName], now, hooks });
   // Stand-ins belong to the platform repo, which validates them.
-  const mine = problems.filter((p) => !standIns.has(refKeyOf(p.ref)));
-  return { problems: dedupe(mine), objects: own.length, translation };
+  const elsewhere = new Set(standIns.map(refKeyOf));
+  problems.push(...result.problems.filter((p) => !elsewhere.has(refKeyOf(p.ref))));
+  return { problems, objects: own.length, translation: result.translations[0].result };
 }
 
 function refKeyOf(o: KubeObject | Problem['ref']): string {
@@ -64,17 +58,6 @@ function refKeyOf(o: KubeObject | Problem['ref']): string {
     return `${av.includes('/') ? av.split('/')[0] : ''}|${o.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`;
   }
   return `${o.group}|${o.kind}|${o.namespace ?? ''}|${o.name}`;
-}
-
-// Schema and translator can both flag the same field for the same reason.
-function dedupe(problems: Problem[]): Problem[] {
-  const seen = new Set<string>();
-  return problems.filter((p) => {
-    const k = JSON.stringify([p.severity, p.ref, p.field, p.reason, p.message]);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }
 
 export async function runValidate(args: string[], io: CliIo): Promise<number> {

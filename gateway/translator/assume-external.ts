@@ -28,6 +28,9 @@ GN81KSQPshZ4xZYbUKNxYR2cd8yhRANCAAScImoCjIokCsK3BzgGETnFPaHMbnQ/
 -----END PRIVATE KEY-----
 `;
 
+/** Marks a placeholder the offline checks made for an object the manifests only reference. */
+export const ASSUMED_EXTERNAL_ANNOTATION = 'portico.dev/assumed-external';
+
 type Obj = Record<string, any>;
 
 interface Wanted {
@@ -121,7 +124,7 @@ export function assumeExternalRefs(snapshot: Snapshot): AssumeExternalResult {
   const warnings: Problem[] = [];
   for (const [key, w] of [...wanted].sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (have.has(key)) continue;
-    const metadata = { name: w.name, namespace: w.namespace, generation: 1, annotations: { 'portico.dev/assumed-external': 'true' } };
+    const metadata = { name: w.name, namespace: w.namespace, generation: 1, annotations: { [ASSUMED_EXTERNAL_ANNOTATION]: 'true' } };
     if (w.kind === 'Service') {
       const ports = [...w.ports].sort().map((pp) => {
         const [port, protocol] = pp.split('/');

@@ -23,7 +23,7 @@ export function objectsOf(chart: Chart, kind?: string): any[] {
 /** Asserts the objects pass the CRD schema + CEL rules the API server applies. */
 export function assertSchemaValid(objects: unknown[]): void {
   const problems = objects.flatMap((o) => validateObject(o)).filter((p) => p.severity === 'error');
-  assert.equal(problems.map(formatProblem), [], 'synthesized objects violate the CRD schema');
+  assert.equal(problems.map((p) => formatProblem(p)), [], 'synthesized objects violate the CRD schema');
 }
 
 /** The validation errors app.synthYaml() reports, one per line ([] if it synthesizes). */

@@ -47,7 +47,7 @@ test('fails if a route hostname is not owned by the tenant', () => {
   const { app, tenant, https, web } = platform();
   new HttpRoute(tenant, 'checkout', { metadata: { name: 'checkout' }, parentRefs: [https], hostnames: ['api.other.com'], rules: [{ backendRefs: [BackendRef.fromService(web)] }] });
   const errors = synthErrors(app);
-  assert.ok(errors.includes('[tenant-shop/checkout] HTTPRoute shop/checkout spec.hostnames[0] "api.other.com" is not owned by tenant "shop" (owns: *.shop.example.com, api.example.com); use a hostname the tenant owns or ask the platform team to add it to the tenant'), errors.join('\n'));
+  assert.ok(errors.includes('[tenant-shop/checkout] HTTPRoute shop/checkout spec.hostnames[0]: "api.other.com" is not owned by tenant "shop" (owns: *.shop.example.com, api.example.com) (HostnameNotOwned) — fix: use a hostname the tenant owns or ask the platform team to add it to the tenant'), errors.join('\n'));
 });
 
 test('wildcard containment: names below the tenant wildcard are owned, the apex and siblings are not', () => {
@@ -67,7 +67,7 @@ test('fails if a route without hostnames takes a listener hostname the tenant do
   shop.listeners.push(http);
   new HttpRoute(tenant, 'any', { metadata: { name: 'any' }, parentRefs: [http], rules: [{ backendRefs: [BackendRef.fromService(web)] }] });
   const errors = synthErrors(app);
-  assert.ok(errors.includes('[tenant-shop/any] HTTPRoute shop/any spec.hostnames is empty, so the route takes every hostname of gateway infra/edge listener "http" ("*"), which is not owned by tenant "shop" (owns: *.shop.example.com, api.example.com); set spec.hostnames to hostnames the tenant owns'), errors.join('\n'));
+  assert.ok(errors.includes('[tenant-shop/any] HTTPRoute shop/any spec.hostnames: is empty, so the route takes every hostname of gateway infra/edge listener "http" ("*"), which is not owned by tenant "shop" (owns: *.shop.example.com, api.example.com) (HostnameNotOwned) — fix: set spec.hostnames to hostnames the tenant owns'), errors.join('\n'));
 });
 
 test('a route without hostnames on a tenant listener is judged by the listener hostname', () => {
@@ -81,17 +81,17 @@ test('fails if a route attaches to a listener the tenant may not use', () => {
   new HttpRoute(tenant, 'sneaky', { metadata: { name: 'sneaky' }, parentRefs: [admin], hostnames: ['api.example.com'], rules: [{ backendRefs: [BackendRef.fromService(web)] }] });
   new HttpRoute(tenant, 'whole', { metadata: { name: 'whole' }, parentRefs: [gw], hostnames: ['a.shop.example.com'], rules: [{ backendRefs: [BackendRef.fromService(web)] }] });
   const errors = synthErrors(app);
-  assert.ok(errors.includes('[tenant-shop/sneaky] HTTPRoute shop/sneaky spec.parentRefs[0] attaches to gateway infra/edge listener "admin", which tenant "shop" may not use (may use: edge/https); attach to a listener the tenant may use or ask the platform team to add this one to the tenant'), errors.join('\n'));
+  assert.ok(errors.includes('[tenant-shop/sneaky] HTTPRoute shop/sneaky spec.parentRefs[0]: attaches to gateway infra/edge listener "admin", which tenant "shop" may not use (may use: edge/https) (ListenerNotAllowed) — fix: attach to a listener the tenant may use or ask the platform team to add this one to the tenant'), errors.join('\n'));
   // A parentRef without sectionName attaches to every listener that admits the route.
-  assert.ok(errors.some((e) => e.startsWith('[tenant-shop/whole] HTTPRoute shop/whole spec.parentRefs[0] attaches to gateway infra/edge listener "admin"')), errors.join('\n'));
-  assert.ok(errors.some((e) => e.includes('listener "http", which tenant "shop" may not use') && e.endsWith('set sectionName to a listener the tenant may use')), errors.join('\n'));
+  assert.ok(errors.some((e) => e.startsWith('[tenant-shop/whole] HTTPRoute shop/whole spec.parentRefs[0]: attaches to gateway infra/edge listener "admin"')), errors.join('\n'));
+  assert.ok(errors.some((e) => e.includes('listener "http", which tenant "shop" may not use') && e.endsWith('— fix: set sectionName to a listener the tenant may use')), errors.join('\n'));
 });
 
 test('fails if a tenant resource lies outside its namespaces', () => {
   const { app, tenant } = platform();
   new kplus.ConfigMap(tenant, 'leak', { metadata: { name: 'leak', namespace: 'payments' } });
   const errors = synthErrors(app);
-  assert.ok(errors.includes('[tenant-shop/leak] ConfigMap payments/leak metadata.namespace "payments" is outside tenant "shop" (namespaces: shop, shop-jobs); move it into one of the tenant\'s namespaces or into a chart of the tenant that owns "payments"'), errors.join('\n'));
+  assert.ok(errors.includes('[tenant-shop/leak] ConfigMap payments/leak metadata.namespace: "payments" is outside tenant "shop" (namespaces: shop, shop-jobs) (OutsideTenantNamespaces) — fix: move it into one of the tenant\'s namespaces or into a chart of the tenant that owns "payments"'), errors.join('\n'));
 });
 
 test('fails if a tenant declares a Gateway or a GatewayClass', () => {
@@ -99,8 +99,8 @@ test('fails if a tenant declares a Gateway or a GatewayClass', () => {
   const gc = new GatewayClass(tenant, 'own-class', { metadata: { name: 'mine' } });
   new Gateway(tenant, 'own', { metadata: { name: 'own' }, gatewayClass: gc, listeners: [{ name: 'http', port: 80, protocol: ListenerProtocol.HTTP }] });
   const errors = synthErrors(app);
-  assert.ok(errors.some((e) => e.startsWith('[tenant-shop/own] Gateway shop/own kind is declared by tenant "shop", but Gateways are owned by the platform; attach routes to a platform listener the tenant may use (https)')), errors.join('\n'));
-  assert.ok(errors.some((e) => e.startsWith('[tenant-shop/own-class] GatewayClass mine kind is declared by tenant "shop", but GatewayClasses are owned by the platform')), errors.join('\n'));
+  assert.ok(errors.some((e) => e.startsWith('[tenant-shop/own] Gateway shop/own kind: is declared by tenant "shop", but Gateways are owned by the platform (TenantMayNotDeclare) — fix: attach routes to a platform listener the tenant may use (https)')), errors.join('\n'));
+  assert.ok(errors.some((e) => e.startsWith('[tenant-shop/own-class] GatewayClass mine kind: is declared by tenant "shop", but GatewayClasses are owned by the platform')), errors.join('\n'));
 });
 
 test('fails if a tenant declares a ListenerSet the platform did not allow; passes when allowed', () => {
@@ -109,7 +109,7 @@ test('fails if a tenant declares a ListenerSet the platform did not allow; passe
     const ls = new ListenerSet(tenant, 'extra', { metadata: { name: 'extra' }, gateway: gw });
     ls.addListener({ name: 'shop-http', port: 8080, protocol: ListenerProtocol.HTTP, hostname: 'extra.shop.example.com' });
     const errors = synthErrors(app);
-    const denied = '[tenant-shop/extra] ListenerSet shop/extra kind is declared by tenant "shop", which the platform does not allow to declare ListenerSets; attach routes to a platform listener instead, or ask the platform team to set allowListenerSets on the tenant';
+    const denied = '[tenant-shop/extra] ListenerSet shop/extra kind: is declared by tenant "shop", which the platform does not allow to declare ListenerSets (TenantMayNotDeclare) — fix: attach routes to a platform listener instead, or ask the platform team to set allowListenerSets on the tenant';
     if (allowListenerSets) assert.equal(errors, []);
     else assert.ok(errors.includes(denied), errors.join('\n'));
   }
@@ -120,7 +120,7 @@ test('fails if an allowed ListenerSet listens on a hostname the tenant does not 
   const ls = new ListenerSet(tenant, 'extra', { metadata: { name: 'extra' }, gateway: gw });
   ls.addListener({ name: 'other', port: 8081, protocol: ListenerProtocol.HTTP, hostname: 'www.other.com' });
   const errors = synthErrors(app);
-  assert.ok(errors.includes('[tenant-shop/extra] ListenerSet shop/extra spec.listeners[0].hostname "www.other.com" is not owned by tenant "shop" (owns: *.shop.example.com, api.example.com); use a hostname the tenant owns or ask the platform team to add it to the tenant'), errors.join('\n'));
+  assert.ok(errors.includes('[tenant-shop/extra] ListenerSet shop/extra spec.listeners[0].hostname: "www.other.com" is not owned by tenant "shop" (owns: *.shop.example.com, api.example.com) (HostnameNotOwned) — fix: use a hostname the tenant owns or ask the platform team to add it to the tenant'), errors.join('\n'));
 });
 
 test('fails if a cross-namespace backendRef, mirror or auth backend has no ReferenceGrant; passes with one', () => {
@@ -143,7 +143,10 @@ test('fails if a cross-namespace backendRef, mirror or auth backend has no Refer
       continue;
     }
     for (const field of ['spec.rules[0].backendRefs[0]', 'spec.rules[0].filters[0].requestMirror.backendRef', 'spec.rules[0].filters[1].externalAuth.backendRef']) {
-      assert.ok(errors.some((e) => e.startsWith(`[tenant-shop/checkout] HTTPRoute shop/checkout ${field} refers to Service `) && e.includes('but no ReferenceGrant in namespace')), `${field}\n${errors.join('\n')}`);
+      // Reported once, by the translator (the same RefNotPermitted the route's status carries).
+      const mine = errors.filter((e) => e.startsWith(`[tenant-shop/checkout] HTTPRoute shop/checkout ${field}: Service `));
+      assert.is(mine.length, 1, `${field}\n${errors.join('\n')}`);
+      assert.ok(mine[0].includes('is in another namespace and no ReferenceGrant in ') && mine[0].includes('(RefNotPermitted) — fix: add a ReferenceGrant'), mine[0]);
     }
   }
 });
@@ -156,7 +159,7 @@ test('a platform-owned ReferenceGrant satisfies a tenant route; a cross-namespac
   gw.addListener({ name: 'other-cert', port: 9443, protocol: ListenerProtocol.HTTPS, hostname: 'x.example.com', tls: { certificateRefs: [CertificateRef.fromName('c', { namespace: 'certs' })] } });
   const errors = synthErrors(app);
   assert.equal(errors.filter((e) => e.includes('checkout')), []);
-  assert.ok(errors.some((e) => e.startsWith('[platform/edge] Gateway infra/edge spec.listeners[3].tls.certificateRefs[0] refers to Secret certs/c in another namespace')), errors.join('\n'));
+  assert.ok(errors.some((e) => e.startsWith('[platform/edge] Gateway infra/edge spec.listeners[3].tls.certificateRefs[0]: Secret certs/c is in another namespace and no ReferenceGrant in certs allows it (RefNotPermitted)')), errors.join('\n'));
 });
 
 test('services not defined in the app are warnings, not errors', () => {

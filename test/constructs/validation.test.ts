@@ -83,7 +83,7 @@ test('a tenant repo (imported tenant and gateway, no Platform) is validated by i
   // And a hostname the tenant does not own still fails
   new HttpRoute(chart, 'bad', { metadata: { name: 'bad' }, parentRefs: [edge.listener('https')], hostnames: ['www.shop.example.com'], rules: [{ backendRefs: [BackendRef.fromName('www', { port: 80 })] }] });
   const errors = synthErrors(app);
-  assert.ok(errors.some((e) => e.startsWith('[tenant-blog/bad] HTTPRoute blog/bad spec.hostnames[0] "www.shop.example.com" is not owned by tenant "blog"')), errors.join('\n'));
+  assert.ok(errors.some((e) => e.startsWith('[tenant-blog/bad] HTTPRoute blog/bad spec.hostnames[0]: "www.shop.example.com" is not owned by tenant "blog"')), errors.join('\n'));
 });
 
 test('validateApp reports the same errors without throwing, and a route with a hostname outside the listener fails', () => {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseManifests } from '../../model/index.ts';
 import type { Problem } from '../../translator/api.ts';
-import { parseTenantSet, type TenantSetDocument } from '../../translator/tenant-set.ts';
+import { parseTenantSet, type TenantSetDocument } from '../../validate/tenant-set.ts';
 import { parseProblems } from './index.ts';
 
 export function readTenantSetFile(path: string): { tenantSet?: TenantSetDocument; problems: Problem[] } {

@@ -4,15 +4,15 @@
 // listeners) and the parents routes attach to (GatewayClasses, Gateways, ListenerSets), which the
 // app repo does not contain; they are stand-ins that are assumed to exist, never judged here.
 import type { KubeObject } from '../model/index.ts';
-import type { Problem } from './api.ts';
-import type { TenantObject, TenantRules } from './tenancy.ts';
+import type { Problem } from '../translator/api.ts';
+import type { TenancyOptions, TenantModel } from './tenancy.ts';
 
 export const TENANT_SET_API_VERSION = 'portico.dev/v1alpha1';
 export const TENANT_SET_KIND = 'TenantSet';
 /** The namespace label that marks a tenant's namespaces (the Tenant construct sets it). */
 export const TENANT_LABEL = 'portico.dev/tenant';
 
-export interface TenantSetEntry extends TenantRules {
+export interface TenantSetEntry extends TenantModel {
   /** Labels of the tenant's Namespaces (allowedRoutes selectors read them). */
   namespaceLabels: Record<string, string>;
 }
@@ -75,22 +75,16 @@ export function parseTenantSet(value: unknown, source: string): { tenantSet?: Te
 }
 
 /**
- * The tenant of each object: `only` (an app repo of one tenant: everything it declares is that
- * tenant's) or else the tenant owning the object's namespace (a platform repo with tenant
- * charts). Objects of no tenant are the platform's own and are not judged.
+ * The tenancy rules' input for a tenants file: the tenant of each object is `only` (an app repo
+ * of one tenant: everything it declares is that tenant's) or else the tenant owning the object's
+ * namespace (a platform repo with tenant charts). Objects of no tenant are the platform's own.
  */
-export function assignTenants(set: TenantSetDocument, objects: KubeObject<any>[], only?: string): { judged: TenantObject[]; problems: Problem[] } {
-  if (only !== undefined) {
-    const tenant = set.spec.tenants.find((t) => t.name === only);
-    if (!tenant) {
-      const known = set.spec.tenants.map((t) => t.name).join(', ') || 'none';
-      return { judged: [], problems: [{ severity: 'error', ref: { group: '', kind: 'File', name: set.metadata.name }, field: '', reason: 'UnknownTenant', message: `tenant "${only}" is not in the tenants file (tenants: ${known})`, fix: 'pass --tenant with one of its tenants or ask the platform team to declare yours' }] };
-    }
-    return { judged: objects.map((obj) => ({ obj, tenant })), problems: [] };
+export function tenancyOf(set: TenantSetDocument, only?: string): { tenancy?: TenancyOptions; problems: Problem[] } {
+  if (only !== undefined && !set.spec.tenants.some((t) => t.name === only)) {
+    const known = set.spec.tenants.map((t) => t.name).join(', ') || 'none';
+    return { problems: [{ severity: 'error', ref: { group: '', kind: 'File', name: set.metadata.name }, field: '', reason: 'UnknownTenant', message: `tenant "${only}" is not in the tenants file (tenants: ${known})`, fix: 'pass --tenant with one of its tenants or ask the platform team to declare yours' }] };
   }
-  const byNamespace = new Map<string, TenantSetEntry>();
-  for (const t of set.spec.tenants) for (const ns of t.namespaces) byNamespace.set(ns, t);
-  return { judged: objects.map((obj) => ({ obj, tenant: obj.metadata.namespace ? byNamespace.get(obj.metadata.namespace) : undefined })), problems: [] };
+  return { tenancy: { tenants: set.spec.tenants, ...(only !== undefined ? { tenantOf: () => only } : {}) }, problems: [] };
 }
 
 /** What the app refers to but the platform declares: the tenants' Namespaces and the parents. */
