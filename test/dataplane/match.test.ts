@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { HostIndexMatcher, HostTable, LinearMatcher, type RuleMatcher } from '../../gateway/dataplane/match/index.ts';
+import { regexSegmentPrefix } from '../../gateway/dataplane/match/host-index.ts';
 import type { HttpRuleIR } from '../../gateway/ir/index.ts';
 import { cases, req, rule } from './matcher.cases.ts';
 
@@ -20,6 +21,15 @@ for (const [kind, make] of kinds) {
     });
   }
 }
+
+test('regexSegmentPrefix: the segment prefix every matched path starts with, or none', () => {
+  const cases: [string, string | undefined][] = [
+    ['/re/6/[0-9]+', '/re/6'], ['/a/b+', '/a'], ['/a/b?c', '/a'], ['/a/bc{2}', '/a'], ['/a/b*', '/a'],
+    ['/v[0-9]+/items', undefined], ['/n[0-9]+', undefined], ['(?i)/up/.*', undefined], ['/p/1|/q/2', undefined],
+    ['^/a/b/.*', undefined], ['/a\\.b/c', undefined], ['/a/b/c', '/a/b'], ['.*', undefined],
+  ];
+  for (const [pattern, want] of cases) assert.is(regexSegmentPrefix(pattern), want, pattern);
+});
 
 test('HostTable: exact, then longest wildcard, then any; no fall-through', () => {
   const t = new HostTable<string>([
@@ -64,32 +74,23 @@ test('random tables: HostIndexMatcher agrees with LinearMatcher', () => {
   }
 });
 
-test('10,000 routes: compiles fast and matches the right rule', () => {
+// Speed (a flat cost from 10 to 10,000 routes) is measured by `npm run bench` (the matcher
+// section), not asserted here: a timed assertion fails on a busy machine and proves nothing.
+test('10,000 routes: the index picks the same rule as the linear reference', () => {
   const rules: HttpRuleIR[] = [];
   for (let i = 0; i < 5000; i++) rules.push(rule(`e${i}`, { path: { type: 'Exact', value: `/svc${i}/exact` } }));
   for (let i = 0; i < 5000; i++) rules.push(rule(`p${i}`, { path: { type: 'PathPrefix', value: `/svc${i}` } }));
-  const t0 = performance.now();
+  for (let i = 0; i < 500; i++) rules.push(rule(`r${i}`, { path: { type: 'RegularExpression', value: `/re${i}/[0-9]+` } }));
   const idx = new HostIndexMatcher(rules);
   const lin = new LinearMatcher(rules);
-  const compileMs = performance.now() - t0;
-  assert.ok(compileMs < 2000, `compile took ${compileMs} ms`);
-  for (const i of [0, 1, 4999, 1234]) {
+  for (const i of [0, 1, 499, 4999, 1234]) {
     assert.is(rules[idx.match(req(`/svc${i}/exact`))]!.id, `e${i}`);
     assert.is(rules[idx.match(req(`/svc${i}/other`))]!.id, `p${i}`);
     assert.is(idx.match(req(`/svc${i}x`)), -1);
-    assert.is(idx.match(req(`/svc${i}/exact`)), lin.match(req(`/svc${i}/exact`)));
+    for (const path of [`/svc${i}/exact`, `/re${i % 500}/42`, `/re${i % 500}/x`, `/re${i % 500}`]) {
+      assert.is(idx.match(req(path)), lin.match(req(path)), path);
+    }
   }
-  // Flat cost: the index does not scan; a lookup must be far cheaper than the linear scan.
-  const n = 20000;
-  const r = req('/svc4999/deep/path');
-  let t = performance.now();
-  for (let k = 0; k < n; k++) idx.match(r);
-  const idxUs = ((performance.now() - t) * 1000) / n;
-  t = performance.now();
-  for (let k = 0; k < 200; k++) lin.match(r);
-  const linUs = ((performance.now() - t) * 1000) / 200;
-  assert.ok(idxUs < 5, `index match ${idxUs.toFixed(2)} µs`);
-  assert.ok(idxUs * 10 < linUs, `index ${idxUs} µs vs linear ${linUs} µs`);
 });
 
 test.run();
