@@ -23,6 +23,8 @@ export interface ListenerState {
   /** Served anyway, but worth a warning (a certificate outside its validity window). */
   warnings?: string[];
   conflicted?: ConditionInput;
+  /** OverlappingTLSConfig=True (tls-overlap.ts); never set when False (negative polarity). */
+  overlappingTls?: ConditionInput;
   attachedRoutes: number;
   /** Namespace whose "Same" applies (the owner's namespace). */
   namespace: string;

@@ -53,6 +53,7 @@ function listenerStatus(ctx: Context, l: ListenerState, generation: number, prev
       : { type: 'Programmed', status: false, reason: Reason.Invalid, message: `Listener is not programmed: ${why}` },
     l.resolvedRefs,
     l.conflicted ?? { type: 'Conflicted', status: false, reason: Reason.NoConflicts, message: 'No conflicts' },
+    ...(l.overlappingTls ? [l.overlappingTls] : []),
   ];
   if (!l.accepted.status) ctx.problems.push(problem(ref, l.field, l.accepted, l.conflicted?.status ? 'give the listener a distinct port or hostname' : undefined));
   else if (!l.resolvedRefs.status) ctx.problems.push(problem(ref, `${l.field}.tls`, l.resolvedRefs, fixFor(l.resolvedRefs.reason)));

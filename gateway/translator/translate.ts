@@ -16,6 +16,7 @@ import { translateHTTPRoute } from './http-routes.ts';
 import type { ListenerRoutes } from './ir-table.ts';
 import { buildTable } from './ir-table.ts';
 import { markLastGood } from './last-good.ts';
+import { markTlsOverlaps } from './tls-overlap.ts';
 import { translateL4Route } from './l4-routes.ts';
 import type { ListenerState } from './state.ts';
 import { gatewayClassStatus, gatewayStatus, listenerSetStatus, policyStatus, routeStatus } from './status.ts';
@@ -28,6 +29,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const gateways = processGateways(ctx, classes, options.gateways);
   const listenerSets = processListenerSets(ctx, gateways);
   settleListeners(gateways);
+  for (const gw of gateways) markTlsOverlaps(gw);
 
   // 2. Policies that shape backends, before any route resolves one.
   const tls = processBackendTLSPolicies(ctx);
