@@ -20,7 +20,7 @@ const VERBS: Record<string, { summary: string; run: () => Promise<Run> }> = {
   validate: { summary: 'check manifests offline: schema, CEL and the translator', run: async () => (await import('./cli/validate.ts')).runValidate },
   translate: { summary: 'print the routing table, statuses and problems', run: async () => (await import('./cli/translate.ts')).runTranslate },
   diff: { summary: 'what a change does to traffic: two manifest sets or git revisions', run: async () => (await import('./cli/diff.ts')).runDiff },
-  // explain: { summary: 'which listener, route, rule, filters and backends a request gets, and why', run: async () => (await import('./cli/explain.ts')).runExplain },
+  explain: { summary: 'which listener, route, rule, filters and backends a request gets, and why', run: async () => (await import('./cli/explain.ts')).runExplain },
   status: { summary: 'the status conditions of a running gateway', run: async () => (await import('./cli/status.ts')).runStatus },
 };
 

@@ -98,5 +98,27 @@ export const statusCommand = defineCommand({
   notes: `${EXIT_CODES_NOTE} (problems: the gateway reports errors; an unreachable admin endpoint: 2)`,
 });
 
+export const explainCommand = defineCommand({
+  name: 'explain',
+  summary: 'Say what the gateway does with one HTTP request, and why: the Gateway and listener that accept it, the route and rule that match (and why the others do not), the filters that run and the backends it may reach.',
+  synopsis: ["<url> [-H 'name: value' ...] [--method M] [--manifests <file|dir|->... | --admin HOST:PORT] [-o text|json|yaml]"],
+  flags: {
+    header: { type: 'string', short: 'H', multiple: true, arg: "'NAME: VALUE'", help: 'a request header (Host replaces the URL\'s authority; the URL host stays the TLS server name, as with curl)' },
+    method: { type: 'string', short: 'X', arg: 'M', help: 'request method (default GET)' },
+    manifests: { type: 'string', multiple: true, arg: 'PATH', help: 'manifests to explain against: files, directories or - for stdin (default dist/); more paths may follow the URL' },
+    admin: { type: 'string', arg: 'HOST:PORT', help: "explain against a running gateway's routing table (its admin /config) instead of manifests" },
+    'port-offset': { type: 'string', arg: 'N', help: 'the gateway serves listener port p on p+N (serve --port-offset; npm start uses 8000)' },
+    gateway: { type: 'string', multiple: true, arg: 'NS/NAME', help: 'consider only these Gateways' },
+    'controller-name': { type: 'string', arg: 'NAME', default: DEFAULT_CONTROLLER, help: 'GatewayClasses with this controllerName are ours (manifests only)' },
+    'exact-refs': { type: 'boolean', help: 'treat Services, Secrets and ConfigMaps missing from the manifests as missing, as serve does, instead of assuming they exist in the cluster' },
+    output: outputFlag(),
+  },
+  notes: `The decisions are the data plane's own (listener selection, host buckets, the rule matcher,
+filter order, redirect Location), run over the routing table the manifests translate to.
+example: portico explain https://www.shop.example.com/cart -H 'x-canary: true' --method POST
+exit codes: 0 the request is forwarded or redirected, 1 the gateway answers it with an error
+(404 no route, 421, 500) or no Gateway accepts it, 2 usage or input error`,
+});
+
 /** Every verb with a flag table (the dispatcher's help for `portico <verb> --help`). */
-export const COMMANDS: Command[] = [serveCommand, validateCommand, translateCommand, diffCommand, statusCommand];
+export const COMMANDS: Command[] = [serveCommand, validateCommand, translateCommand, diffCommand, explainCommand, statusCommand];

@@ -9,7 +9,7 @@ import { withTempDir } from '../helpers/cli.ts';
 import { GATEWAY_CLASS, httpGateway } from '../helpers/manifests.ts';
 import { REPO, runCli } from './run-cli.ts';
 
-const VERBS = ['serve', 'validate', 'translate', 'status'];
+const VERBS = ['serve', 'validate', 'translate', 'explain', 'status'];
 
 const clean = `${GATEWAY_CLASS}---
 ${httpGateway('gw', 'apps')}`;
@@ -83,7 +83,7 @@ test('input errors exit 2: a missing file, YAML that does not parse, an empty di
   assert.match(s.stderr, 'cannot reach');
 });
 
-test('`-` reads manifests from stdin for validate and translate; problems point at <stdin>:line', async () => {
+test('`-` reads manifests from stdin for validate, translate and explain; problems point at <stdin>:line', async () => {
   const ok = await runCli(['validate', '-'], { input: clean });
   assert.is(ok.code, 0, ok.stderr);
   assert.match(ok.stderr, '2 objects, 0 errors');
@@ -95,6 +95,10 @@ test('`-` reads manifests from stdin for validate and translate; problems point 
   const t = await runCli(['translate', '-o', 'json', '-'], { input: clean });
   assert.is(t.code, 0, t.stderr);
   assert.is(JSON.parse(t.stdout).table.gateways[0].key, 'apps/gw');
+  const ex = await runCli(['explain', 'http://a.example.com/x', '--manifests', '-'], { input: clean });
+  assert.is(ex.code, 1, 'accepted by listener http, but no route: 404 is a problem');
+  assert.match(ex.stdout, 'Gateway apps/gw: accepts');
+  assert.match(ex.stdout, 'outcome: answered by the gateway: 404');
   const twice = await runCli(['validate', '-', '-'], { input: clean });
   assert.is(twice.code, 2);
 });

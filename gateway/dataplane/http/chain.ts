@@ -41,7 +41,8 @@ const order: Record<FilterIR['type'], number> = {
   ExternalAuth: 6,
 };
 
-function sorted(filters: readonly FilterIR[]): FilterIR[] {
+/** Filters in the order the chain runs them (`portico explain` lists them the same way). */
+export function inRunOrder(filters: readonly FilterIR[]): FilterIR[] {
   return filters
     .map((f, i) => ({ f, i }))
     .sort((a, b) => order[a.f.type] - order[b.f.type] || a.i - b.i)
@@ -70,7 +71,7 @@ function makeFilter(f: FilterIR, match: PathMatchIR, ctx: ChainContext, deps: Ch
 
 export function composeFilters(filters: readonly FilterIR[], match: PathMatchIR, ctx: ChainContext, deps: ChainDeps, terminal: Handler): Handler {
   let h = terminal;
-  const list = sorted(filters);
+  const list = inRunOrder(filters);
   for (let i = list.length - 1; i >= 0; i--) h = makeFilter(list[i]!, match, ctx, deps)(h);
   return h;
 }

@@ -4,7 +4,8 @@
 import type tls from 'node:tls';
 import type { GatewayIR, HttpRuleIR, ListenerIR, PortIR } from '../../ir/index.ts';
 import type { ListenerFault } from '../api.ts';
-import { HostIndexMatcher, HostTable, type RuleMatcher } from '../match/index.ts';
+import { HostIndexMatcher, type HostTable, type RuleMatcher } from '../match/index.ts';
+import { hostBuckets, httpListeners, listenerTable, portKind } from './http-port.ts';
 import { compileRuleChain, type ChainDeps } from '../http/chain.ts';
 import type { Handler } from '../http/exchange.ts';
 import { SecureContextCache } from '../tls/contexts.ts';
@@ -41,18 +42,7 @@ export interface CompiledPort {
   requestCert: boolean;
 }
 
-export type PortKind = 'http' | 'https' | undefined;
-
-/**
- * HTTP and HTTPS listeners are compiled here; TCP, UDP and TLS listeners in compile-l4.ts (a
- * port with TLS listeners gets its HTTPS side from here too).
- */
-export function portKind(p: PortIR): PortKind {
-  if (p.transport !== 'tcp') return undefined;
-  if (p.listeners.some((l) => l.protocol === 'HTTPS')) return 'https';
-  if (p.listeners.some((l) => l.protocol === 'HTTP')) return 'http';
-  return undefined;
-}
+export { portKind, type PortKind } from './http-port.ts';
 
 /** A listener that could not be compiled: it is left out, its neighbours on the port serve on. */
 export function listenerFault(gw: GatewayIR, port: number, l: ListenerIR, err: unknown): ListenerFault {
@@ -65,17 +55,15 @@ export function compilePort(
 ): CompiledPort | undefined {
   const kind = portKind(p);
   if (kind === undefined) return undefined;
-  const wanted = kind === 'https' ? 'HTTPS' : 'HTTP';
   const listeners: CompiledListener[] = [];
-  for (const l of p.listeners) {
-    if (l.protocol !== wanted) continue;
+  for (const l of httpListeners(p)) {
     try {
       listeners.push(compileListener(l, p.port, deps, contexts, closers, limits));
     } catch (err) {
       faults.push(listenerFault(gw, p.port, l, err));
     }
   }
-  const byHost = new HostTable<CompiledListener>(listeners.map((l) => [l.ir.hostname, l]));
+  const byHost = listenerTable(listeners, (l) => l.ir);
   // No SNI: the catch-all listener if there is one, else the first (most specific) listener.
   const fallback = listeners.find((l) => l.ir.hostname === undefined || l.ir.hostname === '*') ?? listeners[0];
   return {
@@ -92,21 +80,18 @@ export function compilePort(
 function compileListener(
   l: ListenerIR, port: number, deps: ChainDeps, contexts: SecureContextCache, closers: (() => void)[], limits: ResolvedClientLimits,
 ): CompiledListener {
-  const buckets: [string, CompiledBucket][] = [];
-  for (const h of l.http ?? []) {
-    const ctx = { listenerPort: port, closers };
-    buckets.push([h.hostname, {
-      rules: h.rules,
-      matcher: new HostIndexMatcher(h.rules),
-      handlers: h.rules.map((r) => compileRuleChain(r, ctx, deps)),
-      routeNames: h.rules.map((r) => `${r.route.kind}/${r.route.namespace}/${r.route.name}`),
-    }]);
-  }
+  const ctx = { listenerPort: port, closers };
+  const hosts = hostBuckets<CompiledBucket>(l, (h) => ({
+    rules: h.rules,
+    matcher: new HostIndexMatcher(h.rules),
+    handlers: h.rules.map((r) => compileRuleChain(r, ctx, deps)),
+    routeNames: h.rules.map((r) => `${r.route.kind}/${r.route.namespace}/${r.route.name}`),
+  }));
   const certs = l.tls?.certificates ?? [];
   const ctxByCert = new Map(certs.map((c) => [c, contexts.get(c, l)]));
   return {
     ir: l,
-    hosts: new HostTable(buckets),
+    hosts,
     limits: resolveClientLimits(limits, l.limits),
     context(serverName) {
       const c = selectCertificate(certs, serverName);

@@ -59,28 +59,51 @@ function compileString(m: StringMatchIR): (v: string) => boolean {
   return (v) => re.matches(v);
 }
 
-function compileRest(m: HttpMatchIR): Predicate {
-  const checks: Predicate[] = [];
+/** One condition of a match besides the path, named for people (`portico explain` shows which one failed). */
+export interface Condition {
+  what: string;
+  test: Predicate;
+}
+
+/** Method, headers and query params as separate predicates: the same ones the matchers run. */
+export function compileConditions(m: HttpMatchIR): Condition[] {
+  const checks: Condition[] = [];
   if (m.method !== undefined) {
     const method = m.method.toUpperCase();
-    checks.push((req) => req.method === method);
+    checks.push({ what: `method ${method}`, test: (req) => req.method === method });
   }
   for (const h of m.headers) {
     const name = h.name.toLowerCase();
     const test = compileString(h);
-    checks.push((req) => {
-      const v = headerValue(req, name);
-      return v !== undefined && test(v);
+    checks.push({
+      what: `header ${name} ${h.type === 'Exact' ? '=' : '~'} ${JSON.stringify(h.value)}`,
+      test: (req) => {
+        const v = headerValue(req, name);
+        return v !== undefined && test(v);
+      },
     });
   }
   for (const q of m.queryParams) {
     const name = q.name;
     const test = compileString(q);
-    checks.push((req) => {
-      const v = queryParam(req, name);
-      return v !== undefined && test(v);
+    checks.push({
+      what: `query ${name} ${q.type === 'Exact' ? '=' : '~'} ${JSON.stringify(q.value)}`,
+      test: (req) => {
+        const v = queryParam(req, name);
+        return v !== undefined && test(v);
+      },
     });
   }
+  return checks;
+}
+
+/** The path condition alone, named like the others. */
+export function describePath(p: HttpMatchIR['path']): string {
+  return `path ${p.type === 'Exact' ? '=' : p.type === 'PathPrefix' ? 'prefix' : '~'} ${JSON.stringify(p.value)}`;
+}
+
+function compileRest(m: HttpMatchIR): Predicate {
+  const checks = compileConditions(m).map((c) => c.test);
   if (checks.length === 0) return always;
   if (checks.length === 1) return checks[0]!;
   return (req) => {
