@@ -17,6 +17,8 @@ export interface BackendTlsIR {
   /** Use the system trust store (wellKnownCACertificates: System). */
   system: boolean;
   subjectAltNames: { type: 'Hostname' | 'URI'; value: string }[];
+  /** The client certificate to present: the Gateway's spec.tls.backend.clientCertificateRef. */
+  clientCertificate?: { secret: string; certPem: string; keyPem: string };
 }
 
 export interface BackendIR {

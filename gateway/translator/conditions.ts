@@ -16,6 +16,8 @@ export const Reason = {
   UnsupportedAddress: 'UnsupportedAddress',
   AddressNotAssigned: 'AddressNotAssigned',
   AddressNotUsable: 'AddressNotUsable',
+  InvalidClientCertificateRef: 'InvalidClientCertificateRef',
+  ListenersNotResolved: 'ListenersNotResolved',
   // listeners
   HostnameConflict: 'HostnameConflict',
   ProtocolConflict: 'ProtocolConflict',

@@ -5,6 +5,7 @@ import type { ConditionInput } from './conditions.ts';
 import { Reason } from './conditions.ts';
 import type { Context } from './context.ts';
 import { GATEWAY_GROUP, namespaceLabels, selectorMatches } from './context.ts';
+import { resolveGatewayTls } from './gateway-tls.ts';
 import { markConflicts } from './listener-conflicts.ts';
 import { buildListener } from './listeners.ts';
 import type { GatewayState, ListenerSetState } from './state.ts';
@@ -58,6 +59,7 @@ export function processGateways(ctx: Context, classes: Map<string, ClassState>, 
       state.programmed = bad('Programmed', Reason.Invalid, 'Gateway is not accepted');
     }
     checkInfrastructure(ctx, state, gw);
+    resolveGatewayTls(ctx, state);
     checkAddresses(state, gw);
     (gw.spec?.listeners ?? []).forEach((l, i) => state.listeners.push(buildListener(ctx, state, undefined, l, `spec.listeners[${i}]`)));
     out.push(state);

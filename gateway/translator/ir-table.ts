@@ -27,7 +27,7 @@ export function buildTable(gateways: GatewayState[], routes: Map<ListenerState, 
       const key = `${transport}/${l.spec.port}`;
       const port = ports.get(key) ?? { port: l.spec.port, transport, listeners: [] };
       ports.set(key, port);
-      port.listeners.push(listenerIR(l, routes.get(l)));
+      port.listeners.push(withClientCertificate(listenerIR(l, routes.get(l)), gw));
     }
     const sortedPorts = [...ports.values()].sort((a, b) => a.port - b.port || (a.transport < b.transport ? -1 : 1));
     for (const p of sortedPorts) p.listeners.sort((a, b) => compareHostSpecificity(a.hostname, b.hostname));
@@ -50,6 +50,24 @@ function listenerIR(l: ListenerState, r: ListenerRoutes | undefined): ListenerIR
     default:
       ir.l4 = r?.l4 ?? [];
   }
+  return ir;
+}
+
+/**
+ * The Gateway's backend client certificate goes on every TLS backend its listeners route to.
+ * Rules are shared by every listener a route attaches to (possibly of other Gateways), so the
+ * rules are copied, not changed.
+ */
+function withClientCertificate(ir: ListenerIR, gw: GatewayState): ListenerIR {
+  const c = gw.backendClientCertificate;
+  if (!c || !ir.http) return ir;
+  const clientCertificate = { secret: c.secret, certPem: c.certPem, keyPem: c.keyPem };
+  ir.http = ir.http.map((h) => ({
+    ...h,
+    rules: h.rules.map((r) => r.backends.some((b) => b.tls)
+      ? { ...r, backends: r.backends.map((b) => (b.tls ? { ...b, tls: { ...b.tls, clientCertificate } } : b)) }
+      : r),
+  }));
   return ir;
 }
 

@@ -1,6 +1,7 @@
 // "Distinct listeners" (Gateway CRD, listeners docs): listeners sharing a port must differ by
-// protocol-compatible hostname. Indistinct listeners of one owner are all Conflicted (no
-// winner); across owners the Gateway's own listeners win, then older ListenerSets.
+// protocol-compatible hostname. Indistinct listeners of the Gateway are all Conflicted (no
+// winner); ListenerSet listeners are merged after them in precedence order (the Gateway, then
+// ListenerSets oldest first, then by namespace/name) and lose to any listener accepted before.
 import { Reason } from './conditions.ts';
 import { supports } from './features.ts';
 import type { ListenerState } from './state.ts';
@@ -34,29 +35,37 @@ export function conflictBetween(a: ListenerState, b: ListenerState): string | un
  */
 export function markConflicts(groups: ListenerState[][]): void {
   const claimed: ListenerState[] = [];
-  for (const group of groups) {
+  const label = (c: ListenerState) => `${c.listenerSet ? c.listenerSet.obj.metadata.name + '/' : ''}${c.spec.name}`;
+  groups.forEach((group, g) => {
     const candidates = group.filter((l) => SUPPORTED.has(l.spec.protocol));
     const reasons = new Map<ListenerState, { reason: string; with: string }>();
-    for (let i = 0; i < candidates.length; i++) {
-      for (let j = i + 1; j < candidates.length; j++) {
-        const r = conflictBetween(candidates[i], candidates[j]);
-        if (!r) continue;
-        if (!reasons.has(candidates[i])) reasons.set(candidates[i], { reason: r, with: candidates[j].spec.name });
-        if (!reasons.has(candidates[j])) reasons.set(candidates[j], { reason: r, with: candidates[i].spec.name });
+    if (g === 0) {
+      // The Gateway's own listeners: indistinct ones are all Conflicted (no winner among them).
+      for (let i = 0; i < candidates.length; i++) {
+        for (let j = i + 1; j < candidates.length; j++) {
+          const r = conflictBetween(candidates[i], candidates[j]);
+          if (!r) continue;
+          if (!reasons.has(candidates[i])) reasons.set(candidates[i], { reason: r, with: candidates[j].spec.name });
+          if (!reasons.has(candidates[j])) reasons.set(candidates[j], { reason: r, with: candidates[i].spec.name });
+        }
       }
     }
+    // A ListenerSet's listeners join the merged list one by one (ListenerSet CRD, spec.listeners:
+    // parent Gateway first, then sets oldest first): each is Conflicted only by a listener that
+    // was accepted before it, so a listener that lost does not take its siblings down.
     for (const l of candidates) {
       if (reasons.has(l)) continue;
       for (const c of claimed) {
         const r = conflictBetween(l, c);
-        if (r) { reasons.set(l, { reason: r, with: `${c.listenerSet ? c.listenerSet.obj.metadata.name + '/' : ''}${c.spec.name}` }); break; }
+        if (r) { reasons.set(l, { reason: r, with: label(c) }); break; }
       }
+      if (g > 0 && !reasons.has(l) && l.accepted.status) claimed.push(l);
     }
     for (const l of candidates) {
       const r = reasons.get(l);
       if (!r) {
         l.conflicted = { type: 'Conflicted', status: false, reason: Reason.NoConflicts, message: 'No conflicts' };
-        if (l.accepted.status) claimed.push(l);
+        if (g === 0 && l.accepted.status) claimed.push(l);
         continue;
       }
       const what = r.reason === Reason.ProtocolConflict ? 'a protocol that cannot share the port' : 'the same hostname';
@@ -65,5 +74,5 @@ export function markConflicts(groups: ListenerState[][]): void {
       l.accepted = { type: 'Accepted', status: false, reason: r.reason, message };
       l.supportedKinds = [];
     }
-  }
+  });
 }

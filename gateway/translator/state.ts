@@ -1,5 +1,5 @@
 // Working state the translation steps hand to each other. Never leaves the translator.
-import type { InfrastructureIR, ListenerIR } from '../ir/index.ts';
+import type { CertificateIR, InfrastructureIR, ListenerIR } from '../ir/index.ts';
 import type { Gateway, Listener, ListenerSet, RouteGroupKind } from '../model/index.ts';
 import type { ConditionInput } from './conditions.ts';
 
@@ -54,6 +54,12 @@ export interface GatewayState {
   addresses: string[];
   /** spec.infrastructure as the IR carries it; undefined when the Gateway sets none. */
   infrastructure?: InfrastructureIR;
+  /** Gateway-level ResolvedRefs (spec.tls.backend), when spec.tls.backend is set. */
+  resolvedRefs?: ConditionInput;
+  /** The client certificate presented to TLS backends (spec.tls.backend.clientCertificateRef). */
+  backendClientCertificate?: CertificateIR;
+  /** InsecureFrontendValidationMode=True when a frontend validation mode is AllowInsecureFallback. */
+  insecureFrontend?: ConditionInput;
 }
 
 export function isListenerAccepted(l: ListenerState): boolean {

@@ -50,7 +50,8 @@ function listenerStatus(ctx: Context, l: ListenerState, generation: number, prev
     programmed
       ? { type: 'Programmed', status: true, reason: Reason.Programmed,
           message: l.servingLastGood ? 'Listener is programmed with the last good version of its certificate' : 'Listener is programmed' }
-      : { type: 'Programmed', status: false, reason: Reason.Invalid, message: `Listener is not programmed: ${why}` },
+      // A conflicted listener's Programmed reason is the conflict (ListenerSet*Conflict conformance).
+      : { type: 'Programmed', status: false, reason: l.conflicted?.status ? l.conflicted.reason : Reason.Invalid, message: `Listener is not programmed: ${why}` },
     l.resolvedRefs,
     l.conflicted ?? { type: 'Conflicted', status: false, reason: Reason.NoConflicts, message: 'No conflicts' },
     ...(l.overlappingTls ? [l.overlappingTls] : []),
@@ -83,15 +84,38 @@ function fixFor(reason: string): string | undefined {
   }
 }
 
+/**
+ * ResolvedRefs (only when spec.tls.backend is set: it is about that reference, and summarises the
+ * listeners' ResolvedRefs) and InsecureFrontendValidationMode (only while it is True).
+ */
+function gatewayExtraConditions(gw: GatewayState): ConditionInput[] {
+  const out: ConditionInput[] = [];
+  if (gw.resolvedRefs) {
+    const unresolved = gw.listeners.filter((l) => !l.resolvedRefs.status).map((l) => l.spec.name);
+    out.push(gw.resolvedRefs.status && unresolved.length > 0
+      ? { type: 'ResolvedRefs', status: false, reason: Reason.ListenersNotResolved, message: `listeners with unresolved references: ${unresolved.join(', ')}` }
+      : gw.resolvedRefs);
+  }
+  if (gw.insecureFrontend) out.push(gw.insecureFrontend);
+  return out;
+}
+
 export function gatewayStatus(ctx: Context, gw: GatewayState): ResourceStatus {
   const g = gen(gw.obj);
   const prev = gw.obj.status as any;
   const ref = { group: GATEWAY_GROUP, kind: 'Gateway', namespace: gw.namespace, name: gw.name };
   if (!gw.accepted.status) ctx.problems.push(problem(ref, 'spec', gw.accepted));
+  if (gw.resolvedRefs && !gw.resolvedRefs.status) {
+    ctx.problems.push(problem(ref, 'spec.tls.backend.clientCertificateRef', gw.resolvedRefs,
+      gw.resolvedRefs.reason === Reason.RefNotPermitted ? fixFor(Reason.RefNotPermitted) : 'reference an existing kubernetes.io/tls Secret whose tls.key belongs to its tls.crt'));
+  }
+  if (gw.insecureFrontend) {
+    ctx.problems.push({ severity: 'warning', ref, field: 'spec.tls.frontend', reason: 'InsecureFrontendValidationMode', message: gw.insecureFrontend.message, fix: 'use mode AllowValidOnly once every client presents a valid certificate' });
+  }
   return {
     ref, generation: g,
     status: {
-      conditions: conditions([gw.accepted, gw.programmed], g, ctx.now, prev?.conditions),
+      conditions: conditions([gw.accepted, gw.programmed, ...gatewayExtraConditions(gw)], g, ctx.now, prev?.conditions),
       listeners: gw.listeners.map((l) => listenerStatus(ctx, l, g, prev?.listeners, ref, gw.accepted)),
       attachedListenerSets: gw.listenerSets.filter((s) => s.accepted.status).length,
     },

@@ -25,7 +25,8 @@ export function transportKey(backend: BackendIR): string {
   const t = backend.tls;
   const proto = backend.protocol === 'h2c' ? 'h2c' : 'h1';
   if (t === undefined) return proto;
-  return `${proto}|tls|${t.hostname}|${t.system ? 'sys' : ''}|${t.caPem.join('').length}:${hash(t.caPem.join(''))}|${t.subjectAltNames.map((s) => `${s.type}=${s.value}`).join(',')}`;
+  const client = t.clientCertificate ? `|client:${hash(t.clientCertificate.certPem + t.clientCertificate.keyPem)}` : '';
+  return `${proto}|tls|${t.hostname}|${t.system ? 'sys' : ''}|${t.caPem.join('').length}:${hash(t.caPem.join(''))}|${t.subjectAltNames.map((s) => `${s.type}=${s.value}`).join(',')}${client}`;
 }
 
 function hash(s: string): number {
@@ -110,6 +111,11 @@ export class PoolRegistry {
       connect.rejectUnauthorized = true;
       if (tls.caPem.length > 0) connect.ca = tls.system ? [...rootCertificates, ...tls.caPem] : tls.caPem;
       connect.checkServerIdentity = verifyIdentity(tls);
+      // The Gateway's spec.tls.backend.clientCertificateRef, for backends that require mTLS.
+      if (tls.clientCertificate) {
+        connect.cert = tls.clientCertificate.certPem;
+        connect.key = tls.clientCertificate.keyPem;
+      }
     }
     const h2c = backend.protocol === 'h2c';
     // Prior-knowledge HTTP/2 over cleartext (appProtocol kubernetes.io/h2c). Pool does not pass
