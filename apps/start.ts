@@ -15,6 +15,8 @@ import { startGateway } from '../gateway/cli/serve.ts';
 import { createLogger } from '../gateway/admin/log.ts';
 import { onShutdown, writeStderr } from '../gateway/runtime/node.ts';
 import { startDemoBackends } from './demo-backends.ts';
+import { explain, type Outcome } from '../gateway/explain/explain.ts';
+import { outcomeLine } from '../gateway/explain/format.ts';
 import { demoSecrets } from './demo-certs.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -34,6 +36,8 @@ const { values } = parseArgs({
 });
 
 export interface TryRequest {
+  /** "namespace/name" of the Gateway whose address the request is sent to. */
+  gateway: string;
   scheme: 'http' | 'https';
   host: string;
   address: string;
@@ -72,9 +76,10 @@ export function requestsToTry(table: RoutingTable, portOffset: number): TryReque
             const port = p.port + portOffset;
             const method = m.method ?? 'GET';
             const hostArg = host === address ? '' : ` --resolve ${host}:${port}:${address}`;
-            const curl = `curl -sS${scheme === 'https' ? 'k' : ''}${method !== 'GET' ? ` -X ${method}` : ''}${hostArg}` +
+            // -i: the status line and headers, so a redirect shows its Location.
+            const curl = `curl -sSi${scheme === 'https' ? 'k' : ''}${method !== 'GET' ? ` -X ${method}` : ''}${hostArg}` +
               Object.entries(headers).map(([k, v]) => ` -H '${k}: ${v}'`).join('') + ` '${scheme}://${host}:${port}${path}'`;
-            out.push({ scheme, host, address, port, path, method, headers, route, curl });
+            out.push({ gateway: gw.key, scheme, host, address, port, path, method, headers, route, curl });
           }
         }
       }
@@ -83,7 +88,7 @@ export function requestsToTry(table: RoutingTable, portOffset: number): TryReque
   return out;
 }
 
-export function send(r: TryRequest, timeoutMs = 3000): Promise<{ status: number; body: string }> {
+export function send(r: TryRequest, timeoutMs = 3000): Promise<{ status: number; body: string; location?: string }> {
   return new Promise((done) => {
     const opts = { host: r.address, port: r.port, path: r.path, method: r.method, timeout: timeoutMs, agent: false as const,
       headers: { host: `${r.host}:${r.port}`, ...r.headers }, servername: r.host === r.address ? undefined : r.host, rejectUnauthorized: false };
@@ -91,12 +96,42 @@ export function send(r: TryRequest, timeoutMs = 3000): Promise<{ status: number;
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c) => (body += c));
-      res.on('end', () => done({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => done({ status: res.statusCode ?? 0, body, location: res.headers.location }));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', (err) => done({ status: 0, body: err.message }));
     req.end();
   });
+}
+
+export interface CheckResult { ok: boolean; kind: Outcome['kind']; status: number; line: string }
+
+/**
+ * What the request should get, by `portico explain` over the served table (the data plane's own
+ * matching), against what it got: a demo backend among the route's, the redirect with its
+ * Location, or the gateway's own status.
+ */
+export function checkTry(t: TryRequest, table: RoutingTable, portOffset: number, res: { status: number; body: string; location?: string }): CheckResult {
+  const e = explain(table, { url: `${t.scheme}://${t.host}:${t.port}${t.path}`, method: t.method, headers: t.headers, portOffset, gateways: [t.gateway] });
+  const want = e.gateways.find((g) => g.accepted)?.outcome ?? { kind: 'respond', status: 404, reason: 'no listener accepts it' } as const;
+  let service = '';
+  let namespace = '';
+  try { ({ service = '', namespace = '' } = JSON.parse(res.body)); } catch { /* not an echo answer */ }
+  const got = service ? `demo backend ${service}` : res.location !== undefined ? `Location: ${res.location}` : res.body.slice(0, 120).replace(/\s+/g, ' ');
+  switch (want.kind) {
+    case 'forward': {
+      const ok = service !== '' && want.backends.some((b) => b.share > 0 && b.backend === `Service ${namespace}/${service}:${b.backend.split(':').pop()}`);
+      return { ok, kind: want.kind, status: res.status, line: ok ? got : `UNEXPECTED: ${got}; expected ${outcomeLine(want)}` };
+    }
+    case 'redirect': {
+      const ok = res.status === want.status && res.location === want.location;
+      return { ok, kind: want.kind, status: res.status, line: ok ? `redirect to ${want.location} (expected)` : `UNEXPECTED: ${got}; expected ${outcomeLine(want)}` };
+    }
+    case 'respond': {
+      const ok = res.status === want.status;
+      return { ok, kind: want.kind, status: res.status, line: ok ? `${want.reason} (expected)` : `UNEXPECTED: ${got}; expected ${outcomeLine(want)}` };
+    }
+  }
 }
 
 function synth(): void {
@@ -106,7 +141,10 @@ function synth(): void {
   }
   writeStderr('synthesizing apps/main.ts into dist/ (npx cdk8s synth) ...');
   const bin = join(ROOT, 'node_modules/.bin');
-  const r = spawnSync(join(bin, 'cdk8s'), ['synth'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}` } });
+  // No upgrade check: without access to its update URL cdk8s-cli prints a stack trace.
+  const r = spawnSync(join(bin, 'cdk8s'), ['synth', '--no-check-upgrade'], {
+    cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', PATH: `${bin}${delimiter}${process.env.PATH}` },
+  });
   if (r.status !== 0) writeStderr(`synth failed (exit ${r.status}); serving whatever is in dist/`);
 }
 
@@ -145,17 +183,21 @@ async function main(): Promise<number> {
   for (const t of tries) console.log(`  ${t.curl}    # ${t.route}`);
 
   if (values.check) {
-    let reached = 0;
+    const results = [];
     for (const t of tries) {
-      const res = await send(t);
-      let service = '';
-      try { service = JSON.parse(res.body).service ?? ''; } catch { /* not an echo answer */ }
-      if (service) reached++;
-      console.log(`${res.status || 'ERR'} ${t.scheme}://${t.host}:${t.port}${t.path} -> ${service ? `demo backend ${service}` : res.body.slice(0, 120).replace(/\s+/g, ' ')}`);
+      const r = checkTry(t, state!.table, portOffset, await send(t));
+      results.push(r);
+      console.log(`${r.status || 'ERR'} ${t.scheme}://${t.host}:${t.port}${t.path} -> ${r.line}`);
     }
     await cleanup();
-    console.log(`\n${reached}/${tries.length} requests reached a demo backend`);
-    return reached > 0 ? 0 : 1;
+    const ok = results.filter((r) => r.ok);
+    const count = (kind: string) => ok.filter((r) => r.kind === kind).length;
+    const parts = [`${count('forward')} reached a demo backend`];
+    if (count('redirect') > 0) parts.push(`${count('redirect')} redirected as configured`);
+    if (count('respond') > 0) parts.push(`${count('respond')} answered by the gateway as configured`);
+    console.log(`\n${ok.length}/${results.length} routes answered as expected: ${parts.join(', ')}`);
+    if (count('redirect') > 0) console.log('(a redirect keeps the spec\'s port rules: its Location names the listener port, which npm start serves on port + --port-offset)');
+    return ok.length === results.length && results.length > 0 ? 0 : 1;
   }
   console.log('\nCtrl-C to stop.');
   await new Promise<void>((r) => onShutdown(async () => { await cleanup(); r(); }));
