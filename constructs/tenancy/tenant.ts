@@ -36,6 +36,12 @@ export interface TenantProps {
    */
   readonly allowListenerSets?: boolean;
   /**
+   * Policy kinds (e.g. "BackendTLSPolicy") the tenant may declare; others fail synth.
+   *
+   * @default - every policy kind
+   */
+  readonly policyKinds?: string[];
+  /**
    * Extra labels for the tenant's Namespaces.
    *
    * @default - only the tenant label
@@ -58,6 +64,8 @@ export class Tenant extends Construct implements TenantDeclaration {
   public readonly hostnames: string[];
   public readonly listeners: GatewayListener[];
   public readonly allowListenerSets: boolean;
+  /** Policy kinds the tenant may declare (undefined: every kind). */
+  public readonly policyKinds?: string[];
   /** The synthesized Namespace objects, by namespace name. */
   public readonly namespaceObjects: Record<string, ApiObject> = {};
 
@@ -82,6 +90,7 @@ export class Tenant extends Construct implements TenantDeclaration {
     this.hostnames = [...(props.hostnames ?? [])];
     this.listeners = [...(props.listeners ?? [])];
     this.allowListenerSets = props.allowListenerSets ?? false;
+    if (props.policyKinds) this.policyKinds = [...props.policyKinds];
     this.labels = { ...props.namespaceLabels, [TENANT_LABEL]: this.tenantName };
     markTenantDeclaration(this);
     for (const ns of this.namespaces) {
@@ -130,6 +139,7 @@ export class Tenant extends Construct implements TenantDeclaration {
         kind: l.parent.kind === 'ListenerSet' ? 'ListenerSet' as const : 'Gateway' as const, namespace: l.parent.namespace ?? 'default', name: l.parent.name, sectionName: l.name,
       })),
       allowListenerSets: this.allowListenerSets,
+      ...(this.policyKinds ? { policyKinds: [...this.policyKinds] } : {}),
     };
   }
 

@@ -55,6 +55,7 @@ export function parseTenantSet(value: unknown, source: string): { tenantSet?: Te
     if (typeof t?.name !== 'string') problems.push(fileProblem(source, `${f}.name`, 'must be a string'));
     if (!isStrings(t?.namespaces) || t.namespaces.length === 0) problems.push(fileProblem(source, `${f}.namespaces`, 'must be a non-empty list of namespaces'));
     if (!isStrings(t?.hostnames)) problems.push(fileProblem(source, `${f}.hostnames`, 'must be a list of hostnames'));
+    if (t?.policyKinds !== undefined && !isStrings(t.policyKinds)) problems.push(fileProblem(source, `${f}.policyKinds`, 'must be a list of policy kinds'));
     if (!Array.isArray(t?.listeners) || !t.listeners.every((l) => ['kind', 'namespace', 'name', 'sectionName'].every((k) => typeof (l as any)?.[k] === 'string'))) {
       problems.push(fileProblem(source, `${f}.listeners`, 'must be a list of { kind, namespace, name, sectionName }'));
     }
@@ -69,6 +70,7 @@ export function parseTenantSet(value: unknown, source: string): { tenantSet?: Te
     name: t.name, namespaces: [...t.namespaces], hostnames: [...t.hostnames],
     listeners: t.listeners.map((l) => ({ kind: l.kind, namespace: l.namespace, name: l.name, sectionName: l.sectionName })),
     allowListenerSets: t.allowListenerSets === true,
+    ...(isStrings(t.policyKinds) ? { policyKinds: [...t.policyKinds] } : {}),
     namespaceLabels: { ...(t.namespaceLabels ?? {}), [TENANT_LABEL]: t.name },
   }));
   return { tenantSet: { ...(doc as TenantSetDocument), spec: { tenants: normalized, parents } }, problems };

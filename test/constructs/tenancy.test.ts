@@ -3,8 +3,8 @@ import * as assert from 'uvu/assert';
 import { App } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import {
-  Annotations, BackendRef, CertificateRef, FromNamespaces, Gateway, GatewayClass, HttpFilter, HttpRoute, ListenerProtocol, ListenerSet,
-  Platform, ReferenceGrant, TENANT_LABEL, TenantChart, validateApp,
+  Annotations, BackendRef, BackendTlsPolicy, CertificateRef, FromNamespaces, Gateway, GatewayClass, HttpFilter, HttpRoute, ListenerProtocol, ListenerSet,
+  Platform, PolicyTargetRef, ReferenceGrant, TENANT_LABEL, TenantChart, validateApp,
 } from '../../constructs/index.ts';
 import { assertGolden } from '../helpers/golden.ts';
 import { GOLDEN_DIR, synthErrors } from './fixtures.ts';
@@ -160,6 +160,20 @@ test('a platform-owned ReferenceGrant satisfies a tenant route; a cross-namespac
   const errors = synthErrors(app);
   assert.equal(errors.filter((e) => e.includes('checkout')), []);
   assert.ok(errors.some((e) => e.startsWith('[platform/edge] Gateway infra/edge spec.listeners[3].tls.certificateRefs[0]: Secret certs/c is in another namespace and no ReferenceGrant in certs allows it (RefNotPermitted)')), errors.join('\n'));
+});
+
+test('fails if a tenant declares a policy kind the platform did not give it; passes when listed', () => {
+  for (const policyKinds of [[], ['BackendTLSPolicy']]) {
+    const app = new App();
+    const p = new Platform(app, 'platform', { namespace: 'infra', validation: { printWarnings: false } });
+    const team = p.addTenant('team', { name: 'team', namespaces: ['team'], policyKinds });
+    const chart = new TenantChart(app, 'tenant-team', { tenant: team });
+    const svc = new kplus.Service(chart, 'api', { metadata: { name: 'api' }, ports: [{ port: 443 }] });
+    new BackendTlsPolicy(chart, 'api-tls', { metadata: { name: 'api-tls' }, targetRefs: [PolicyTargetRef.fromService(svc)], hostname: 'api.team.svc', useSystemCertificates: true });
+    const errors = synthErrors(app);
+    if (policyKinds.length > 0) assert.equal(errors, []);
+    else assert.ok(errors.includes('[tenant-team/api-tls] BackendTLSPolicy team/api-tls kind: is a policy kind tenant "team" may not set (may set: none) (PolicyNotAllowed) — fix: ask the platform team to add BackendTLSPolicy to the tenant\'s policy kinds, or to set the policy for you'), errors.join('\n'));
+  }
 });
 
 test('services not defined in the app are warnings, not errors', () => {
