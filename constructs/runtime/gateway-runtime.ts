@@ -192,6 +192,25 @@ export class GatewayRuntime extends Construct {
     if (crds !== 'none') addGatewayApiCrds(new Chart(App.of(this), `${this.name}-gateway-api-crds`), crds);
     if (props.gatewayClass instanceof GatewayClass) this.orderAfterRuntime(props.gatewayClass.apiObject);
     for (const g of props.gateways ?? []) this.addGateway(g);
+    this.node.addValidation({ validate: () => [...this.units.values()].flatMap((u) => this.collisions(u)) });
+  }
+
+  /**
+   * Merged Gateways are all bound on the pod's addresses: two of them on one port cannot both
+   * listen (the second reports Programmed=False, AddressNotUsable, and the pod never turns ready).
+   */
+  private collisions(unit: Unit): string[] {
+    if (unit.gateways.length < 2) return [];
+    const owner = new Map<string, string>();
+    const out: string[] = [];
+    for (const l of this.listenerPorts(unit)) {
+      const key = `${l.protocol === 'UDP' ? 'UDP' : 'TCP'} port ${l.port}`;
+      const gw = l.gateway;
+      const first = owner.get(key);
+      if (first === undefined) owner.set(key, gw);
+      else if (first !== gw) out.push(`gateways ${first} and ${gw} of merged runtime ${unit.name} both listen on ${key}; give them different ports or set mergeGateways: false`);
+    }
+    return [...new Set(out)];
   }
 
   /** Runs this Gateway: its own Deployment and Service, or the merged ones. */
@@ -281,15 +300,15 @@ export class GatewayRuntime extends Construct {
   }
 
   /** Listeners of the unit's Gateways and of every ListenerSet in the app attached to them, read at synth. */
-  private listenerPorts(unit: Unit): ListenerPort[] {
+  private listenerPorts(unit: Unit): (ListenerPort & { gateway: string })[] {
     const keys = new Set(unit.gateways.map(gatewayKey));
-    const out: ListenerPort[] = [];
+    const out: (ListenerPort & { gateway: string })[] = [];
     for (const g of unit.gateways) {
-      for (const l of g.listeners) out.push({ source: `Gateway ${gatewayKey(g)} listener ${l.name}`, port: l.port, protocol: l.protocol });
+      for (const l of g.listeners) out.push({ source: `Gateway ${gatewayKey(g)} listener ${l.name}`, gateway: gatewayKey(g), port: l.port, protocol: l.protocol });
     }
     for (const c of App.of(this).node.findAll()) {
       if (!(c instanceof ListenerSet) || !keys.has(gatewayKey(c.gateway))) continue;
-      for (const l of c.listeners) out.push({ source: `ListenerSet ${c.namespace}/${c.name} listener ${l.name}`, port: l.port, protocol: l.protocol });
+      for (const l of c.listeners) out.push({ source: `ListenerSet ${c.namespace}/${c.name} listener ${l.name}`, gateway: gatewayKey(c.gateway), port: l.port, protocol: l.protocol });
     }
     return out;
   }

@@ -11,7 +11,7 @@ import {
 import { WATCHED_KINDS } from '../../gateway/provider/kubernetes/kinds.ts';
 import { parseServeArgs } from '../../gateway/cli/serve.ts';
 import { assertGolden } from '../helpers/golden.ts';
-import { GOLDEN_DIR } from './fixtures.ts';
+import { GOLDEN_DIR, synthErrors } from './fixtures.ts';
 
 const IMAGE = RuntimeImage.node('registry.example.com/portico', '0.1.0');
 
@@ -135,6 +135,17 @@ test('mergeGateways: one Deployment and one Service for the class, serving every
   const o = parseServeArgs(d.spec.template.spec.containers[0].args.slice(1), { inPod: true });
   assert.equal(o.gateways, ['portico-system/edge', 'portico-system/internal']);
   assert.equal(byKind(objs, 'Service').find((s) => s.metadata.name === 'portico').spec.ports.map((p: any) => p.port), [53, 80, 443, 8443]);
+});
+
+test('mergeGateways: Gateways listening on one port fail synth (they could not both listen in one pod)', () => {
+  const { app, edge, internal } = platform({ mergeGateways: true });
+  assert.equal(synthErrors(app), []);
+  internal.addListener({ name: 'web', port: 443, protocol: ListenerProtocol.HTTP });
+  edge.addListener({ name: 'dns-tcp', port: 8443, protocol: ListenerProtocol.UDP });
+  const errors = synthErrors(app);
+  assert.equal(errors.length, 1, errors.join('\n'));
+  assert.match(errors[0]!, /gateways portico-system\/edge and portico-system\/internal of merged runtime portico both listen on TCP port 443; give them different ports or set mergeGateways: false/);
+  assert.equal(synthErrors(platform().app), [], 'one Deployment per Gateway: no collision');
 });
 
 test('fails with a fix when a listener would bind a privileged port, or merged Gateways disagree on a label', () => {
