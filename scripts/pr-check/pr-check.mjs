@@ -6,12 +6,11 @@
 // marker), or written to a file (--output FILE) for other CI systems and for dry runs.
 // Every command runs with an argument list (no shell), so inputs cannot inject commands.
 // Plain JavaScript on purpose: it runs before anything is compiled, on the Node the app uses.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { MARKER, upsertComment } from './github-comment.mjs';
+import { appPath, cdk8sBin, cdk8sOutput, porticoRunner, run } from './tools.mjs';
 
 const USAGE = `usage: pr-check.mjs --base REF [flags]
   --base REF             the target branch or commit to diff against (e.g. origin/main); required
@@ -27,36 +26,9 @@ const USAGE = `usage: pr-check.mjs --base REF [flags]
   --pr N                 the pull-request number
 exit codes: 0 clean, 1 synth, validate or diff found problems, 2 usage or setup error`;
 
-const here = dirname(fileURLToPath(import.meta.url));
-
 function fail(message) {
   process.stderr.write(`pr-check: ${message}\n`);
   process.exit(2);
-}
-
-function run(file, args, cwd, env = {}) {
-  const started = Date.now();
-  const r = spawnSync(file, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
-  if (r.error) fail(`cannot run ${file}: ${r.error.message}`);
-  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
-}
-
-/** The CLI entry: the app's installed portico, or the package this script ships in. */
-function porticoEntry(dir, explicit) {
-  if (explicit) return resolve(explicit);
-  const installed = join(dir, 'node_modules', '.bin', 'portico');
-  if (existsSync(installed)) return installed;
-  const own = resolve(here, '..', '..', 'build', 'bin', 'portico.js');
-  if (existsSync(own)) return own;
-  fail('portico is not installed in the app (npm install portico) and this package has no build/bin/portico.js (npm run build)');
-}
-
-function cdk8sOutput(dir) {
-  const file = join(dir, 'cdk8s.yaml');
-  if (!existsSync(file)) return undefined;
-  // One top-level key, read without a YAML parser: the script must run before `npm ci`.
-  const m = /^output:\s*["']?([^"'\s#]+)/m.exec(readFileSync(file, 'utf8'));
-  return m?.[1];
 }
 
 const fence = (text) => `\`\`\`\n${text.replace(/```/g, "'''").trim()}\n\`\`\``;
@@ -92,14 +64,12 @@ async function main() {
   if (install) {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     const step = time('install', run(npm, ['ci', '--no-audit', '--no-fund'], dir));
+    if (step.code === 127) fail(step.stderr);
     if (step.code !== 0) fail(`npm ci failed:\n${step.stderr}`);
   }
 
-  const portico = porticoEntry(dir, o.portico);
-  // A .js/.ts entry runs on this node (with its --import flags, e.g. tsx); a .bin shim runs as is.
-  const porticoRun = (args) => /\.(m?js|ts)$/.test(portico)
-    ? run(process.execPath, [...process.execArgv, portico, ...args], dir)
-    : run(portico, args, dir);
+  const porticoRun = porticoRunner(dir, o.portico);
+  if (!porticoRun) fail('portico is not installed in the app (npm install portico) and this package has no build/bin/portico.js (npm run build)');
   const manifests = o.manifests ?? cdk8sOutput(dir) ?? 'dist';
   const tenancy = o.tenants ? ['--tenants', resolve(dir, o.tenants), ...(o.tenant ? ['--tenant', o.tenant] : [])] : [];
 
@@ -107,11 +77,9 @@ async function main() {
   let failing = false;
   let synthOk = true;
   if (!o['no-synth']) {
-    const cdk8s = join(dir, 'node_modules', '.bin', 'cdk8s');
-    if (!existsSync(cdk8s)) fail('cdk8s-cli is not installed in the app (npm install -D cdk8s-cli), or pass --no-synth for plain manifests');
-    // As `npm run` does: the app's own bin first (its Node, tsx), so the app command finds them.
-    const path = `${join(dir, 'node_modules', '.bin')}${process.platform === 'win32' ? ';' : ':'}${process.env.PATH ?? ''}`;
-    const synth = time('synth', run(cdk8s, ['synth', '--no-check-upgrade'], dir, { PATH: path }));
+    const cdk8s = cdk8sBin(dir);
+    if (!cdk8s) fail('cdk8s-cli is not installed in the app (npm install -D cdk8s-cli), or pass --no-synth for plain manifests');
+    const synth = time('synth', run(cdk8s, ['synth', '--no-check-upgrade'], dir, { PATH: appPath(dir) }));
     if (synth.code !== 0) {
       synthOk = false;
       failing = true;

@@ -31,12 +31,14 @@ export interface RunOptions {
   timeoutMessage: (sofar: ProcessResult) => string;
   /** Written to the child's stdin, which is then closed (default: no stdin). */
   input?: string;
+  /** Added to (or overriding) the parent's environment. */
+  env?: Record<string, string>;
 }
 
 /** Runs `node ...argv` to completion and collects its output. */
 export function runNode(argv: string[], opts: RunOptions): Promise<ProcessResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, argv, { cwd: opts.cwd ?? REPO, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, argv, { cwd: opts.cwd ?? REPO, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: opts.env ? { ...process.env, ...opts.env } : undefined });
     if (opts.input !== undefined) child.stdin!.end(opts.input);
     const r: ProcessResult = { code: null, stdout: '', stderr: '', output: '' };
     child.stdout!.on('data', (c) => { r.stdout += c; r.output += c; });

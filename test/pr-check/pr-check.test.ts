@@ -1,51 +1,18 @@
 // The PR check script (scripts/pr-check/pr-check.mjs) on a temporary app repository with real
-// commits: a tenant app (cdk8s, routes on the platform's Gateway) whose main branch has the
+// commits: a tenant app (helpers/app-repo.ts: cdk8s, a route on the platform's Gateway) whose main branch has the
 // synthesized dist/ committed, and a feature branch that re-weights a route, then one that
 // breaks an ownership rule. The report is written to a file (the dry-run mode); the GitHub call
 // is tested on its own against a loopback stand-in for the API.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { REPO, runNode, tsxArgv, withTempDir } from '../helpers/cli.ts';
 import { MARKER, upsertComment } from '../../scripts/pr-check/github-comment.mjs';
-
-const CDK8S_YAML = `language: typescript
-app: node --import tsx main.ts
-output: dist
-`;
-
-/** The shop team's app: routes only; the Gateway and the tenant are the platform's (imported). */
-function mainTs(o: { weights?: [number, number]; hostname?: string } = {}): string {
-  const backends = o.weights
-    ? `[BackendRef.fromService(v1, { weight: ${o.weights[0]} }), BackendRef.fromService(v2, { weight: ${o.weights[1]} })]`
-    : '[BackendRef.fromService(v1)]';
-  return `import { App, Chart } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-33';
-import { BackendRef, FromNamespaces, Gateway, HttpRoute, ListenerProtocol, Tenant, TenantChart } from ${JSON.stringify(join(REPO, 'constructs/index.ts'))};
-
-const app = new App();
-const refs = new Chart(app, 'platform-refs');
-const gw = Gateway.fromGatewayAttributes(refs, 'public', {
-  name: 'public', namespace: 'portico-system', gatewayClassName: 'portico',
-  listeners: [{ name: 'http', port: 80, protocol: ListenerProtocol.HTTP, allowedRoutes: { namespaces: { from: FromNamespaces.ALL } } }],
-});
-const shop = Tenant.fromTenantAttributes(refs, 'shop', { name: 'shop', namespaces: ['shop'], hostnames: ['*.shop.example.com'], listeners: [gw.listener('http')] });
-const chart = new TenantChart(app, 'shop', { tenant: shop });
-const v1 = new kplus.Service(chart, 'web-v1', { metadata: { name: 'web-v1' }, ports: [{ port: 8080 }] });
-const v2 = new kplus.Service(chart, 'web-v2', { metadata: { name: 'web-v2' }, ports: [{ port: 8080 }] });
-new HttpRoute(chart, 'web', {
-  metadata: { name: 'web' },
-  parentRefs: [gw.listener('http')],
-  hostnames: [${JSON.stringify(o.hostname ?? 'www.shop.example.com')}],
-  rules: [{ name: 'all', backendRefs: ${backends} }],
-});
-app.synth();
-`;
-}
+import { shopMainTs, writeShopApp } from '../helpers/app-repo.ts';
 
 function git(dir: string, ...args: string[]): string {
   return execFileSync('git', ['-c', 'user.email=ci@example.com', '-c', 'user.name=ci', ...args], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
@@ -59,17 +26,16 @@ async function prCheck(dir: string, extra: string[] = []) {
 }
 
 test('pr-check on two commits of an app repo: the Markdown report of the change; then an ownership violation fails it', async () => {
-  await withTempDir('portico-pr-check-', { 'cdk8s.yaml': CDK8S_YAML, 'main.ts': mainTs(), '.gitignore': 'node_modules\nreport.md\n' }, async (d) => {
+  await withTempDir('portico-pr-check-', {}, async (d) => {
     // Dependencies "installed": the repository's own node_modules (cdk8s, cdk8s-cli, tsx, node).
-    symlinkSync(join(REPO, 'node_modules'), join(d, 'node_modules'), 'dir');
-    copyFileSync(join(REPO, 'platform-tenants.yaml'), join(d, 'platform-tenants.yaml'));
+    writeShopApp(d);
     git(d, 'init', '-q', '-b', 'main');
     // The target branch holds the synthesized manifests, as Argo CD reads them.
     execFileSync(join(d, 'node_modules/.bin/cdk8s'), ['synth', '--no-check-upgrade'], { cwd: d, stdio: 'pipe', env: { ...process.env, PATH: `${join(d, 'node_modules/.bin')}:${process.env.PATH}` } });
     git(d, 'add', '-A');
     git(d, 'commit', '-qm', 'shop: web route');
     git(d, 'checkout', '-q', '-b', 'canary');
-    writeFileSync(join(d, 'main.ts'), mainTs({ weights: [90, 10] }));
+    writeFileSync(join(d, 'main.ts'), shopMainTs({ weights: [90, 10] }));
     git(d, 'commit', '-qam', 'shop: 10% to web-v2');
 
     const ok = await prCheck(d);
@@ -82,14 +48,14 @@ test('pr-check on two commits of an app repo: the Markdown report of the change;
     assert.match(report, '    - backends: `web-v1:8080` → `web-v1:8080 90%, web-v2:8080 10%`');
     assert.match(report, /<sub>synth \d+\.\d s · validate \d+\.\d s · diff \d+\.\d s<\/sub>/);
 
-    writeFileSync(join(d, 'main.ts'), mainTs({ weights: [90, 10], hostname: 'www.payments.example.com' }));
+    writeFileSync(join(d, 'main.ts'), shopMainTs({ weights: [90, 10], hostname: 'www.payments.example.com' }));
     git(d, 'commit', '-qam', 'shop: take a payments hostname');
     const bad = await prCheck(d);
     assert.is(bad.code, 1, bad.output);
     const failed = readFileSync(join(d, 'report.md'), 'utf8');
     assert.match(failed, `${MARKER}\n## Portico check: ❌ problems found`);
     assert.match(failed, '#### ❌ cdk8s synth failed');
-    assert.match(failed, /HTTPRoute shop\/web spec\.hostnames\[0\] "www\.payments\.example\.com" is not owned by tenant "shop"/);
+    assert.match(failed, /HTTPRoute shop\/web spec\.hostnames\[0\]:? "www\.payments\.example\.com" is not owned by tenant "shop"/);
   });
 });
 

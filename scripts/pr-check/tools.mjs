@@ -1,0 +1,53 @@
+// What the PR check and the Argo CD plugin share: running a tool with an argument list (never a
+// shell), finding the app's (or this package's) portico and cdk8s, reading cdk8s.yaml's output.
+// Plain JavaScript: these run before anything is compiled.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** This package's root (scripts/pr-check/../..). */
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Runs `file args` in `cwd`; output is collected, never inherited. */
+export function run(file, args, cwd, env = {}) {
+  const started = Date.now();
+  const r = spawnSync(file, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 256 * 1024 * 1024 });
+  return { code: r.error ? 127 : r.status ?? 1, stdout: r.stdout ?? '', stderr: r.error ? `cannot run ${file}: ${r.error.message}` : r.stderr ?? '', ms: Date.now() - started };
+}
+
+/** PATH with the app's node_modules/.bin first, as `npm run` has it (the app's Node, tsx, cdk8s). */
+export function appPath(dir) {
+  return `${join(dir, 'node_modules', '.bin')}${delimiter}${join(PACKAGE_ROOT, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}`;
+}
+
+/**
+ * The portico CLI: `explicit`, else the app's installed one, else this package's build. A .js/.ts
+ * entry runs on this Node (keeping flags such as --import tsx); a .bin shim runs as it is.
+ * Returns undefined when there is none.
+ */
+export function porticoRunner(dir, explicit) {
+  const installed = join(dir, 'node_modules', '.bin', 'portico');
+  const own = join(PACKAGE_ROOT, 'build', 'bin', 'portico.js');
+  const entry = explicit ? resolve(explicit) : existsSync(installed) ? installed : existsSync(own) ? own : undefined;
+  if (!entry) return undefined;
+  return (args, env) => (/\.(m?js|ts)$/.test(entry)
+    ? run(process.execPath, [...process.execArgv, entry, ...args], dir, env)
+    : run(entry, args, dir, env));
+}
+
+/** The cdk8s CLI: the app's, else this package's dependency. */
+export function cdk8sBin(dir) {
+  for (const d of [dir, PACKAGE_ROOT]) {
+    const bin = join(d, 'node_modules', '.bin', 'cdk8s');
+    if (existsSync(bin)) return bin;
+  }
+  return undefined;
+}
+
+/** cdk8s.yaml's `output` (one top-level key, read without a YAML parser). */
+export function cdk8sOutput(dir) {
+  const file = join(dir, 'cdk8s.yaml');
+  if (!existsSync(file)) return undefined;
+  return /^output:\s*["']?([^"'\s#]+)/m.exec(readFileSync(file, 'utf8'))?.[1];
+}
