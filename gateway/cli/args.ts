@@ -44,3 +44,11 @@ export function secondsFlag(value: string | undefined, name: string, fallbackMs:
   if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 86_400) throw new UsageError(`--${name} must be a number of seconds 0..86400, got ${value}`);
   return Math.round(n * 1000);
 }
+
+/** A non-negative integer up to `max` (sizes, counts). */
+export function countFlag(value: string | undefined, name: string, max = 2 ** 31 - 1): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > max) throw new UsageError(`--${name} must be an integer 0..${max}, got ${value}`);
+  return n;
+}

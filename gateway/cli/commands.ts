@@ -31,6 +31,18 @@ export const serveCommand = defineCommand({
     'poll-ms': { type: 'string', arg: 'N', help: 'rescan interval for manifest changes (default 2000)' },
     'drain-timeout': { type: 'string', arg: 'S', help: "on SIGTERM, open connections may finish for S seconds (default 30; use the pod's terminationGracePeriodSeconds)" },
     'drain-delay': { type: 'string', arg: 'S', help: 'on SIGTERM, /readyz turns 503 at once, listeners stop accepting after S seconds (default 5 in a Kubernetes pod, else 0; less than --drain-timeout)' },
+    // Client limits: the gateway-wide defaults; a listener's own limits (IR) override the first two.
+    'encoded-slash': { type: 'string', arg: 'reject|keep|redirect', help: '%2F, %5C or a backslash in a path: answered 400 (default), kept encoded, or redirected (308) to the path with them decoded' },
+    'max-request-body-bytes': { type: 'string', arg: 'N', help: 'answered 413 beyond (default 0: no limit)' },
+    'max-request-header-bytes': { type: 'string', arg: 'N', help: 'request head / header list size, answered 431 beyond (default 32768)' },
+    'max-request-headers': { type: 'string', arg: 'N', help: 'request header fields, answered 431 beyond (default 100)' },
+    'max-connections': { type: 'string', arg: 'N', help: 'open connections per listening socket (default 20000; 0: no limit)' },
+    'max-requests-per-connection': { type: 'string', arg: 'N', help: 'HTTP/1.1 requests per connection (default 0: no limit)' },
+    'header-timeout': { type: 'string', arg: 'S', help: 'time to receive a whole request head, 408 after (default 10)' },
+    'request-timeout': { type: 'string', arg: 'S', help: 'time to receive a whole request, head and body, 408 after (default 300)' },
+    'idle-timeout': { type: 'string', arg: 'S', help: 'keep-alive idle time on client connections (default 65)' },
+    'h2-max-concurrent-streams': { type: 'string', arg: 'N', help: 'HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS (default 100)' },
+    'h2-max-resets': { type: 'string', arg: 'N', help: 'HTTP/2 streams a client may cancel before they are answered, then GOAWAY (rapid reset; default 100)' },
   },
   notes: 'exit codes: 0 after a clean shutdown, 1 when the gateway fails, 2 usage or input error',
 });

@@ -12,9 +12,10 @@ import { createMetrics } from '../admin/metrics.ts';
 import { createAccessLog, parseAccessLogMode } from '../admin/access-log.ts';
 import { createLogger, errorFields, type Logger } from '../admin/log.ts';
 import { env, onShutdown, probeAddress, readKeyFile, writeStdout } from '../runtime/index.ts';
-import { DEFAULT_LEASE_NAME, PROBES_PORT, dnsLabelFlag, intFlag, secondsFlag, UsageError } from './args.ts';
+import { DEFAULT_LEASE_NAME, PROBES_PORT, dnsLabelFlag, intFlag, secondsFlag, countFlag, UsageError } from './args.ts';
 import { DEFAULT_DRAIN_TIMEOUT_MS } from '../dataplane/index.ts';
 import { drainAndStop, type DrainOptions } from './shutdown.ts';
+import type { ClientLimitsIR } from '../ir/index.ts';
 import { parseCommand, usageText } from './command.ts';
 import { serveCommand } from './commands.ts';
 import type { CliIo } from '../cli.ts';
@@ -39,6 +40,8 @@ export interface ServeOptions {
   sessionKeyFile?: string;
   /** SIGTERM drain (--drain-delay, --drain-timeout). @default no delay, DEFAULT_DRAIN_TIMEOUT_MS */
   drain?: DrainOptions;
+  /** Gateway-wide client limits (flags); absent fields keep the data plane's defaults. */
+  clientLimits?: ClientLimitsIR;
 }
 
 /** Facts about where the process runs that change flag defaults. */
@@ -85,8 +88,26 @@ export function parseServeArgs(args: string[], env: ServeEnvironment = { inPod: 
   if (drain.delayMs >= drain.timeoutMs && drain.timeoutMs > 0) {
     throw new UsageError(`--drain-delay (${drain.delayMs / 1000} s) must be less than --drain-timeout (${drain.timeoutMs / 1000} s)`);
   }
+  const slash = values['encoded-slash'];
+  const slashes = { reject: 'Reject', keep: 'Keep', redirect: 'DecodeAndRedirect' } as const;
+  if (slash !== undefined && !(slash in slashes)) throw new UsageError(`--encoded-slash must be reject, keep or redirect, got ${slash}`);
+  const ms = (name: 'header-timeout' | 'request-timeout' | 'idle-timeout') =>
+    (values[name] === undefined ? undefined : Math.max(1, secondsFlag(values[name], name, 0)));
+  const clientLimits: ClientLimitsIR = dropUndefined({
+    path: slash === undefined ? undefined : { encodedSlash: slashes[slash as keyof typeof slashes] },
+    maxRequestBodyBytes: countFlag(values['max-request-body-bytes'], 'max-request-body-bytes'),
+    maxRequestHeaderBytes: countFlag(values['max-request-header-bytes'], 'max-request-header-bytes', 1 << 20),
+    maxRequestHeaders: countFlag(values['max-request-headers'], 'max-request-headers', 10_000),
+    maxConnections: countFlag(values['max-connections'], 'max-connections'),
+    maxRequestsPerConnection: countFlag(values['max-requests-per-connection'], 'max-requests-per-connection'),
+    headersTimeoutMs: ms('header-timeout'),
+    requestTimeoutMs: ms('request-timeout'),
+    idleTimeoutMs: ms('idle-timeout'),
+    http2MaxConcurrentStreams: countFlag(values['h2-max-concurrent-streams'], 'h2-max-concurrent-streams'),
+    http2MaxPrematureResets: countFlag(values['h2-max-resets'], 'h2-max-resets'),
+  });
   return {
-    drain, manifests, kubernetes, controllerName: values['controller-name']!, gateways: values.gateway,
+    clientLimits, drain, manifests, kubernetes, controllerName: values['controller-name']!, gateways: values.gateway,
     portOffset: intFlag(values['port-offset'], 'port-offset', 0), addressPool: values['address-pool'],
     bind: values.bind ?? (env.inPod ? '0.0.0.0' : '127.0.0.1'), admin: values.admin!, accessLog,
     pollMs: intFlag(values['poll-ms'], 'poll-ms', 2000),
@@ -156,7 +177,7 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
     throw err;
   }
   const closeAdmin = async () => { await probes?.close(); await admin.close(); };
-  const dataplane = createDataplane({ portOffset: o.portOffset, observer, sessionKey, drainTimeoutMs: drainDefaults.timeoutMs });
+  const dataplane = createDataplane({ portOffset: o.portOffset, observer, sessionKey, drainTimeoutMs: drainDefaults.timeoutMs, clientLimits: o.clientLimits });
   const provider = kubeProvider ?? createFileProvider({ paths: o.manifests, pollMs: o.pollMs, now, log });
   const seen = { problems: new Set<string>() };
   let pipeline: Pipeline;
@@ -211,4 +232,9 @@ export async function runServe(args: string[], io: CliIo): Promise<number> {
   if (signalled) await stop();
   await stopped;
   return 0;
+}
+
+function dropUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
 }

@@ -9,6 +9,8 @@ export const ResponseFlag = {
   CLIENT_ABORT: 'GW_ERR_CLIENT_ABORT',
   MISDIRECTED: 'GW_ERR_MISDIRECTED_REQUEST',
   REQUEST_TIMEOUT: 'GW_ERR_REQUEST_TIMEOUT',
+  HEADERS_TOO_LARGE: 'GW_ERR_HEADERS_TOO_LARGE',
+  BODY_TOO_LARGE: 'GW_ERR_BODY_TOO_LARGE',
   // Routing: nothing (valid) to send it to.
   NO_ROUTE: 'GW_ERR_NO_ROUTE',
   RULE_INVALID: 'GW_ERR_RULE_INVALID',
@@ -40,6 +42,8 @@ export const RESPONSE_FLAG_MEANINGS: Readonly<Record<ResponseFlag, string>> = {
   GW_ERR_CLIENT_ABORT: 'the client went away before the response was complete',
   GW_ERR_MISDIRECTED_REQUEST: 'the Host belongs to another listener than the TLS connection (SNI); answered 421',
   GW_ERR_REQUEST_TIMEOUT: 'the rule\'s request timeout ran out; answered 504',
+  GW_ERR_HEADERS_TOO_LARGE: 'more request header fields or bytes than --max-request-headers or --max-request-header-bytes allow; answered 431',
+  GW_ERR_BODY_TOO_LARGE: 'the request body is larger than the listener\'s maxRequestBodyBytes; answered 413',
   GW_ERR_NO_ROUTE: 'no listener, hostname or rule matched; answered 404 (L4: connection refused)',
   GW_ERR_RULE_INVALID: 'the matched rule is invalid (e.g. an unresolved reference); answered 500',
   GW_ERR_NO_BACKEND: 'the rule has no backend with a non-zero weight; answered 500',

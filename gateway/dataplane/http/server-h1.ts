@@ -2,47 +2,46 @@
 // after sniffing, or TLS after ALPN). Timeouts are set against slowloris and idle hoarding.
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { ResolvedClientLimits } from '../limits.ts';
 
-export const SERVER_TIMEOUTS = {
-  /** Time to receive the complete request head. */
-  headersTimeoutMs: 20_000,
-  /** Time to receive the complete request (head and body). */
-  requestTimeoutMs: 300_000,
-  /** Idle time allowed between requests on a kept-alive connection. */
-  keepAliveTimeoutMs: 65_000,
-  /** Idle socket timeout while a request is in progress. */
-  socketIdleMs: 300_000,
-};
+/** Idle socket timeout while a request is in progress (a stalled peer). */
+const SOCKET_IDLE_MS = 300_000;
 
 function isOnlyH2c(v: string | undefined): boolean {
   return v !== undefined && v.trim().toLowerCase() === 'h2c';
 }
 
 export function createH1Server(
+  limits: ResolvedClientLimits,
   onRequest: (req: http.IncomingMessage, res: http.ServerResponse) => void,
   onUpgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void,
 ): http.Server {
   const server = http.createServer({
     // A missing Host gets our own 400 with an access record instead of node's silent one.
     requireHostHeader: false,
-    headersTimeout: SERVER_TIMEOUTS.headersTimeoutMs,
-    requestTimeout: SERVER_TIMEOUTS.requestTimeoutMs,
-    keepAliveTimeout: SERVER_TIMEOUTS.keepAliveTimeoutMs,
-    connectionsCheckingInterval: 5_000,
-    maxHeaderSize: 32 * 1024,
+    headersTimeout: limits.headersTimeoutMs,
+    // 0 would disable it; node wants it >= headersTimeout.
+    requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
+    keepAliveTimeout: limits.idleTimeoutMs,
+    // The timeouts above are checked at this interval: a fraction of the shortest one.
+    connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(limits.headersTimeoutMs / 4))),
+    maxHeaderSize: limits.maxRequestHeaderBytes,
     insecureHTTPParser: false,
     // "Upgrade: h2c" (deprecated by RFC 9113) is ignored, as RFC 9110 7.8 allows: the request
     // is served over HTTP/1.1; prior-knowledge h2c is what this port speaks. Node >= 24.9.
     shouldUpgradeCallback: (req: http.IncomingMessage) => !isOnlyH2c(req.headers.upgrade),
   } as http.ServerOptions, onRequest);
-  server.timeout = SERVER_TIMEOUTS.socketIdleMs;
+  server.timeout = SOCKET_IDLE_MS;
+  // One more than allowed, so dispatch can tell "too many" (431) from "exactly the limit":
+  // node silently drops fields beyond maxHeadersCount.
+  server.maxHeadersCount = limits.maxRequestHeaders + 1;
+  if (limits.maxRequestsPerConnection > 0) server.maxRequestsPerSocket = limits.maxRequestsPerConnection;
   // Node tracks connections (headersTimeout, requestTimeout, closeIdleConnections) only from
   // the server's 'listening' event, and this server never listens itself: without this, a
   // slowloris client would never meet the header timeout and a drain could not close idle
   // keep-alive connections. The checking interval is unref'd; stopH1Server() clears it.
   server.emit('listening');
-  server.maxHeadersCount = 200;
-  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     onUpgrade(req, socket, head);
   });

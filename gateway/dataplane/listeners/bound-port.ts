@@ -6,7 +6,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type http2 from 'node:http2';
 import type { DataplaneObserver } from '../observer.ts';
-import { createH1Server, SERVER_TIMEOUTS, stopH1Server } from '../http/server-h1.ts';
+import { createH1Server, stopH1Server } from '../http/server-h1.ts';
 import { createH2Server } from '../http/server-h2.ts';
 import type { CompiledPort } from './compile.ts';
 import { handleRequest, type PortState } from './dispatch.ts';
@@ -20,11 +20,9 @@ export class BoundPort {
   readonly kind: 'http' | 'https';
   boundPort = 0;
   private readonly server: net.Server | tls.Server;
-  private readonly h1 = createH1Server(
-    (req, res) => handleRequest(this.state, req, res),
-    (req, socket, head) => handleRequest(this.state, req, undefined, { socket, head }),
-  );
-  private readonly h2 = createH2Server((req, res) => handleRequest(this.state, req, res));
+  // Connection-level limits are fixed for the socket's life (they come from flags).
+  private readonly h1: import('node:http').Server;
+  private readonly h2: http2.Http2Server;
   private readonly sockets = new Set<net.Socket>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private closing: Promise<void> | undefined;
@@ -32,6 +30,12 @@ export class BoundPort {
   constructor(compiled: CompiledPort, observer: DataplaneObserver | undefined) {
     this.state = { current: compiled, observer };
     this.kind = compiled.scheme;
+    this.h1 = createH1Server(
+      compiled.limits,
+      (req, res) => handleRequest(this.state, req, res),
+      (req, socket, head) => handleRequest(this.state, req, undefined, { socket, head }),
+    );
+    this.h2 = createH2Server(compiled.limits, (req, res) => handleRequest(this.state, req, res));
     this.h2.on('session', (s: http2.ServerHttp2Session) => {
       this.sessions.add(s);
       s.once('close', () => this.sessions.delete(s));
@@ -39,6 +43,8 @@ export class BoundPort {
       if (this.state.draining) s.once('stream', () => setImmediate(() => s.close()));
     });
     this.server = this.kind === 'https' ? this.createTls() : this.createPlain();
+    // Beyond this, node accepts and closes at once: an attacker cannot exhaust file descriptors.
+    if (compiled.limits.maxConnections > 0) this.server.maxConnections = compiled.limits.maxConnections;
     // Bind failures are reported by listen()'s caller; this is for errors once listening.
     this.server.on('error', (err) => {
       if (this.boundPort !== 0) this.event('error', 'listener socket error', { error: err.message });
@@ -63,7 +69,7 @@ export class BoundPort {
     return net.createServer({ noDelay: true }, (socket) => {
       this.track(socket);
       // A connection that never sends a byte must not be kept forever.
-      socket.setTimeout(SERVER_TIMEOUTS.headersTimeoutMs, () => socket.destroy());
+      socket.setTimeout(this.state.current.limits.headersTimeoutMs, () => socket.destroy());
       let buffered: Buffer | undefined;
       const onData = (chunk: Buffer) => {
         buffered = buffered === undefined ? chunk : Buffer.concat([buffered, chunk]);

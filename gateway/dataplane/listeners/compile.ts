@@ -40,6 +40,8 @@ export interface CompiledPort {
   fallback: CompiledListener | undefined;
   /** Whether any listener asks for client certificates. */
   requestCert: boolean;
+  /** The gateway-wide client limits: connection-level ones apply before a listener is known. */
+  limits: ResolvedClientLimits;
 }
 
 export { portKind, type PortKind } from './http-port.ts';
@@ -74,6 +76,7 @@ export function compilePort(
     byHost,
     fallback,
     requestCert: listeners.some((l) => l.ir.tls?.clientValidation !== undefined),
+    limits,
   };
 }
 

@@ -12,6 +12,7 @@ import { selectListener } from '../http/listener-select.ts';
 import { GW_ERR, answerBadRequest, answerInternal, answerMisdirected, answerNoRoute } from '../http/errors.ts';
 import type { CompiledPort } from './compile.ts';
 import { normalizePath } from '../http/normalize-path.ts';
+import { enforceBodyLimit } from '../http/body-limit.ts';
 import { sendGatewayResponse } from '../http/respond.ts';
 import { addResponseFlag } from '../response-flags.ts';
 
@@ -143,8 +144,18 @@ function route(port: CompiledPort, ex: HttpExchange, socket: { servername?: stri
   const h2 = ex.req.httpVersionMajor === 2;
   if (authority === '' && (h2 || ex.req.httpVersion !== '1.0')) return answerBadRequest(ex, 'missing Host header');
   if (!VALID_AUTHORITY.test(authority)) return answerBadRequest(ex, 'invalid Host header');
-  if (!h2) {
-    if (hostFieldCount((ex.req as IncomingMessage).rawHeaders) > 1) return answerBadRequest(ex, 'more than one Host header');
+  if (h2) {
+    // nghttp2 advertises SETTINGS_MAX_HEADER_LIST_SIZE but does not hold a peer to it.
+    if (headerListBytes(ex.req.headers) > port.limits.maxRequestHeaderBytes) {
+      return sendGatewayResponse(ex, 431, 'request header list too large', GW_ERR.HEADERS_TOO_LARGE);
+    }
+  } else {
+    const raw = (ex.req as IncomingMessage).rawHeaders;
+    // The h1 server keeps one field more than allowed, so "more" is visible here.
+    if (raw.length > 2 * port.limits.maxRequestHeaders) {
+      return sendGatewayResponse(ex, 431, 'too many request header fields', GW_ERR.HEADERS_TOO_LARGE, { connection: 'close' });
+    }
+    if (hostFieldCount(raw) > 1) return answerBadRequest(ex, 'more than one Host header');
     // RFC 9112 §6.1: only "chunked" frames a request body; anything else (gzip, identity, a list)
     // leaves the length to guesswork a backend may make differently. Node dispatches such a
     // request before its body fails to parse, so it is refused here, before any upstream sees it.
@@ -162,6 +173,8 @@ function route(port: CompiledPort, ex: HttpExchange, socket: { servername?: stri
   if (p.kind === 'reject') return answerBadRequest(ex, p.reason);
   if (p.kind === 'redirect') return sendGatewayResponse(ex, 308, 'redirecting to the normalised path', undefined, { location: p.path + ex.query });
   ex.path = p.path;
+  const maxBody = listener.limits.maxRequestBodyBytes;
+  if (maxBody > 0 && !enforceBodyLimit(ex, maxBody)) return;
   const bucket = listener.hosts.lookup(host);
   if (bucket === undefined) return answerNoRoute(ex);
   const i = bucket.matcher.match(ex);
@@ -183,6 +196,18 @@ function hostFieldCount(raw: string[]): number {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     if (name.length === 4 && (name === 'Host' || name === 'host' || name.toLowerCase() === 'host')) n++;
+  }
+  return n;
+}
+
+/** RFC 9113 §6.5.2 header list size: name + value + 32 octets per field. */
+function headerListBytes(headers: Record<string, string | string[] | undefined>): number {
+  let n = 0;
+  for (const k in headers) {
+    const v = headers[k];
+    if (v === undefined) continue;
+    if (typeof v === 'string') n += k.length + v.length + 32;
+    else for (let i = 0; i < v.length; i++) n += k.length + v[i]!.length + 32;
   }
   return n;
 }
