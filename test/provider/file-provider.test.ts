@@ -188,4 +188,44 @@ test('an update that fails CRD validation is refused like an API server would: t
   });
 });
 
+test('leading edge: a lone change is read at once, without waiting out the window', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portico-files-'));
+  writeFileSync(join(dir, 'route.yaml'), route('/a'));
+  const updates: ProviderUpdate[] = [];
+  // A window longer than the test and no poll: only the leading edge can deliver the change.
+  const provider = createFileProvider({ paths: [dir], debounceMs: 60_000, pollMs: 0 });
+  try {
+    await provider.start((u) => updates.push(u));
+    writeFileSync(join(dir, 'route.yaml'), route('/now'));
+    await waitFor(() => updates.length >= 2, 5000, 'leading-edge update');
+    assert.is((webRoute(updates.at(-1)!).spec as any).rules[0].matches[0].path.value, '/now');
+  } finally {
+    await provider.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a file that loses objects on the leading edge is confirmed by the trailing read, not served at once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portico-files-'));
+  writeFileSync(join(dir, 'all.yaml'), `${GATEWAY_CLASS}---\n${route('/a')}`);
+  const updates: ProviderUpdate[] = [];
+  const provider = createFileProvider({ paths: [dir], debounceMs: 300, pollMs: 0 });
+  try {
+    await provider.start((u) => updates.push(u));
+    // A writer that truncated and has not written yet: the leading read must not drop the route.
+    writeFileSync(join(dir, 'all.yaml'), '');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.is(updates.length, 1, 'nothing served from the provisional read');
+    writeFileSync(join(dir, 'all.yaml'), `${GATEWAY_CLASS}---\n${route('/b')}`);
+    await waitFor(() => updates.length >= 2, 5000, 'the trailing read');
+    assert.is((webRoute(updates.at(-1)!).spec as any).rules[0].matches[0].path.value, '/b');
+    // A real removal is served once the window confirms it.
+    writeFileSync(join(dir, 'all.yaml'), GATEWAY_CLASS);
+    await waitFor(() => updates.at(-1)!.snapshot.httpRoutes.length === 0, 5000, 'the confirmed removal');
+  } finally {
+    await provider.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();

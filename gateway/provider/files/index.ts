@@ -12,10 +12,11 @@ import type { Provider, ProviderUpdate } from '../../pipeline.ts';
 import { collectFiles, parseFileText, readManifestFile, type FileParse, type SourcedObject } from './reader.ts';
 import { createMetadataTracker, identityOf } from './metadata.ts';
 import { createAdmission } from './admission.ts';
+import { createCoalescer } from '../../util/coalesce.ts';
 
 export interface FileProviderOptions {
   paths: string[];
-  /** @default 50 */
+  /** The coalescing window: a lone change is read at once, more within this window after it. @default 50 */
   debounceMs?: number;
   /** Rescan interval; 0 disables polling. @default 2000 */
   pollMs?: number;
@@ -60,15 +61,21 @@ export function createFileProvider(opts: FileProviderOptions): Provider & { resc
   let onUpdate: ((u: ProviderUpdate) => void) | undefined;
   let watch: Watch | undefined;
   let poll: ReturnType<typeof setInterval> | undefined;
-  let debounce: ReturnType<typeof setTimeout> | undefined;
+  // A lone edit is read at once; the burst of watch events one save makes (and bigger bursts) is
+  // read again when the window closes. A file that lost objects on the leading edge may be a
+  // writer that truncated and has not finished writing: it is judged on the trailing read.
+  const coalescer = createCoalescer((edge) => safeRescan(edge === 'leading'), opts.debounceMs ?? 50);
   let closed = false;
   for (const { source, text } of opts.inline ?? []) {
     const parsed = parseFileText(source, text);
     files.set(source, { stamp: 'inline', good: parsed.errors.length > 0 ? undefined : parsed, errors: parsed.errors });
   }
 
-  /** Re-reads what changed; returns true when the served objects (or problems) changed. */
-  function rescan(): boolean {
+  /**
+   * Re-reads what changed; returns true when the served objects (or problems) changed. With
+   * `provisional`, a file that lost objects is left as it was until the next read (see the coalescer).
+   */
+  function rescan(provisional = false): boolean {
     const { files: found, missing } = collectFiles(opts.paths);
     let changed = false;
     for (const path of [...files.keys()]) {
@@ -85,6 +92,9 @@ export function createFileProvider(opts: FileProviderOptions): Provider & { resc
       const prev = files.get(path);
       if (prev && prev.stamp === stamp) continue;
       const parsed = readManifestFile(path);
+      // Fewer objects than before, seen on the leading edge, may be a writer caught between
+      // truncating and writing: confirmed (or replaced) by the trailing read one window later.
+      if (provisional && prev?.good && parsed.objects.length < prev.good.objects.length) { coalescer.poke(); continue; }
       changed = true;
       if (parsed.errors.length > 0) {
         log('error', 'manifest file does not parse; keeping its last good version', { file: path, errors: parsed.errors });
@@ -135,14 +145,12 @@ export function createFileProvider(opts: FileProviderOptions): Provider & { resc
   }
 
   function schedule(): void {
-    if (closed) return;
-    clearTimeout(debounce);
-    debounce = setTimeout(() => safeRescan(), opts.debounceMs ?? 50);
+    if (!closed) coalescer.poke();
   }
 
-  function safeRescan(): void {
+  function safeRescan(provisional = false): void {
     if (closed) return;
-    try { rescan(); } catch (err) { log('error', 'manifest rescan failed', { error: String(err) }); }
+    try { rescan(provisional); } catch (err) { log('error', 'manifest rescan failed', { error: String(err) }); }
   }
 
   return {
@@ -159,7 +167,7 @@ export function createFileProvider(opts: FileProviderOptions): Provider & { resc
     },
     async close() {
       closed = true;
-      clearTimeout(debounce);
+      coalescer.cancel();
       clearInterval(poll);
       watch?.close();
     },

@@ -14,6 +14,7 @@ import { createInformer, type Informer } from './informer.ts';
 import { createStatusWriter, type WriteSummary } from './status-writer.ts';
 import { createLeaderElector, type LeaderElector } from './leader.ts';
 import { referencedSecrets } from './secrets.ts';
+import { createCoalescer } from '../../util/coalesce.ts';
 
 export type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
@@ -28,10 +29,11 @@ export interface KubernetesProviderOptions {
   namespaces?: string[];
   /** namespace defaults to the pod's own (the service account's namespace file), else "default". */
   lease?: { namespace?: string; name: string; identity?: string; leaseDurationSeconds?: number; retryPeriodMs?: number };
-  /** Quiet time before a burst of watch events becomes one snapshot. @default 50 */
+  /**
+   * A watch event after a quiet spell becomes a snapshot at once; events within this window of
+   * it are collected into one more snapshot when the window closes. @default 50
+   */
   coalesceMs?: number;
-  /** A snapshot is emitted at the latest this long after the first change of a burst. @default 1000 */
-  maxDelayMs?: number;
   watchTimeoutMs?: number;
   stallMs?: number;
   backoffBaseMs?: number;
@@ -74,7 +76,7 @@ export function createKubernetesProvider(o: KubernetesProviderOptions): Kubernet
   const log: Log = o.log ?? (() => {});
   const kc = o.kubeConfig ?? loadKubeConfig(o.kubeconfigPath);
   const rest: KubeRest = createRest(kc);
-  const coalesceMs = o.coalesceMs ?? 50, maxDelayMs = o.maxDelayMs ?? 1000;
+  const coalesceMs = o.coalesceMs ?? 50;
   const informers: Informer[] = [];
   for (const kind of WATCHED_KINDS) {
     const scopes = kind.namespaced && o.namespaces?.length ? o.namespaces : [undefined];
@@ -88,19 +90,16 @@ export function createKubernetesProvider(o: KubernetesProviderOptions): Kubernet
   const writer = createStatusWriter({ rest, controllerName: o.controllerName, gateways: o.gateways, log });
   let elector: LeaderElector | undefined;
   let onUpdate: ((u: ProviderUpdate) => void) | undefined;
-  let quiet: ReturnType<typeof setTimeout> | undefined;
-  let burstStart = 0;
+  // A lone watch event becomes a snapshot at once; a burst (a list, kubectl apply -f dir) is
+  // collected for one window, so a big change is translated once or twice, not per object.
+  const coalescer = createCoalescer(() => emit(), coalesceMs);
   let started = false;
   let pending: { statuses: ResourceStatus[]; snapshot: Snapshot } | undefined;
   let writing: Promise<WriteSummary | undefined> = Promise.resolve(undefined);
 
   function changed(): void {
     if (!started || !onUpdate) return;
-    const t = Date.now();
-    if (!quiet) burstStart = t;
-    else clearTimeout(quiet);
-    const wait = Math.max(0, Math.min(coalesceMs, burstStart + maxDelayMs - t));
-    quiet = setTimeout(emit, wait);
+    coalescer.poke();
   }
 
   function snapshotNow(): Snapshot {
@@ -113,7 +112,6 @@ export function createKubernetesProvider(o: KubernetesProviderOptions): Kubernet
   }
 
   function emit(): void {
-    quiet = undefined;
     onUpdate?.({ snapshot: snapshotNow(), problems: informers.filter((i) => i.notServed()).map(notServedProblem) });
   }
 
@@ -151,7 +149,7 @@ export function createKubernetesProvider(o: KubernetesProviderOptions): Kubernet
     async close() {
       onUpdate = undefined;
       started = false;
-      if (quiet) clearTimeout(quiet);
+      coalescer.cancel();
       await Promise.all(informers.map((i) => i.stop()));
       await writing;
       await elector?.stop();
