@@ -16,7 +16,8 @@ import { DEFAULT_LEASE_NAME, PROBES_PORT, dnsLabelFlag, intFlag, secondsFlag, co
 import { DEFAULT_DRAIN_TIMEOUT_MS } from '../dataplane/index.ts';
 import { drainAndStop, type DrainOptions } from './shutdown.ts';
 import type { ClientLimitsIR } from '../ir/index.ts';
-import { parseCommand, usageText } from './command.ts';
+import { InputError, parseCommand, usageText } from './command.ts';
+import { collectFiles } from '../provider/files/reader.ts';
 import { serveCommand } from './commands.ts';
 import type { CliIo } from '../cli.ts';
 
@@ -210,6 +211,9 @@ export function loadSessionKey(path: string): Buffer {
 
 export async function runServe(args: string[], io: CliIo): Promise<number> {
   const opts = parseServeArgs(args, { inPod: env('KUBERNETES_SERVICE_HOST') !== undefined });
+  // A path that does not exist at start is a typo, not a directory to wait for: exit 2 at once.
+  const missing = collectFiles(opts.manifests).missing;
+  if (missing.length > 0) throw new InputError(`portico serve: no such file or directory: ${missing.join(', ')}`);
   const log = createLogger(io.err, io.now);
   // The handler is installed before anything starts: a SIGTERM that arrives while the gateway
   // is still starting (a pod deleted at once) must drain and exit 0 too, not kill the process.

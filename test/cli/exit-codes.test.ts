@@ -9,7 +9,7 @@ import { withTempDir } from '../helpers/cli.ts';
 import { GATEWAY_CLASS, httpGateway } from '../helpers/manifests.ts';
 import { REPO, runCli } from './run-cli.ts';
 
-const VERBS = ['serve', 'validate', 'translate', 'explain', 'status'];
+const VERBS = ['serve', 'validate', 'translate', 'diff', 'explain', 'status'];
 
 const clean = `${GATEWAY_CLASS}---
 ${httpGateway('gw', 'apps')}`;
@@ -66,6 +66,10 @@ test('input errors exit 2: a missing file, YAML that does not parse, an empty di
     assert.is(broken.stdout, '');
     const vmissing = await runCli(['validate', join(d, 'nope')]);
     assert.is(vmissing.code, 2, vmissing.stdout + vmissing.stderr);
+    // serve does not wait for a path that is not there: a typo exits 2 before anything listens.
+    const smissing = await runCli(['serve', '--manifests', join(d, 'nope'), '--admin', '127.0.0.1:0']);
+    assert.is(smissing.code, 2, smissing.stdout + smissing.stderr);
+    assert.match(smissing.stderr, 'no such file or directory');
   });
   await withTempDir('portico-empty-', {}, async (d) => {
     const r = await runCli(['validate', d]);
