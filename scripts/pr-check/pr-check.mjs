@@ -87,12 +87,17 @@ async function main() {
     }
   }
   if (synthOk) {
-    const validate = time('validate', porticoRun(['validate', ...tenancy, manifests]));
+    // Independent of each other: both at once.
+    const [validateRun, diffRun] = await Promise.all([
+      porticoRun.async(['validate', ...tenancy, manifests]),
+      porticoRun.async(['diff', '-o', 'md', ...tenancy, `${o.base}..`, manifests]),
+    ]);
+    const validate = time('validate', validateRun);
     if (validate.code !== 0) {
       failing = true;
       parts.push(section(`❌ portico validate found problems${o.tenants ? ` (tenancy rules from ${o.tenants})` : ''}`, validate));
     }
-    const diff = time('diff', porticoRun(['diff', '-o', 'md', ...tenancy, `${o.base}..`, manifests]));
+    const diff = time('diff', diffRun);
     if (diff.code === 2 || (diff.code !== 0 && diff.stdout.trim() === '')) {
       failing = true;
       parts.push(section('❌ portico diff could not run', diff));

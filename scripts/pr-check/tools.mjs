@@ -1,7 +1,7 @@
 // What the PR check and the Argo CD plugin share: running a tool with an argument list (never a
 // shell), finding the app's (or this package's) portico and cdk8s, reading cdk8s.yaml's output.
 // Plain JavaScript: these run before anything is compiled.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,19 @@ export function run(file, args, cwd, env = {}) {
   return { code: r.error ? 127 : r.status ?? 1, stdout: r.stdout ?? '', stderr: r.error ? `cannot run ${file}: ${r.error.message}` : r.stderr ?? '', ms: Date.now() - started };
 }
 
+/** run() without blocking, so independent steps (validate, diff) use both cores. */
+export function runAsync(file, args, cwd, env = {}) {
+  const started = Date.now();
+  return new Promise((done) => {
+    const child = spawn(file, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c) => (stderr += c));
+    child.on('error', (e) => done({ code: 127, stdout, stderr: `cannot run ${file}: ${e.message}`, ms: Date.now() - started }));
+    child.on('close', (code) => done({ code: code ?? 1, stdout, stderr, ms: Date.now() - started }));
+  });
+}
+
 /** PATH with the app's node_modules/.bin first, as `npm run` has it (the app's Node, tsx, cdk8s). */
 export function appPath(dir) {
   return `${join(dir, 'node_modules', '.bin')}${delimiter}${join(PACKAGE_ROOT, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}`;
@@ -23,7 +36,8 @@ export function appPath(dir) {
 
 /**
  * The portico CLI: `explicit`, else the app's installed one, else this package's build. A .js/.ts
- * entry runs on this Node (keeping flags such as --import tsx); a .bin shim runs as it is.
+ * entry runs on the app's Node (keeping this process's flags such as --import tsx); a .bin shim
+ * runs as it is.
  * Returns undefined when there is none.
  */
 export function porticoRunner(dir, explicit) {
@@ -31,9 +45,14 @@ export function porticoRunner(dir, explicit) {
   const own = join(PACKAGE_ROOT, 'build', 'bin', 'portico.js');
   const entry = explicit ? resolve(explicit) : existsSync(installed) ? installed : existsSync(own) ? own : undefined;
   if (!entry) return undefined;
-  return (args, env) => (/\.(m?js|ts)$/.test(entry)
-    ? run(process.execPath, [...process.execArgv, entry, ...args], dir, env)
-    : run(entry, args, dir, env));
+  // `node` from the app's PATH: the app's Node (e.g. the `node` devDependency), which may be
+  // newer than the one running this script.
+  const runner = (exec) => (args, env) => (/\.(m?js|ts)$/.test(entry)
+    ? exec('node', [...process.execArgv, entry, ...args], dir, { PATH: appPath(dir), ...env })
+    : exec(entry, args, dir, { PATH: appPath(dir), ...env }));
+  const sync = runner(run);
+  sync.async = runner(runAsync);
+  return sync;
 }
 
 /** The cdk8s CLI: the app's, else this package's dependency. */
