@@ -8,6 +8,7 @@ import type { TlsPolicies } from './backend-tls-policies.ts';
 import type { RouteTranslation } from './rule-parts.ts';
 import { ruleBackends, ruleFilters } from './rule-parts.ts';
 import { firstByName, sessionPersistence } from './http-routes.ts';
+import { checkSessionPersistence } from './safe-values.ts';
 
 // RE2 syntax; service and method names are restricted by the CRD to [A-Za-z0-9_.] for Exact
 // matches, so escaping dots is all that literal parts need.
@@ -47,7 +48,9 @@ export function translateGRPCRoute(ctx: Context, tls: TlsPolicies, route: GRPCRo
     let direct = filterDirect;
     const backends = ruleBackends(ctx, tls, src, rule.backendRefs, `${field}.backendRefs`, 'grpc', out);
     if (!direct && backends.length === 0) direct = { status: 500, reason: 'NoBackends' };
-    const sp = sessionPersistence(rule.sessionPersistence, src, ri);
+    const spProblem = checkSessionPersistence(rule.sessionPersistence, `${field}.sessionPersistence`);
+    if (spProblem) out.problems.push(spProblem);
+    const sp = spProblem ? undefined : sessionPersistence(rule.sessionPersistence, src, ri);
     const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
     matches.forEach((m, mi) => {
       const ir: HttpRuleIR = {

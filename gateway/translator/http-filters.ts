@@ -9,6 +9,7 @@ import type { Context } from './context.ts';
 import type { RouteSource } from './backends.ts';
 import { resolveBackend } from './backends.ts';
 import type { TlsPolicies } from './backend-tls-policies.ts';
+import { checkFilterValues } from './safe-values.ts';
 
 export interface FilterResult {
   filter?: FilterIR;
@@ -55,6 +56,8 @@ function cors(f: NonNullable<HTTPRouteFilter['cors']>): CorsIR {
 export function translateFilter(
   ctx: Context, tls: TlsPolicies, route: RouteSource, f: HTTPRouteFilter, field: string,
 ): FilterResult {
+  const unsafe = checkFilterValues(f, field);
+  if (unsafe !== undefined) return { problem: unsafe };
   switch (f.type) {
     case 'RequestHeaderModifier':
       return { filter: { type: 'RequestHeaderModifier', modifier: headerModifier(f.requestHeaderModifier) } };

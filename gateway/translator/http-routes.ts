@@ -8,6 +8,7 @@ import type { TlsPolicies } from './backend-tls-policies.ts';
 import { parseDuration } from './durations.ts';
 import type { RouteTranslation } from './rule-parts.ts';
 import { ruleBackends, ruleFilters } from './rule-parts.ts';
+import { checkSessionPersistence } from './safe-values.ts';
 
 export type { RouteTranslation };
 
@@ -74,7 +75,9 @@ function translateRule(ctx: Context, tls: TlsPolicies, src: RouteSource, rule: H
     attempts: (rule.retry.attempts ?? 1) + 1,
     backoffMs: parseDuration(rule.retry.backoff) ?? 0,
   } : undefined;
-  const sp = sessionPersistence(rule.sessionPersistence, src, ri);
+  const spProblem = checkSessionPersistence(rule.sessionPersistence, `${field}.sessionPersistence`);
+  if (spProblem) out.problems.push(spProblem);
+  const sp = spProblem ? undefined : sessionPersistence(rule.sessionPersistence, src, ri);
   matches.forEach((m, mi) => {
     const ir: HttpRuleIR = {
       id: `HTTPRoute/${src.namespace}/${src.name}/${ri}/${mi}`,
