@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { Agent as HttpAgent, createServer, request as httpRequest, type Server } from 'node:http';
 import { connect as h2connect } from 'node:http2';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -238,6 +238,36 @@ test('deno: serve routes real HTTP traffic to an echo backend and answers /ready
     assert.is(await gw.stop(), 0, `deno serve did not exit cleanly on SIGTERM:\n${gw.stderr()}`);
     assert.match(gw.stderr(), /"msg":"shutting down","signal":"SIGTERM"/);
   } finally {
+    await gw?.stop();
+    await new Promise<void>((r) => be.server.close(() => r()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('deno: many requests on one keep-alive connection are all served on that connection', async () => {
+  const be = await echoBackend();
+  const dir = tempDir({ 'gw.yaml': gatewayYaml, 'route.yaml': routeYaml(be.port) });
+  const port = await freePort();
+  let gw: DenoServe | undefined;
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  try {
+    gw = await denoServe(['--manifests', dir, '--port-offset', String(port - 80)]);
+    const sockets = new Set<unknown>();
+    for (let i = 0; i < 200; i++) {
+      const status = await new Promise<number>((done, fail) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: `/plain/${i}`, headers: { host: 'deno.example' }, agent }, (res) => {
+          sockets.add(res.socket);
+          res.resume();
+          res.on('end', () => done(res.statusCode!));
+        });
+        req.on('error', fail);
+        req.end();
+      });
+      assert.is(status, 200, `request ${i}`);
+    }
+    assert.is(sockets.size, 1, `200 requests used ${sockets.size} connections`);
+  } finally {
+    agent.destroy();
     await gw?.stop();
     await new Promise<void>((r) => be.server.close(() => r()));
     rmSync(dir, { recursive: true, force: true });

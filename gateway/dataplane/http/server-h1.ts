@@ -41,6 +41,10 @@ export function createH1Server(
   // slowloris client would never meet the header timeout and a drain could not close idle
   // keep-alive connections. The checking interval is unref'd; stopH1Server() clears it.
   server.emit('listening');
+  // Deno's node:http ends every keep-alive connection after its response when the server is not
+  // listening (denoland/deno#35609, a Deno-only check in resOnFinish): this one listens through
+  // the port's socket, which is what the flag means here. Node does not consult the flag there.
+  Object.defineProperty(server, 'listening', { configurable: true, get: () => true });
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     onUpgrade(req, socket, head);
