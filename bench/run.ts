@@ -74,7 +74,9 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
   const nodeHttp = await startNodeProxy('node-http', base.origin, peerLog); peers.push(nodeHttp);
   const fastify = await startNodeProxy('fastify', base.origin, peerLog); peers.push(fastify);
   const portico = await startPortico(writeManifests(join(work, 'm-dataplane'), { ...base, routes: 0 }), peerLog); peers.push(portico);
+  const porticoDeno = await startPortico(join(work, 'm-dataplane'), peerLog, [], 'Portico on Deno', 'deno'); peers.push(porticoDeno);
   const pp = (l: number) => l + portico.portOffset;
+  const pd = (l: number) => l + porticoDeno.portOffset;
   const nginxUrls = (n: typeof nginx1) => ({
     http: `http://127.0.0.1:${n.ports.http}`, https: `https://127.0.0.1:${n.ports.https}`, h2c: `http://127.0.0.1:${n.ports.h2c}`,
     tcp: `http://127.0.0.1:${n.ports.tcp}`, grpc: `http://127.0.0.1:${n.ports.grpc}`,
@@ -87,13 +89,16 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
     { key: 'Portico', peer: portico, url: {
       http: `http://127.0.0.1:${pp(LISTENER.http)}`, https: `https://127.0.0.1:${pp(LISTENER.https)}`, h2c: `http://127.0.0.1:${pp(LISTENER.http)}`,
       tcp: `http://127.0.0.1:${pp(LISTENER.tcp)}`, grpc: `http://127.0.0.1:${pp(LISTENER.grpc)}` } },
+    // The same Portico on Deno, for the protocols Deno serves (README: no HTTP/2 upstreams there).
+    { key: 'Portico on Deno', peer: porticoDeno, url: {
+      http: `http://127.0.0.1:${pd(LISTENER.http)}`, https: `https://127.0.0.1:${pd(LISTENER.https)}`, tcp: `http://127.0.0.1:${pd(LISTENER.tcp)}` } },
   ];
   const body = grpcBodyFile(work);
   const c = (n: number) => ({ seconds: SECONDS, connections: n });
   const scenarios: { id: string; title: string; via: string; only?: string[]; run: (url: string, onSpawn: (p: number) => void) => Promise<LoadResult> }[] = [
     { id: 'h1-small', title: 'HTTP/1.1, 16-byte responses, 50 keep-alive connections', via: 'http',
       run: (u, onSpawn) => wrk(`${u}/`, { ...c(50), onSpawn }) },
-    { id: 'h1-1mib', title: 'HTTP/1.1, 1 MiB responses, 10 connections', via: 'http', only: ['nginx, 1 worker', 'node:http proxy', '@fastify/http-proxy', 'Portico'],
+    { id: 'h1-1mib', title: 'HTTP/1.1, 1 MiB responses, 10 connections', via: 'http', only: ['nginx, 1 worker', 'node:http proxy', '@fastify/http-proxy', 'Portico', 'Portico on Deno'],
       run: (u, onSpawn) => wrk(`${u}/1m`, { ...c(10), onSpawn }) },
     { id: 'https', title: 'HTTPS termination (TLS 1.3, HTTP/1.1), 50 connections', via: 'https',
       run: (u, onSpawn) => wrk(`${u}/`, { ...c(50), onSpawn }) },
@@ -104,7 +109,7 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
         headers: { 'content-type': 'application/grpc', te: 'trailers' }, onSpawn }) },
     { id: 'tcp', title: 'TCP proxy (TCPRoute / nginx stream), HTTP/1.1 through it, 50 connections', via: 'tcp',
       run: (u, onSpawn) => wrk(`${u}/`, { ...c(50), onSpawn }) },
-    { id: 'new-conn', title: 'HTTP/1.1, a new connection per request, 50 clients', via: 'http', only: ['nginx, 1 worker', 'node:http proxy', 'Portico'],
+    { id: 'new-conn', title: 'HTTP/1.1, a new connection per request, 50 clients', via: 'http', only: ['nginx, 1 worker', 'node:http proxy', 'Portico', 'Portico on Deno'],
       run: (u, onSpawn) => wrk(`${u}/`, { ...c(50), headers: { connection: 'close' }, onSpawn }) },
   ];
   const results = new Map<string, Measured[]>();
@@ -149,6 +154,7 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
     ['HTTP/1.1 small, Portico ÷ @fastify/http-proxy', ratio('h1-small', 'Portico', '@fastify/http-proxy'), 1.5],
     ['HTTP/1.1 small, Portico ÷ node:http proxy', ratio('h1-small', 'Portico', 'node:http proxy'), 1.2],
     [`HTTP/1.1 small, Portico ÷ nginx (${cores} workers)`, ratio('h1-small', 'Portico', `nginx, ${cores} workers`), 0.6],
+    ['HTTP/1.1 small, Portico on Deno ÷ Portico on Node', ratio('h1-small', 'Portico on Deno', 'Portico'), 1],
     ['TCP, Portico ÷ nginx stream (1 worker)', ratio('tcp', 'Portico', 'nginx, 1 worker'), 0.9],
     ['HTTPS, Portico ÷ nginx (1 worker)', ratio('https', 'Portico', 'nginx, 1 worker'), 0.5],
   ] as const;
@@ -157,7 +163,7 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
   report.md.push('\nPortico runs one process today (no `--workers` yet), so the all-cores row compares one Portico process with nginx on every core.\n');
   report.json.dataplane = json;
   report.json.targets = targetsMd.map(([name, v, goal]) => ({ name, measured: v, goal }));
-  for (const p of [nginx1, nginxN, nodeHttp, fastify, portico]) await p.close();
+  for (const p of [nginx1, nginxN, nodeHttp, fastify, portico, porticoDeno]) await p.close();
 }
 // The origins, started once in main(): their CPU is the run's own, not another process's.
 let originPeer: Peer | undefined;

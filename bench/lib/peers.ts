@@ -161,10 +161,11 @@ export async function startNodeProxy(kind: 'node-http' | 'fastify', origin: numb
 export interface PorticoPeer extends Peer { admin: string; portOffset: number }
 
 /** `portico serve` (the compiled CLI) over a manifest directory, ready once /readyz answers 200. */
-export async function startPortico(manifestDir: string, log: string[], extraArgs: string[] = [], name = 'Portico'): Promise<PorticoPeer> {
+export async function startPortico(manifestDir: string, log: string[], extraArgs: string[] = [], name = 'Portico', runtime: 'node' | 'deno' = 'node'): Promise<PorticoPeer> {
   const admin = `127.0.0.1:${await freePort()}`;
   const portOffset = 20000 + Math.floor(Math.random() * 20000);
-  const { child, peer } = start(name, process.execPath, [join(ROOT, 'build/bin/portico.js'), 'serve', '--manifests', manifestDir,
+  const [cmd, pre] = runtime === 'node' ? [process.execPath, []] : [join(ROOT, 'node_modules/.bin/deno'), ['run', '-A', '--config', join(ROOT, 'deno.json')]];
+  const { child, peer } = start(name, cmd, [...pre, join(ROOT, 'build/bin/portico.js'), 'serve', '--manifests', manifestDir,
     '--admin', admin, '--port-offset', String(portOffset), '--access-log', 'off', '--poll-ms', '1000', ...extraArgs], log);
   const until = Date.now() + 120_000;
   for (;;) {
