@@ -163,10 +163,10 @@ M('a stalled mirror (never reads, never answers) neither delays nor fails the ma
     const a = await send(gw.port, { method: 'POST', path: '/big', body, timeoutMs: 5000 });
     assert.is(a.status, 200);
     assert.is((JSON.parse(a.body) as { body: string }).body.length, body.length);
-    assert.ok(a.ms < 2000, `main request took ${a.ms} ms`);
+    // The mirror never reads nor answers: that the main requests complete at all (within the
+    // send timeout) is the proof that they do not wait on it. No wall-clock bound is asserted.
     const small = await send(gw.port, { path: '/small' });
     assert.is(small.status, 200);
-    assert.ok(small.ms < 500, `GET took ${small.ms} ms`);
     assert.ok(stalled.sockets.length >= 1, 'the mirror was attempted');
   } finally {
     m.close();
@@ -175,9 +175,13 @@ M('a stalled mirror (never reads, never answers) neither delays nor fails the ma
   }
 });
 
-M('a slow mirror (answers after 1.5 s) and a down mirror do not slow the main request', async () => {
+M('a slow mirror (held until the main request is done) and a down mirror do not hold up the main request', async () => {
+  // The mirror answers only once the test releases it, after the main request has completed:
+  // if the main request waited for the mirror, it could never complete.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
   const slow = await recorder(async (s, res) => {
-    await new Promise((r) => setTimeout(r, 1500));
+    await held;
     res.writeHead(200).end();
   });
   const down = await deadPort();
@@ -188,10 +192,11 @@ M('a slow mirror (answers after 1.5 s) and a down mirror do not slow the main re
     const a = await send(gw.port, { method: 'POST', path: '/p', body: 'payload' });
     assert.is(a.status, 200);
     assert.is((JSON.parse(a.body) as { body: string }).body, 'payload');
-    assert.ok(a.ms < 500, `main request took ${a.ms} ms`);
+    release();
     await slow.waitFor(1);
     assert.is(slow.seen[0]!.body, 'payload');
   } finally {
+    release();
     ms.close();
     md.close();
     await gw.close();
