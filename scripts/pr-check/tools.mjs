@@ -55,10 +55,11 @@ export function porticoRunner(dir, explicit) {
   return sync;
 }
 
-/** The cdk8s CLI: the app's, else this package's dependency. */
+/** The cdk8s CLI: the app's, else this package's dependency, else one on the PATH (the plugin image's). */
 export function cdk8sBin(dir) {
-  for (const d of [dir, PACKAGE_ROOT]) {
-    const bin = join(d, 'node_modules', '.bin', 'cdk8s');
+  const dirs = [join(dir, 'node_modules', '.bin'), join(PACKAGE_ROOT, 'node_modules', '.bin'), ...(process.env.PATH ?? '').split(delimiter).filter(Boolean)];
+  for (const d of dirs) {
+    const bin = join(d, 'cdk8s');
     if (existsSync(bin)) return bin;
   }
   return undefined;
