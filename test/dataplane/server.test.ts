@@ -181,10 +181,8 @@ test('a 10,000-route table applies and routes correctly through the sockets', as
     const rules: HttpRuleIR[] = [];
     for (let i = 0; i < 5000; i++) rules.push(tag(`e${i}`, { path: { type: 'Exact', value: `/s${i}/x` } }));
     for (let i = 0; i < 5000; i++) rules.push(tag(`p${i}`, { path: { type: 'PathPrefix', value: `/s${i}` } }));
-    const t0 = performance.now();
+    // How long the apply takes is measured by npm run bench (route tables), not asserted here.
     const res = await dp.apply(H.table(H.gateway([H.port(0, [H.listener('l', 'HTTP', undefined, [{ hostname: '*', rules }])])])));
-    const ms = performance.now() - t0;
-    assert.ok(ms < 3000, `apply took ${ms} ms`);
     const p = H.boundPort(res, 0);
     assert.is(body(await H.h1(p, { path: '/s4999/x' })), 'e4999');
     assert.is(body(await H.h1(p, { path: '/s17/y' })), 'p17');

@@ -43,17 +43,20 @@ test('matches runs on RE2: a catastrophic-backtracking pattern stays linear', ()
   const input = 'a'.repeat(50_000) + '!';
   const start = performance.now();
   assert.is(run("self.matches('^(a+)+$')", input), false);
-  assert.ok(performance.now() - start < 1000, 'regex took too long');
+  // A backtracking engine would never finish this input; RE2 takes milliseconds. The bound only
+  // tells the two apart (it is not a speed target), so it is generous for a busy machine.
+  assert.ok(performance.now() - start < 10_000, 'regex took too long');
   assert.is(run("self.matches('^(?i)[a-z]+$')", 'MiXeD'), true);
   assert.is(run("self.matches('b')", 'abc'), true, 'matches is a search, not a full match');
 });
 
-test('schema patterns run on RE2 too (a backtracking engine needs ~1 s here, RE2 microseconds)', () => {
-  const input = 'a'.repeat(28) + '!';
+test('schema patterns run on RE2 too (a backtracking engine needs hours here, RE2 microseconds)', () => {
+  const input = 'a'.repeat(40) + '!';
   const start = performance.now();
   const problems = structuralProblems('test/redos', { type: 'string', pattern: '^(a+)+$' }, input);
-  assert.ok(performance.now() - start < 150, 'pattern matching backtracked');
-  assert.equal(problems.map((p) => p.message), ["Invalid value: \"aaaaaaaaaaaaaaaaaaaaaaaaaaaa!\": should match '^(a+)+$'"]);
+  // 2^40 steps for a backtracking engine: the generous bound only tells the two apart.
+  assert.ok(performance.now() - start < 10_000, 'pattern matching backtracked');
+  assert.equal(problems.map((p) => p.message), [`Invalid value: "${input}": should match '^(a+)+$'`]);
   assert.equal(structuralProblems('test/redos', { type: 'string', pattern: '^(a+)+$' }, 'aaa'), []);
 });
 

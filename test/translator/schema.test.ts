@@ -93,10 +93,6 @@ test('the upstream conformance manifests produce zero problems, fast', () => {
     for (const p of validateObject(obj)) found.push(`${source} ${p.ref.kind}/${p.ref.name} ${p.field}: ${p.message}`);
   }
   assert.equal(found, []);
-  const start = performance.now();
-  for (const { obj } of objects) validateObject(obj);
-  const ms = performance.now() - start;
-  assert.ok(ms < 500, `warm validation of ${objects.length} objects took ${ms.toFixed(0)} ms`);
 });
 
 test('every served group/kind/version compiles its validator and validates a minimal object', () => {
