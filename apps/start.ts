@@ -13,6 +13,7 @@ import type { RoutingTable } from '../gateway/ir/index.ts';
 import { readManifestsOnce } from '../gateway/provider/files/index.ts';
 import { startGateway } from '../gateway/cli/serve.ts';
 import { createLogger } from '../gateway/admin/log.ts';
+import { DEFAULT_ACCESS_LOG } from '../gateway/admin/access-log.ts';
 import { onShutdown, writeStderr } from '../gateway/runtime/node.ts';
 import { startDemoBackends } from './demo-backends.ts';
 import { explain, type Outcome } from '../gateway/explain/explain.ts';
@@ -165,7 +166,7 @@ async function main(): Promise<number> {
   const gw = await startGateway({
     manifests: [...manifests, endpointsDir], controllerName: values['controller-name']!, portOffset,
     addressPool: values['address-pool'], bind: '127.0.0.1', admin: values.admin ?? (values.check ? '127.0.0.1:0' : '127.0.0.1:9901'),
-    accessLog: values.check ? 'off' : 'stdout', pollMs: 2000,
+    accessLog: { ...DEFAULT_ACCESS_LOG, mode: values.check ? 'off' : 'stdout' }, pollMs: 2000,
   }, log, () => new Date().toISOString());
   await gw.pipeline.idle();
   const cleanup = async () => {

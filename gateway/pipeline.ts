@@ -41,17 +41,20 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       const snapshot = pki.pass(u.snapshot);
       stage = 'translate';
       const result = o.translate(snapshot, { ...o.translateOptions, now });
+      const translateMs = performance.now() - t0;
       stage = 'addresses';
       const plan = await o.addresses.assign(result.table);
       stage = 'apply';
+      const t1 = performance.now();
       const apply = await o.dataplane.apply(plan.table);
+      const applyMs = performance.now() - t1;
       stage = 'status';
       const faults = patchListenerFaults(patchGatewayAddresses(result.statuses, plan, apply, now, published(snapshot)), apply, now);
       const statuses = stabilizeTransitions(previous, faults.statuses);
       previous = statuses;
       const problems = [...u.problems, ...result.problems, ...plan.problems, ...faults.problems];
       o.publish({
-        generation: ++generation, appliedAt: now, reloadMs: performance.now() - t0, snapshot,
+        generation: ++generation, appliedAt: now, reloadMs: performance.now() - t0, translateMs, applyMs, snapshot,
         table: plan.table, statuses, problems, apply, sources: u.sources,
       });
       stage = 'write-status';

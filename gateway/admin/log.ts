@@ -1,22 +1,38 @@
-// Structured logs: one JSON object per line. Access records go to stdout (they are data);
-// everything else goes to stderr, so `portico serve | jq` sees only traffic.
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+// The process's own logs (config applied, problems, bind errors, shutdown): one JSON object per
+// line through pino, on stderr, so `portico serve | jq` sees only the access log on stdout.
+// The Logger shape is a plain function so providers and the data plane need no pino of their own.
+import { pino } from 'pino';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Logger {
   (level: LogLevel, message: string, fields?: Record<string, unknown>): void;
 }
 
+export function parseLogLevel(value: string | undefined): LogLevel {
+  if (value === undefined) return 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(value)) return value as LogLevel;
+  throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${value}`);
+}
+
+/** A pino logger writing whole lines to `write`; `now` stamps them (tests pass a fixed clock). */
 export function createLogger(write: (line: string) => void, now: () => string, minLevel: LogLevel = 'info'): Logger {
-  const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+  const p = pino({
+    level: minLevel,
+    base: null,
+    messageKey: 'msg',
+    timestamp: () => `,"time":${JSON.stringify(now())}`,
+    formatters: { level: (label) => ({ level: label }) },
+  }, { write: (line: string) => write(line.endsWith('\n') ? line.slice(0, -1) : line) });
   return (level, message, fields) => {
-    if (rank[level] < rank[minLevel]) return;
-    let line: string;
     try {
-      line = JSON.stringify({ time: now(), level, msg: message, ...fields });
+      if (fields === undefined) p[level](message);
+      else p[level](fields, message);
     } catch {
-      line = JSON.stringify({ time: now(), level, msg: message, fields: String(fields) });
+      // A field that cannot be serialized must not take the process down with it.
+      p[level]({ fields: String(fields) }, message);
     }
-    write(line);
   };
 }
 

@@ -9,9 +9,11 @@ import { startPipeline, type Pipeline, type PipelineState, type Provider } from 
 import { createAddressAssigner } from '../pipeline/addresses.ts';
 import { PROBE_ENDPOINTS, startAdminServer, type AdminServer } from '../admin/server.ts';
 import { createMetrics } from '../admin/metrics.ts';
-import { createAccessLog, parseAccessLogMode } from '../admin/access-log.ts';
-import { createLogger, errorFields, type Logger } from '../admin/log.ts';
-import { env, onShutdown, probeAddress, readKeyFile, writeStdout } from '../runtime/index.ts';
+import {
+  createAccessLog, parseAccessLogFields, parseAccessLogFormat, parseAccessLogMode, parseSampleRatio, type AccessLogOptions,
+} from '../admin/access-log.ts';
+import { createLogger, errorFields, parseLogLevel, type Logger, type LogLevel } from '../admin/log.ts';
+import { env, logStream, onShutdown, probeAddress, readKeyFile } from '../runtime/index.ts';
 import { DEFAULT_LEASE_NAME, PROBES_PORT, dnsLabelFlag, intFlag, secondsFlag, countFlag, UsageError } from './args.ts';
 import { DEFAULT_DRAIN_TIMEOUT_MS } from '../dataplane/index.ts';
 import { drainAndStop, type DrainOptions } from './shutdown.ts';
@@ -33,7 +35,9 @@ export interface ServeOptions {
   addressPool?: string;
   bind: string;
   admin: string;
-  accessLog: 'off' | 'stdout';
+  accessLog: AccessLogOptions;
+  /** The process log's level (runServe; startGateway takes a ready logger). */
+  logLevel?: LogLevel;
   pollMs: number;
   /** Listener for the kubelet and Prometheus; undefined = none. */
   probes?: { listen: string; allEndpoints: boolean };
@@ -80,8 +84,19 @@ export function parseServeArgs(args: string[], env: ServeEnvironment = { inPod: 
   // In a pod the kubelet and Prometheus connect from outside the loopback interface.
   const probesListen = values.probes ?? (env.inPod ? `0.0.0.0:${PROBES_PORT}` : undefined);
   if (values['probes-all-endpoints'] && probesListen === undefined) throw new UsageError(`--probes-all-endpoints needs --probes\n\n${USAGE}`);
-  let accessLog: 'off' | 'stdout';
-  try { accessLog = parseAccessLogMode(values['access-log']); } catch (err) { throw new UsageError((err as Error).message); }
+  let accessLog: AccessLogOptions;
+  let logLevel: LogLevel;
+  try {
+    accessLog = {
+      mode: parseAccessLogMode(values['access-log']),
+      format: parseAccessLogFormat(values['access-log-format']),
+      fields: parseAccessLogFields(values['access-log-fields']),
+      sample: parseSampleRatio(values['access-log-sample'], 'access-log-sample'),
+    };
+    logLevel = parseLogLevel(values['log-level']);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const drain = {
     timeoutMs: secondsFlag(values['drain-timeout'], 'drain-timeout', DEFAULT_DRAIN_TIMEOUT_MS),
     delayMs: secondsFlag(values['drain-delay'], 'drain-delay', env.inPod ? 5_000 : 0),
@@ -110,7 +125,7 @@ export function parseServeArgs(args: string[], env: ServeEnvironment = { inPod: 
   return {
     clientLimits, drain, manifests, kubernetes, controllerName: values['controller-name']!, gateways: values.gateway,
     portOffset: intFlag(values['port-offset'], 'port-offset', 0), addressPool: values['address-pool'],
-    bind: values.bind ?? (env.inPod ? '0.0.0.0' : '127.0.0.1'), admin: values.admin!, accessLog,
+    bind: values.bind ?? (env.inPod ? '0.0.0.0' : '127.0.0.1'), admin: values.admin!, accessLog, logLevel,
     pollMs: intFlag(values['poll-ms'], 'poll-ms', 2000),
     probes: probesListen === undefined ? undefined : { listen: probesListen, allEndpoints: values['probes-all-endpoints'] ?? false },
     publishService, sessionKeyFile: values['session-key-file'],
@@ -140,9 +155,10 @@ function logApplied(log: Logger, s: PipelineState, seen: { problems: Set<string>
 export async function startGateway(o: ServeOptions, log: Logger, now: () => string): Promise<RunningGateway> {
   const drainDefaults = o.drain ?? { delayMs: 0, timeoutMs: DEFAULT_DRAIN_TIMEOUT_MS };
   const metrics = createMetrics({ defaultMetrics: true });
-  const accessLog = createAccessLog(o.accessLog, writeStdout);
+  const accessStream = o.accessLog.mode === 'off' ? undefined : logStream(o.accessLog.mode === 'stdout' ? 1 : 2);
+  const accessLog = accessStream && createAccessLog(o.accessLog, accessStream);
   const observer: DataplaneObserver = {
-    onRequest: (r) => { metrics.onRequest(r); accessLog(r); },
+    onRequest: accessLog === undefined ? (r) => metrics.onRequest(r) : (r) => { metrics.onRequest(r); accessLog(r); },
     onUpstreamError: (b, c) => metrics.onUpstreamError(b, c),
     onEvent: (level, message, fields) => log(level, message, fields),
   };
@@ -163,7 +179,7 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
     try {
       kubeProvider = createKubernetesProvider({
         kubeconfigPath: o.kubernetes.kubeconfig, controllerName: o.controllerName, namespaces: o.kubernetes.namespaces, gateways: o.gateways,
-        lease: { namespace: o.kubernetes.leaseNamespace, name: o.kubernetes.leaseName }, log,
+        lease: { namespace: o.kubernetes.leaseNamespace, name: o.kubernetes.leaseName }, log, telemetry: metrics.provider,
       });
     } catch (err) {
       throw new UsageError(`cannot load the kubeconfig: ${(err as Error).message}`);
@@ -177,16 +193,24 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
     await admin.close();
     throw err;
   }
-  const closeAdmin = async () => { await probes?.close(); await admin.close(); };
+  const closeAdmin = async () => { await probes?.close(); await admin.close(); accessStream?.flush(); };
   const dataplane = createDataplane({ portOffset: o.portOffset, observer, sessionKey, drainTimeoutMs: drainDefaults.timeoutMs, clientLimits: o.clientLimits });
   const provider = kubeProvider ?? createFileProvider({ paths: o.manifests, pollMs: o.pollMs, now, log });
   const seen = { problems: new Set<string>() };
+  const serving = { admin: admin.address, ...(probes ? { probes: probes.address } : {}), ...(o.kubernetes ? { kubernetes: o.kubernetes } : { manifests: o.manifests }), controllerName: o.controllerName };
+  log('info', 'admin listening; waiting for the first config', { admin: admin.address });
   let pipeline: Pipeline;
   try {
     pipeline = await startPipeline({
       provider, dataplane, translate, now, addresses,
       translateOptions: { controllerName: o.controllerName, gateways: o.gateways }, publishService: o.publishService,
-      publish: (s) => { admin.state.current = s; metrics.onApplied(s); logApplied(log, s, seen); },
+      publish: (s) => {
+        admin.state.current = s;
+        metrics.onApplied(s);
+        logApplied(log, s, seen);
+        // Serving means a config is in place: before the first one, every listener is still closed.
+        if (s.generation === 1) log('info', 'portico serving', serving);
+      },
       onError: (stage, err) => { metrics.onReloadError(stage); log('error', `reload failed in ${stage}; the previous config keeps serving`, errorFields(err)); },
     });
   } catch (err) {
@@ -195,7 +219,6 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
     await closeAdmin();
     throw err;
   }
-  log('info', 'portico serving', { admin: admin.address, ...(probes ? { probes: probes.address } : {}), ...(o.kubernetes ? { kubernetes: o.kubernetes } : { manifests: o.manifests }), controllerName: o.controllerName });
   return {
     admin, pipeline, dataplane,
     stop: (drain = drainDefaults) => drainAndStop({ adminState: admin.state, pipeline, dataplane, closeAdmin }, drain, log),
@@ -214,7 +237,7 @@ export async function runServe(args: string[], io: CliIo): Promise<number> {
   // A path that does not exist at start is a typo, not a directory to wait for: exit 2 at once.
   const missing = collectFiles(opts.manifests).missing;
   if (missing.length > 0) throw new InputError(`portico serve: no such file or directory: ${missing.join(', ')}`);
-  const log = createLogger(io.err, io.now);
+  const log = createLogger(io.err, io.now, opts.logLevel);
   // The handler is installed before anything starts: a SIGTERM that arrives while the gateway
   // is still starting (a pod deleted at once) must drain and exit 0 too, not kill the process.
   let gw: RunningGateway | undefined;

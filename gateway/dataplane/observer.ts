@@ -3,28 +3,44 @@
 import type { ResponseFlag } from './response-flags.ts';
 
 export interface AccessRecord {
+  /** When the request or connection started (ISO 8601). */
   time: string;
   gateway: string;
   listener: string;
-  protocol: 'HTTP/1.1' | 'HTTP/2' | string;
+  /** HTTP/1.1, HTTP/2, TCP, TLS (passthrough or terminated L4) or UDP. */
+  protocol: string;
+  clientAddress: string;
+  clientPort: number;
   method: string;
-  host: string;
+  /** Host / :authority as received (HTTP), the SNI (TLS), '' (TCP, UDP). */
+  authority: string;
   path: string;
   route?: string;
   rule?: string;
   backend?: string;
-  endpoint?: string;
+  /** "address:port" of the endpoint the last attempt went to. */
+  upstreamAddress?: string;
+  /** HTTP status; L4 uses 200 (relayed), 404 (no route), 5xx (no backend/endpoint/connect). */
   status: number;
+  /** grpc-status of a gRPC response (trailers or trailers-only), when there was one. */
+  grpcStatus?: number;
+  /** Why the request did not simply go upstream and back (no route, timeout, retried upstream
+   *  failure...), in the order it happened; the codes are listed in response-flags.ts. */
+  responseFlags?: ResponseFlag[];
   /** Total time from first byte in to last byte out. */
   durationMs: number;
   /** Time to the upstream response head, when proxied. */
   upstreamMs?: number;
+  /** Bytes of request body (HTTP) or client-to-upstream payload (L4) actually relayed, counted. */
   bytesIn: number;
+  /** Bytes of response body (HTTP) or upstream-to-client payload (L4) actually sent, counted. */
   bytesOut: number;
   attempts?: number;
-  /** Why the request did not simply go upstream and back (no route, timeout, retried upstream
-   *  failure...), in the order it happened; the codes are listed in response-flags.ts. */
-  responseFlags?: ResponseFlag[];
+  userAgent?: string;
+  /** x-request-id as received, or the one the gateway generated and forwarded upstream. */
+  requestId?: string;
+  /** W3C trace id, when the request carried a traceparent or tracing started a trace. */
+  traceId?: string;
 }
 
 export interface DataplaneObserver {

@@ -26,7 +26,12 @@ export interface PipelineState {
   /** Counts successfully applied configs, from 1. */
   generation: number;
   appliedAt: string;
+  /** Whole update: translate, addresses, apply, status. */
   reloadMs: number;
+  /** translate() alone. */
+  translateMs?: number;
+  /** dataplane.apply() alone (compile and swap, sockets opened or closed). */
+  applyMs?: number;
   snapshot: Snapshot;
   table: RoutingTable;
   statuses: ResourceStatus[];

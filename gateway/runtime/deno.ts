@@ -2,7 +2,7 @@
 // node.ts runs unchanged on Deno through its node: compatibility (sockets, fetch, stdio).
 // Loaded only by index.ts when `globalThis.Deno` exists, so Node never evaluates it.
 import { watchTargets } from './watch-targets.ts';
-import type { Watch } from './node.ts';
+import type { LogStream, Watch } from './node.ts';
 
 // The few Deno APIs used here, typed locally: the project type-checks against @types/node only.
 interface DenoFsWatcher extends AsyncIterable<unknown> { close(): void }
@@ -92,4 +92,10 @@ export function watchPaths(paths: string[], onChange: () => void): Watch {
     })();
   }
   return { close: () => { for (const w of watchers) { try { w.close(); } catch { /* already closed */ } } } };
+}
+
+/** Deno: plain stdio writes (sonic-boom's fd writes are not what Deno's node compatibility does best). */
+export function logStream(fd: 1 | 2): LogStream {
+  const out = fd === 1 ? process.stdout : process.stderr;
+  return { write: (line) => { out.write(line); }, flush: () => {} };
 }

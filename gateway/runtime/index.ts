@@ -4,7 +4,7 @@
 // never branch on the runtime themselves.
 import * as node from './node.ts';
 
-export type { Watch } from './node.ts';
+export type { LogStream, Watch } from './node.ts';
 export type Runtime = typeof node;
 export type RuntimeName = 'node' | 'deno';
 
@@ -14,5 +14,5 @@ export const runtime: Runtime = runtimeName === 'deno' ? { ...node, ...(await im
 
 export const {
   argv, env, cwd, isMainModule, setExitCode, nowIso, writeStdout, writeStderr,
-  onShutdown, watchPaths, probeAddress, fetchJson, readKeyFile, readStdin, packageVersion,
+  onShutdown, watchPaths, probeAddress, fetchJson, readKeyFile, readStdin, packageVersion, logStream,
 } = runtime;

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import { watchTargets } from './watch-targets.ts';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import sonicBoom from 'sonic-boom';
 
 export function argv(): string[] {
   return process.argv.slice(2);
@@ -38,6 +39,31 @@ export function writeStdout(line: string): void {
 
 export function writeStderr(line: string): void {
   process.stderr.write(line.endsWith('\n') ? line : line + '\n');
+}
+
+/**
+ * Where a log goes: an asynchronous writer on fd 1 or 2, flushed on exit. sonic-boom is what
+ * pino.destination() returns; it is imported directly because loading all of pino here would
+ * make every verb read NODE_V8_COVERAGE (thread-stream), which Deno refuses without --allow-env.
+ */
+export interface LogStream {
+  write(line: string): void;
+  /** Writes out what is buffered; called before the process exits. */
+  flush(): void;
+}
+
+export function logStream(fd: 1 | 2): LogStream {
+  const dest = new (sonicBoom as unknown as typeof import('sonic-boom').SonicBoom)({ fd, sync: false, minLength: 0 });
+  return {
+    write: (line) => dest.write(line),
+    flush: () => {
+      try {
+        dest.flushSync();
+      } catch {
+        // nothing buffered, or the descriptor is gone: nothing left to save
+      }
+    },
+  };
 }
 
 /** Runs `fn` once on the first SIGINT/SIGTERM; a second signal exits at once. */

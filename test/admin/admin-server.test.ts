@@ -111,14 +111,14 @@ test('/metrics exposes the request, upstream, reload and config metrics', async 
   const metrics = createMetrics();
   const admin = await startAdminServer('127.0.0.1:0', metrics);
   try {
-    metrics.onRequest({ time: 't', gateway: 'apps/gw', listener: 'apps/gw/http', protocol: 'HTTP/1.1', method: 'GET', host: 'a', path: '/', route: 'HTTPRoute/apps/web', backend: 'Service:apps/web:80', status: 200, durationMs: 12, bytesIn: 0, bytesOut: 5 });
+    metrics.onRequest({ time: 't', gateway: 'apps/gw', listener: 'apps/gw/http', protocol: 'HTTP/1.1', clientAddress: '127.0.0.1', clientPort: 5000, method: 'GET', authority: 'a', path: '/', route: 'HTTPRoute/apps/web', backend: 'Service:apps/web:80', status: 200, durationMs: 12, bytesIn: 0, bytesOut: 5 });
     metrics.onUpstreamError('Service:apps/web:80', 'GW_ERR_UPSTREAM_CONNECT');
     metrics.onApplied(state());
     metrics.onReloadError('translate');
     const res = await get(admin.address, '/metrics');
     assert.is(res.status, 200);
     for (const name of ['portico_http_requests_total', 'portico_http_request_duration_seconds_bucket', 'portico_upstream_errors_total',
-      'portico_config_generation 4', 'portico_reload_duration_seconds_count 1', 'portico_translate_problems{severity="warning"} 1', 'portico_reload_errors_total{stage="translate"} 1']) {
+      'portico_config_generation 4', 'portico_reload_duration_seconds_count 1', 'portico_problems{severity="warning",reason="Duplicate"} 1', 'portico_reload_errors_total{stage="translate"} 1']) {
       assert.ok(res.body.includes(name), `missing ${name}`);
     }
     assert.match(res.body, /portico_http_requests_total\{gateway="apps\/gw",listener="apps\/gw\/http",route="HTTPRoute\/apps\/web",backend="Service:apps\/web:80",code="200"\} 1/);

@@ -14,6 +14,7 @@ import type { PeerCertificate } from 'node:tls';
 import { stringify } from 'yaml';
 import { startDemoBackends, type DemoBackends } from '../../apps/demo-backends.ts';
 import { createLogger } from '../../gateway/admin/log.ts';
+import { DEFAULT_ACCESS_LOG } from '../../gateway/admin/access-log.ts';
 import { startGateway, type RunningGateway } from '../../gateway/cli/serve.ts';
 import { readManifestsOnce } from '../../gateway/provider/files/index.ts';
 import { selfSignedCert } from '../helpers/self-signed.ts';
@@ -47,7 +48,7 @@ traffic.before(async (ctx) => {
   const log = createLogger(process.env.DEBUG_TRAFFIC ? (l) => process.stderr.write(`${l}\n`) : () => {}, () => new Date().toISOString(), process.env.DEBUG_TRAFFIC ? 'debug' : 'error');
   ctx.gw = await startGateway({
     manifests: [DIST, join(ctx.dir, 'secrets.yaml'), join(ctx.dir, 'endpoints.yaml')], controllerName: 'portico.dev/gateway-controller',
-    portOffset: OFFSET, addressPool: `127.${SUBNET}.1.0/24`, bind: '127.0.0.1', admin: '127.0.0.1:0', accessLog: 'off', pollMs: 60_000,
+    portOffset: OFFSET, addressPool: `127.${SUBNET}.1.0/24`, bind: '127.0.0.1', admin: '127.0.0.1:0', accessLog: { ...DEFAULT_ACCESS_LOG, mode: 'off' }, pollMs: 60_000,
   }, log, () => new Date().toISOString());
   await ctx.gw.pipeline.idle();
   const state = ctx.gw.admin.state.current;

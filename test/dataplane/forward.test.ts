@@ -49,7 +49,7 @@ test('forwards path, query, Host and X-Forwarded-*, strips hop-by-hop both ways'
     const rec = gw.records[0]!;
     assert.is(rec.status, 200);
     assert.is(rec.backend, 'Service:test/v1:80');
-    assert.is(rec.endpoint, `127.0.0.1:${be.port}`);
+    assert.is(rec.upstreamAddress, `127.0.0.1:${be.port}`);
     assert.is(rec.attempts, 1);
     assert.is(rec.bytesOut, 2);
     assert.ok(rec.upstreamMs !== undefined && rec.upstreamMs >= 0);

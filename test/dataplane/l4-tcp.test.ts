@@ -73,7 +73,9 @@ test('half-close: the client FIN reaches the backend, whose reply still comes ba
     assert.is(r.listener, 'tcp');
     assert.is(r.route, 'TCPRoute/ns/r');
     assert.is(r.backend, `Service:ns/a:${a.port}`);
-    assert.is(r.endpoint, `127.0.0.1:${a.port}`);
+    assert.is(r.upstreamAddress, `127.0.0.1:${a.port}`);
+    assert.is(r.clientAddress, '127.0.0.1');
+    assert.ok(r.clientPort > 0);
     assert.is(r.status, 200);
     assert.is(r.bytesIn, 'last\n'.length);
     assert.is(r.bytesOut, 'a\na:last\na:bye\n'.length);

@@ -84,7 +84,7 @@ test('passthrough: the SNI picks the host bucket and its oldest route; the backe
   assert.is(await tlsLine(port, { servername: 'abc.example.com', ca: ca.ca.certPem, ALPNProtocols: ['x-test'] }), 'A abc.example.com x-test');
   assert.is(await tlsLine(port, { servername: 'x.wild.test', ca: ca.ca.certPem }), 'B x.wild.test -');
   assert.is(await tlsLine(port, { servername: 'deep.x.wild.test', ca: ca.ca.certPem, rejectUnauthorized: false }), 'B deep.x.wild.test -');
-  const rec = records.find((r) => r.host === 'x.wild.test')!;
+  const rec = records.find((r) => r.authority === 'x.wild.test')!;
   assert.is(rec.protocol, 'TLS');
   assert.is(rec.listener, 'passthrough');
   assert.is(rec.route, 'TLSRoute/ns/wild');

@@ -146,7 +146,7 @@ test('bad requests: missing Host → 400, malformed request → 400, process sur
     assert.is(aborted[0]!.status, 499);
     assert.is(rec.records.filter((r) => r.responseFlags?.join(',') === 'GW_ERR_BAD_REQUEST').length, 2);
     const a = rec.records.find((r) => r.path === '/abs')!;
-    assert.is(a.host, 'x.example');
+    assert.is(a.authority, 'x.example');
   } finally {
     await dp.close();
     slow.closeAllConnections();

@@ -236,7 +236,7 @@ test('deno: serve routes real HTTP traffic to an echo backend and answers /ready
     assert.match(status.body, /"Accepted"/);
 
     assert.is(await gw.stop(), 0, `deno serve did not exit cleanly on SIGTERM:\n${gw.stderr()}`);
-    assert.match(gw.stderr(), /"msg":"shutting down","signal":"SIGTERM"/);
+    assert.match(gw.stderr(), /"signal":"SIGTERM","msg":"shutting down"/);
   } finally {
     await gw?.stop();
     await new Promise<void>((r) => be.server.close(() => r()));

@@ -62,7 +62,7 @@ test('serves an HTTPRoute to a real backend, reloads on change, keeps the last g
     await waitFor(() => gw.stdout().includes('"path":"/app/x"'), 3000, 'access log line');
     const access = JSON.parse(gw.stdout().split('\n').find((l) => l.includes('"path":"/app/x"'))!);
     assert.is(access.status, 200);
-    assert.is(access.host, 'one.example');
+    assert.is(access.authority, 'one.example');
 
     // When the file is replaced atomically with a new hostname, then it is served without a restart.
     writeFileSync(join(dir, '.tmp'), manifests('two.example', backendPort));

@@ -33,7 +33,7 @@ export interface AttemptSpec {
   backend: HttpBackendIR;
   endpoint: EndpointIR;
   headers: string[];
-  body: Buffer | Readable | null;
+  body: Buffer | Readable | AsyncIterable<Buffer> | null;
   /** Statuses to swallow and report as 'retry-status' instead of relaying (not on the last attempt). */
   retryCodes: readonly number[] | undefined;
   /** Per-attempt budget (min of backendRequest and what is left of the request timeout). */
@@ -192,6 +192,7 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
       // Headers set without writeHead are flushed by end() in one block with END_STREAM.
       res.statusCode = statusCode;
       for (const k in out) res.setHeader(k, out[k]!);
+      rec.grpcStatus = Number(headers['grpc-status']);
       this.headSent = true;
       this.trailersOnly = true;
       return;
@@ -226,7 +227,11 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
       any = true;
       break;
     }
-    if (any) res.addTrailers(stripHopByHop(trailers) as Record<string, string>);
+    if (any) {
+      res.addTrailers(stripHopByHop(trailers) as Record<string, string>);
+      const gs = trailers['grpc-status'];
+      if (gs !== undefined) this.ex.record.grpcStatus = Number(gs);
+    }
     res.end();
     this.settle({ kind: 'done' });
   }

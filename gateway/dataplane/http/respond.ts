@@ -71,7 +71,8 @@ export function sendGatewayResponse(
     // Trailers-only response: HTTP 200 with the status in the (only) header block.
     rec.status = 200;
     out['content-type'] = 'application/grpc';
-    out['grpc-status'] = String(grpcStatusFor(status));
+    rec.grpcStatus = grpcStatusFor(status);
+    out['grpc-status'] = String(rec.grpcStatus);
     out['grpc-message'] = grpcMessage(body);
     if (headers) for (const k in headers) out[k.toLowerCase()] = headers[k]!;
     applyResponseEdits(out, ex.responseHeaders, ex.responseModifiers);

@@ -30,7 +30,7 @@ function headText(status: number, message: string, headers: Record<string, strin
   return `${text}\r\n`;
 }
 
-function pipeBoth(a: Duplex, b: Duplex, onBytes: (n: number) => void): Promise<void> {
+function pipeBoth(a: Duplex, b: Duplex, onBytesIn: (n: number) => void, onBytesOut: (n: number) => void): Promise<void> {
   return new Promise((resolve) => {
     let closed = false;
     const close = () => {
@@ -40,7 +40,8 @@ function pipeBoth(a: Duplex, b: Duplex, onBytes: (n: number) => void): Promise<v
       b.destroy();
       resolve();
     };
-    b.on('data', (c: Buffer) => onBytes(c.length));
+    a.on('data', (c: Buffer) => onBytesIn(c.length));
+    b.on('data', (c: Buffer) => onBytesOut(c.length));
     a.pipe(b);
     b.pipe(a);
     for (const s of [a, b]) {
@@ -109,10 +110,16 @@ export function proxyUpgrade(ex: Exchange, backend: HttpBackendIR, ep: EndpointI
       ex.record.status = 101;
       ex.record.upstreamMs = elapsedMs(ex);
       client.write(headText(101, res.statusMessage || 'Switching Protocols', out));
-      if (upHead.length > 0) client.write(upHead);
-      if (up.head.length > 0) upSocket.write(up.head);
+      if (upHead.length > 0) {
+        client.write(upHead);
+        ex.record.bytesOut += upHead.length;
+      }
+      if (up.head.length > 0) {
+        upSocket.write(up.head);
+        ex.record.bytesIn += up.head.length;
+      }
       client.off('close', onClientClose);
-      pipeBoth(client, upSocket, (n) => (ex.record.bytesOut += n)).then(finish);
+      pipeBoth(client, upSocket, (n) => (ex.record.bytesIn += n), (n) => (ex.record.bytesOut += n)).then(finish);
     });
     req.on('response', (res: IncomingMessage) => {
       if (timer !== undefined) clearTimeout(timer);

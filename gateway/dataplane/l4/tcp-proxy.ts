@@ -7,6 +7,7 @@ import type { BackendIR, EndpointIR, L4RouteIR } from '../../ir/index.ts';
 import type { AccessRecord, DataplaneObserver } from '../observer.ts';
 import { createWeightedPicker, pickEndpoint } from '../upstream/balancer.ts';
 import { addResponseFlag, ResponseFlag } from '../response-flags.ts';
+import { endpointAddress } from '../http/counted-body.ts';
 
 export const L4_ERR = {
   NO_ROUTE: ResponseFlag.NO_ROUTE,
@@ -38,6 +39,7 @@ export interface StreamContext {
   /** SNI, when the connection is TLS. */
   serverName?: string;
   clientAddress: string;
+  clientPort: number;
   connectTimeoutMs?: number;
   /** When the connection was accepted (the peek and handshake count toward its duration). */
   startedAt?: bigint;
@@ -46,7 +48,8 @@ export interface StreamContext {
 export function newRecord(ctx: StreamContext): AccessRecord {
   return {
     time: new Date().toISOString(), gateway: ctx.gateway, listener: ctx.listenerId, protocol: ctx.protocol,
-    method: '', host: ctx.serverName ?? '', path: '', status: 0, durationMs: 0, bytesIn: 0, bytesOut: 0,
+    clientAddress: ctx.clientAddress, clientPort: ctx.clientPort,
+    method: '', authority: ctx.serverName ?? '', path: '', status: 0, durationMs: 0, bytesIn: 0, bytesOut: 0,
   };
 }
 
@@ -82,13 +85,10 @@ export function proxyStream(client: Duplex, route: CompiledL4Route | undefined, 
   if (backend.invalid !== undefined) return refuse(backend.invalid.status, L4_ERR.RULE_INVALID);
   const ep = pickEndpoint(backend);
   if (ep === undefined) return refuse(503, L4_ERR.NO_ENDPOINTS);
-  rec.endpoint = endpointName(ep);
+  rec.upstreamAddress = endpointAddress(ep);
   relay(client, ep, backend, ctx, rec, startedAt, head);
 }
 
-function endpointName(ep: EndpointIR): string {
-  return ep.address.includes(':') ? `[${ep.address}]:${ep.port}` : `${ep.address}:${ep.port}`;
-}
 
 function relay(client: Duplex, ep: EndpointIR, backend: BackendIR, ctx: StreamContext, rec: AccessRecord, startedAt: bigint, head: Buffer | undefined): void {
   const upstream = net.connect({ host: ep.address, port: ep.port, allowHalfOpen: true, noDelay: true });

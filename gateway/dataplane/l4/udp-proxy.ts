@@ -9,6 +9,7 @@ import type { AccessRecord, DataplaneObserver } from '../observer.ts';
 import { pickEndpoint } from '../upstream/balancer.ts';
 import { L4_ERR, emitRecord, type CompiledL4Route } from './tcp-proxy.ts';
 import { addResponseFlag, type ResponseFlag } from '../response-flags.ts';
+import { endpointAddress } from '../http/counted-body.ts';
 
 export interface CompiledUdp {
   gateway: string;
@@ -151,7 +152,8 @@ export class UdpPort {
     const c = this.current;
     const rec: AccessRecord = {
       time: new Date().toISOString(), gateway: c.gateway, listener: c.listener.id, protocol: 'UDP',
-      method: '', host: '', path: '', status: 0, durationMs: 0, bytesIn: 0, bytesOut: 0,
+      clientAddress: rinfo.address, clientPort: rinfo.port,
+      method: '', authority: '', path: '', status: 0, durationMs: 0, bytesIn: 0, bytesOut: 0,
     };
     const startedAt = process.hrtime.bigint();
     const drop = (status: number, error: ResponseFlag) => {
@@ -168,7 +170,7 @@ export class UdpPort {
     if (backend.invalid !== undefined) return drop(backend.invalid.status, L4_ERR.RULE_INVALID);
     const ep: EndpointIR | undefined = pickEndpoint(backend);
     if (ep === undefined) return drop(503, L4_ERR.NO_ENDPOINTS);
-    rec.endpoint = ep.address.includes(':') ? `[${ep.address}]:${ep.port}` : `${ep.address}:${ep.port}`;
+    rec.upstreamAddress = endpointAddress(ep);
     rec.status = 200;
     while (this.flows.size >= this.maxFlows) {
       const oldest = this.flows.values().next().value as Flow | undefined;

@@ -1,6 +1,7 @@
 // Per-request entry point shared by HTTP/1.1 and HTTP/2: builds the Exchange, selects the
 // listener, looks up the host bucket, matches a rule and runs its prebuilt chain. The compiled
 // port is read once at the start, so a request in flight keeps the table it started with.
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
@@ -72,6 +73,13 @@ function copyHeaders(src: Record<string, string | string[] | undefined>, h2: boo
   return out;
 }
 
+/** The trace id of a W3C traceparent ("00-<32 hex>-<16 hex>-<2 hex>"), when it is well formed. */
+export function traceIdOf(traceparent: string | string[] | undefined): string | undefined {
+  if (typeof traceparent !== 'string' || traceparent.length < 55 || traceparent.charCodeAt(2) !== 45 /* - */) return undefined;
+  const id = traceparent.slice(3, 35);
+  return /^[0-9a-f]{32}$/.test(id) && id !== '00000000000000000000000000000000' ? id : undefined;
+}
+
 /** Host without port, lower-cased; IPv6 literals keep their brackets. */
 export function hostOf(authority: string): string {
   let h = authority;
@@ -113,22 +121,33 @@ export function handleRequest(
   const host = hostOf(authority);
   const method = req.method ?? 'GET';
   const socket = req.socket as (typeof req.socket & { servername?: string | false }) | undefined;
+  const headers = copyHeaders(rawHeaders, h2);
+  // Every request gets an id the upstream sees too: the client's own, else a fresh one.
+  let requestId = headers['x-request-id'];
+  if (typeof requestId !== 'string' || requestId === '') requestId = headers['x-request-id'] = randomUUID();
+  const clientAddress = socket?.remoteAddress ?? '';
+  const ua = rawHeaders['user-agent'];
   const record: AccessRecord = {
     time: new Date().toISOString(),
     gateway: port.gateway,
     listener: '',
     protocol: h2 ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
+    clientAddress,
+    clientPort: socket?.remotePort ?? 0,
     method,
-    host,
+    authority,
     path,
     status: 0,
     durationMs: 0,
-    bytesIn: Number(rawHeaders['content-length'] ?? 0) || 0,
+    bytesIn: 0,
     bytesOut: 0,
+    userAgent: typeof ua === 'string' ? ua : undefined,
+    requestId,
+    traceId: traceIdOf(headers['traceparent']),
   };
   const fallback = port.fallback ?? port.listeners[0];
-  const ex = new HttpExchange(req, res, upgrade, fallback!.ir, port.scheme, socket?.remoteAddress ?? '', authority, host,
-    method, path, query, authority, copyHeaders(rawHeaders, h2), record);
+  const ex = new HttpExchange(req, res, upgrade, fallback!.ir, port.scheme, clientAddress, authority, host,
+    method, path, query, authority, headers, record);
   watch(ex, state.observer);
   if (state.draining && res !== undefined && !h2) res.setHeader('connection', 'close');
 
@@ -237,6 +256,9 @@ function watch(ex: HttpExchange, observer: DataplaneObserver | undefined): void 
       addResponseFlag(rec, GW_ERR.CLIENT_ABORT);
       if (rec.status === 0) rec.status = 499;
     }
+    // A gRPC call that ended without a grpc-status still belongs to the gRPC family:
+    // CANCELLED when the client went away, UNKNOWN otherwise.
+    if (rec.grpcStatus === undefined && ex.rule?.grpc) rec.grpcStatus = completed ? 2 : 1;
     rec.durationMs = Number(process.hrtime.bigint() - ex.startedAt) / 1e6;
     if (observer?.onRequest) safe(() => observer.onRequest!(rec));
   };

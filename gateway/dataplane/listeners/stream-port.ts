@@ -63,8 +63,9 @@ export class StreamPort {
     const c = this.current;
     const startedAt = process.hrtime.bigint();
     const clientAddress = socket.remoteAddress ?? '';
+    const clientPort = socket.remotePort ?? 0;
     if (c.kind === 'tcp') {
-      proxyStream(socket, c.route, { gateway: c.gateway, listenerId: c.listener.id, protocol: 'TCP', observer: this.observer, clientAddress, startedAt });
+      proxyStream(socket, c.route, { gateway: c.gateway, listenerId: c.listener.id, protocol: 'TCP', observer: this.observer, clientAddress, clientPort, startedAt });
       return;
     }
     socket.resume();
@@ -86,7 +87,7 @@ export class StreamPort {
         process.nextTick(() => socket.resume());
         return;
       }
-      const ctx = { gateway: port.gateway, listenerId: l?.ir.id ?? '', protocol: 'TLS' as const, observer: this.observer, serverName: sni, clientAddress, startedAt };
+      const ctx = { gateway: port.gateway, listenerId: l?.ir.id ?? '', protocol: 'TLS' as const, observer: this.observer, serverName: sni, clientAddress, clientPort, startedAt };
       if (l === undefined || l.kind === 'https') {
         const rec = newRecord(ctx);
         rec.status = 404;

@@ -15,6 +15,7 @@ import { proxyUpgrade } from '../http/websocket.ts';
 import { createWeightedPicker, pickEndpoint } from './balancer.ts';
 import { PoolRegistry, transportKey } from './pools.ts';
 import { addResponseFlag } from '../response-flags.ts';
+import { countedBody, endpointAddress } from '../http/counted-body.ts';
 
 export interface RuleHooks {
   /** Runs the picked backend's own filters; false when one of them already answered. */
@@ -47,23 +48,24 @@ export function compileRuleHandler(
   const forward = async (ex: Exchange, backend: HttpBackendIR, first: EndpointIR, pinned: boolean) => {
     const transport = transports.get(backend)!;
     const headers = buildUpstreamHeaders(ex);
-    let body: Buffer | Readable | null = null;
+    let body: Buffer | Readable | AsyncIterable<Buffer> | null = null;
     let attempts = 1;
     const replaced = ex.body;
     if (replaced !== undefined) {
       // A filter consumed req: a Buffer is fully known (replayable), a stream is not.
       if (Buffer.isBuffer(replaced)) {
         body = replaced.length > 0 ? replaced : null;
+        ex.record.bytesIn = replaced.length;
         attempts = retry?.attempts ?? 1;
       } else {
-        body = replaced;
+        body = countedBody(replaced, ex.record);
       }
     } else if (requestHasBody(ex)) {
       if (retry !== undefined) {
         const left = remainingMs(ex, timeouts);
         const read = readReplayableBody(ex, undefined, left === Infinity ? undefined : Math.max(0, left));
         if (read === undefined) {
-          body = ex.req as Readable;
+          body = countedBody(ex.req as Readable, ex.record);
         } else {
           const b = await read;
           if (b === undefined) return; // the client went away mid-body
@@ -72,10 +74,11 @@ export function compileRuleHandler(
             return;
           }
           body = b;
+          ex.record.bytesIn = b.length;
           attempts = retry.attempts;
         }
       } else {
-        body = ex.req as Readable;
+        body = countedBody(ex.req as Readable, ex.record);
       }
     } else if (retry !== undefined) {
       attempts = retry.attempts;
@@ -90,7 +93,7 @@ export function compileRuleHandler(
       }
       const last = n >= attempts;
       ex.endpoint = endpoint;
-      ex.record.endpoint = `${endpoint.address}:${endpoint.port}`;
+      ex.record.upstreamAddress = endpointAddress(endpoint);
       ex.record.attempts = n;
       const outcome = await forwardAttempt(ex, {
         pool: pools.get(backend, transport, endpoint),
@@ -148,7 +151,7 @@ export function compileRuleHandler(
     if (session !== undefined) session.issue(ex, backend, endpoint, sticky);
     if (ex.upgrade !== undefined) {
       ex.endpoint = endpoint;
-      ex.record.endpoint = `${endpoint.address}:${endpoint.port}`;
+      ex.record.upstreamAddress = endpointAddress(endpoint);
       const budget = attemptBudget(ex, timeouts);
       await proxyUpgrade(ex, backend, endpoint, {
         timeoutMs: budget === 'expired' ? 1 : budget.ms,

@@ -15,6 +15,7 @@ import { createStatusWriter, type WriteSummary } from './status-writer.ts';
 import { createLeaderElector, type LeaderElector } from './leader.ts';
 import { referencedSecrets } from './secrets.ts';
 import { createCoalescer } from '../../util/coalesce.ts';
+import type { ProviderTelemetry } from '../telemetry.ts';
 
 export type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
@@ -38,6 +39,8 @@ export interface KubernetesProviderOptions {
   stallMs?: number;
   backoffBaseMs?: number;
   log?: Log;
+  /** Hooks for the control-plane metrics (watch events and restarts, status writes, leadership). */
+  telemetry?: ProviderTelemetry;
 }
 
 export interface KubernetesProvider extends Provider {
@@ -83,11 +86,11 @@ export function createKubernetesProvider(o: KubernetesProviderOptions): Kubernet
     for (const namespace of scopes) {
       informers.push(createInformer({
         kc, rest, kind, namespace, log, onChange: changed,
-        watchTimeoutMs: o.watchTimeoutMs, stallMs: o.stallMs, backoffBaseMs: o.backoffBaseMs,
+        watchTimeoutMs: o.watchTimeoutMs, stallMs: o.stallMs, backoffBaseMs: o.backoffBaseMs, telemetry: o.telemetry,
       }));
     }
   }
-  const writer = createStatusWriter({ rest, controllerName: o.controllerName, gateways: o.gateways, log });
+  const writer = createStatusWriter({ rest, controllerName: o.controllerName, gateways: o.gateways, log, telemetry: o.telemetry });
   let elector: LeaderElector | undefined;
   let onUpdate: ((u: ProviderUpdate) => void) | undefined;
   // A lone watch event becomes a snapshot at once; a burst (a list, kubectl apply -f dir) is
@@ -133,9 +136,11 @@ export function createKubernetesProvider(o: KubernetesProviderOptions): Kubernet
       rest, namespace: o.lease.namespace ?? podNamespace(), name: o.lease.name,
       identity: o.lease.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`,
       leaseDurationSeconds: o.lease.leaseDurationSeconds, retryPeriodMs: o.lease.retryPeriodMs, log,
-      onChange: (leader) => { if (leader) void flush(); },
+      onChange: (leader) => { if (leader) void flush(); }, telemetry: o.telemetry,
     });
   }
+  // Without a Lease this replica writes status: it counts as the leader.
+  o.telemetry?.leader?.(elector === undefined);
 
   return {
     async start(cb) {

@@ -5,6 +5,7 @@
 import { ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { apiVersionOf, collectionPath, type WatchedKind } from './kinds.ts';
 import type { KubeRest } from './rest.ts';
+import type { ProviderTelemetry } from '../telemetry.ts';
 
 export interface InformerOptions {
   kc: KubeConfig;
@@ -21,6 +22,7 @@ export interface InformerOptions {
   backoffBaseMs?: number;
   /** @default 30000 */
   backoffMaxMs?: number;
+  telemetry?: ProviderTelemetry;
 }
 
 export interface Informer {
@@ -68,14 +70,16 @@ export function createInformer(o: InformerOptions): Informer {
   const keyOf = (obj: KubernetesObject) => `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
   const fingerprint = (obj: KubernetesObject) =>
     JSON.stringify({ ...obj, status: o.kind.statusIsInput ? (obj as { status?: unknown }).status : undefined, metadata: { ...obj.metadata, resourceVersion: undefined, managedFields: undefined } });
-  lw.on('add', (obj) => { fingerprints.set(keyOf(obj), fingerprint(obj)); changed(); });
+  const t = o.telemetry;
+  lw.on('add', (obj) => { t?.watchEvent?.(o.kind.kind, 'add'); fingerprints.set(keyOf(obj), fingerprint(obj)); changed(); });
   lw.on('update', (obj) => {
+    t?.watchEvent?.(o.kind.kind, 'update');
     const f = fingerprint(obj);
     if (fingerprints.get(keyOf(obj)) === f) { touched(); return; }
     fingerprints.set(keyOf(obj), f);
     changed();
   });
-  lw.on('delete', (obj) => { fingerprints.delete(keyOf(obj)); changed(); });
+  lw.on('delete', (obj) => { t?.watchEvent?.(o.kind.kind, 'delete'); fingerprints.delete(keyOf(obj)); changed(); });
   lw.on('connect', touched);
   let failedDuringRun = false;
   let missing = false;
@@ -131,7 +135,7 @@ export function createInformer(o: InformerOptions): Informer {
   function scheduleRestart(): void {
     if (stopped || retryTimer || restarting) return;
     const delay = Math.min(max, base * 2 ** failures++);
-    retryTimer = setTimeout(() => { retryTimer = undefined; restartCount++; void run(); }, delay);
+    retryTimer = setTimeout(() => { retryTimer = undefined; restartCount++; t?.watchRestart?.(o.kind.kind); void run(); }, delay);
     retryTimer.unref?.();
   }
 

@@ -3,6 +3,7 @@
 // renewTime + leaseDurationSeconds has passed; every write carries the resourceVersion it read,
 // so two candidates racing for one Lease cannot both win (the loser gets 409).
 import { KubeError, type KubeRest } from './rest.ts';
+import type { ProviderTelemetry } from '../telemetry.ts';
 
 export interface LeaderOptions {
   rest: KubeRest;
@@ -15,6 +16,7 @@ export interface LeaderOptions {
   retryPeriodMs?: number;
   now?: () => number;
   onChange?: (leader: boolean) => void;
+  telemetry?: ProviderTelemetry;
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -47,6 +49,7 @@ export function createLeaderElector(o: LeaderOptions): LeaderElector {
   function setLeader(v: boolean): void {
     if (v === leader) return;
     leader = v;
+    o.telemetry?.leader?.(v);
     o.log('info', v ? 'became leader' : 'lost leadership', { lease: `${o.namespace}/${o.name}`, identity: o.identity });
     o.onChange?.(v);
   }

@@ -9,6 +9,7 @@ import type { ResourceStatus } from '../../translator/api.ts';
 import { kindOf, objectPath, WATCHED_KINDS, type WatchedKind } from './kinds.ts';
 import { KubeError, MERGE_PATCH, type KubeRest } from './rest.ts';
 import { mergeOwnedEntries, ownsServedEntry, preserveTransitions, sameJson, type OwnsEntry } from './status-merge.ts';
+import type { ProviderTelemetry } from '../telemetry.ts';
 
 export interface StatusWriterOptions {
   rest: KubeRest;
@@ -21,6 +22,7 @@ export interface StatusWriterOptions {
    * same controller belong to the Deployments serving them and are kept. @default every Gateway
    */
   gateways?: string[];
+  telemetry?: ProviderTelemetry;
 }
 
 export interface WriteSummary { written: number; skipped: number; conflicts: number; failed: number }
@@ -63,17 +65,20 @@ export function createStatusWriter(o: StatusWriterOptions) {
     if (t.kind.status === 'merge') {
       await o.rest.request('PATCH', path, { body: { status: nextStatus(t, t.live) }, contentType: MERGE_PATCH });
       summary.written++;
+      o.telemetry?.statusWrite?.(t.kind.kind, 'written');
       return;
     }
     for (let attempt = 0; ; attempt++) {
       // The snapshot's copy may be behind; read-modify-write must start from the latest.
       const live = await o.rest.request('GET', objectPath(t.kind, t.namespace, t.name));
-      if (unchanged(t, live)) { summary.skipped++; return; }
+      if (unchanged(t, live)) { summary.skipped++; o.telemetry?.statusWrite?.(t.kind.kind, 'skipped'); return; }
       try {
         await o.rest.request('PUT', path, { body: { ...live, status: nextStatus(t, live) } });
         summary.written++;
+        o.telemetry?.statusWrite?.(t.kind.kind, 'written');
         return;
       } catch (err) {
+        if (err instanceof KubeError && err.statusCode === 409) o.telemetry?.statusWrite?.(t.kind.kind, 'conflict');
         if (!(err instanceof KubeError) || err.statusCode !== 409 || attempt >= maxRetries) throw err;
         summary.conflicts++;
       }
@@ -112,11 +117,12 @@ export function createStatusWriter(o: StatusWriterOptions) {
         }
       }
       for (const t of targets.values()) {
-        if (unchanged(t, t.live)) { summary.skipped++; continue; }
+        if (unchanged(t, t.live)) { summary.skipped++; o.telemetry?.statusWrite?.(t.kind.kind, 'skipped'); continue; }
         try {
           await writeOne(t, summary);
         } catch (err) {
           summary.failed++;
+          o.telemetry?.statusWrite?.(t.kind.kind, 'failed');
           // A 404 is an object deleted since the snapshot: nothing to write.
           if (err instanceof KubeError && err.statusCode === 404) continue;
           o.log('warn', 'status write failed', { kind: t.kind.kind, namespace: t.namespace, name: t.name, error: (err as Error).message });

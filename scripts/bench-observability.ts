@@ -1,0 +1,102 @@
+// Loopback throughput of `portico serve` with tracing off and on, measured with wrk (Debian's
+// `wrk` package). Usage:
+//   node --import tsx scripts/bench-observability.ts [--rounds N] [--seconds S] [--cli path/to/gateway/cli.ts]
+// --cli points at another checkout's CLI (e.g. a git worktree of an older commit) to compare
+// against code without tracing at all. Modes alternate round by round so a noisy machine
+// spreads its noise over all of them; the median of each mode is printed.
+import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '8' }, cli: { type: 'string' } } });
+const ROUNDS = Number(values.rounds), SECONDS = Number(values.seconds);
+const REPO = resolve(import.meta.dirname, '..');
+const CLI = values.cli ? resolve(values.cli) : join(REPO, 'gateway/cli.ts');
+
+function manifests(backendPort: number): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: portico }
+spec: { controllerName: portico.dev/gateway-controller }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: gw, namespace: bench }
+spec:
+  gatewayClassName: portico
+  listeners: [{ name: http, port: 80, protocol: HTTP }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: web, namespace: bench }
+spec:
+  parentRefs: [{ name: gw }]
+  rules: [{ backendRefs: [{ name: echo, port: 8080 }] }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: echo, namespace: bench }
+spec: { ports: [{ name: http, port: 8080, protocol: TCP }] }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: echo-1, namespace: bench, labels: { kubernetes.io/service-name: echo } }
+addressType: IPv4
+endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
+ports: [{ name: http, port: ${backendPort}, protocol: TCP }]
+`;
+}
+
+async function listen(server: ReturnType<typeof createServer>): Promise<number> {
+  await new Promise<void>((r) => server.listen({ host: '127.0.0.1', port: 0 }, () => r()));
+  return (server.address() as { port: number }).port;
+}
+
+async function runMode(name: string, extra: string[], dir: string, gwPort: number): Promise<number> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--manifests', dir, '--port-offset', String(gwPort - 80),
+    '--admin', '127.0.0.1:0', '--access-log', 'off', '--log-level', 'warn', ...extra], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
+  // Ready when the port answers (the log level hides "portico serving").
+  for (let i = 0; i < 200; i++) {
+    try {
+      execFileSync('wrk', ['-t1', '-c1', '-d1s', `http://127.0.0.1:${gwPort}/`], { stdio: 'ignore' });
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  const out = execFileSync('wrk', ['-t1', '-c32', `-d${SECONDS}s`, '-H', `traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01`,
+    `http://127.0.0.1:${gwPort}/`], { encoding: 'utf8' });
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  console.log(`${name.padEnd(24)} ${rps.toFixed(0)} req/s`);
+  return rps;
+}
+
+const backend = createServer((_req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('ok\n'); });
+const collector = createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200); res.end(); }); });
+const backendPort = await listen(backend);
+const collectorPort = await listen(collector);
+const dir = mkdtempSync(join(tmpdir(), 'portico-bench-'));
+writeFileSync(join(dir, 'app.yaml'), manifests(backendPort));
+const probe = createServer();
+const gwPort = await listen(probe);
+await new Promise((r) => probe.close(r));
+const modes: [string, string[]][] = [
+  ['tracing off', []],
+  ['tracing on, ratio 1', ['--otlp-endpoint', `http://127.0.0.1:${collectorPort}/v1/traces`]],
+];
+const results = new Map<string, number[]>(modes.map(([n]) => [n, []]));
+try {
+  for (let r = 0; r < ROUNDS; r++) for (const [name, extra] of modes) results.get(name)!.push(await runMode(name, extra, dir, gwPort));
+} finally {
+  backend.close();
+  collector.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log('\nmedian of', ROUNDS, 'rounds:');
+for (const [name, xs] of results) console.log(`${name.padEnd(24)} ${median(xs).toFixed(0)} req/s`);
