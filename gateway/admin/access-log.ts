@@ -9,7 +9,7 @@ import type { AccessRecord } from '../dataplane/observer.ts';
 export const ACCESS_LOG_FIELDS = [
   'time', 'gateway', 'listener', 'protocol', 'clientAddress', 'clientPort', 'method', 'authority', 'path',
   'status', 'grpcStatus', 'responseFlags', 'bytesIn', 'bytesOut', 'durationMs', 'upstreamMs', 'upstreamAddress',
-  'route', 'rule', 'backend', 'attempts', 'userAgent', 'requestId', 'traceId',
+  'route', 'rule', 'ruleName', 'backend', 'attempts', 'userAgent', 'requestId', 'traceId',
 ] as const satisfies readonly (keyof AccessRecord)[];
 export type AccessLogField = (typeof ACCESS_LOG_FIELDS)[number];
 

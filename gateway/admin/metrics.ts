@@ -23,6 +23,8 @@ export interface Metrics {
 
 const LATENCY = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const CONNECTION = [0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800, 3600];
+/** The pipeline's stages (pipeline.ts), as the reload-errors counter labels them. */
+const RELOAD_STAGES = ['inspect', 'translate', 'addresses', 'apply', 'status', 'write-status'];
 const CONTROL = [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -109,6 +111,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     name: 'portico_reload_errors_total', help: 'Configuration updates dropped because a stage threw.',
     labelNames: ['stage'] as const, registers,
   });
+  // Every stage's series exists from the start (at 0), so alerts and dashboards see it before a failure.
+  for (const stage of RELOAD_STAGES) reloadErrors.inc({ stage }, 0);
   const problems = new Gauge({
     name: 'portico_problems', help: 'Problems in the current configuration, by severity and reason.',
     labelNames: ['severity', 'reason'] as const, registers,
@@ -194,6 +198,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     },
     onReloadError(stage) { reloadErrors.inc({ stage }); },
     provider: {
+      watching: (kind) => watchRestarts.inc({ kind }, 0),
       watchEvent: (kind, type) => watchEvents.inc({ kind, type }),
       watchRestart: (kind) => watchRestarts.inc({ kind }),
       statusWrite: (kind, result) => statusWrites.inc({ kind, result }),

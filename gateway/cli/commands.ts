@@ -31,6 +31,8 @@ export const serveCommand = defineCommand({
     'access-log-format': { type: 'string', arg: 'json|text', help: 'access log line format (default json)' },
     'access-log-fields': { type: 'string', arg: 'A,B,...', help: 'access log fields, in order (default: all; see the README)' },
     'access-log-sample': { type: 'string', arg: 'RATIO', help: 'log this share of requests, 0..1; requests with response flags always (default 1)' },
+    'otlp-endpoint': { type: 'string', arg: 'URL', help: 'turn tracing on: export spans over OTLP HTTP/protobuf to this traces URL (e.g. http://collector:4318/v1/traces); OTEL_EXPORTER_OTLP_* work too' },
+    'trace-sample-ratio': { type: 'string', arg: 'RATIO', help: "sample this share of new traces, 0..1, following the client's sampled flag (default: OTEL_TRACES_SAMPLER, else 1)" },
     'log-level': { type: 'string', arg: 'debug|info|warn|error', help: "the process's own log on stderr (default info)" },
     'poll-ms': { type: 'string', arg: 'N', help: 'rescan interval for manifest changes (default 2000)' },
     'drain-timeout': { type: 'string', arg: 'S', help: "on SIGTERM, open connections may finish for S seconds (default 30; use the pod's terminationGracePeriodSeconds)" },

@@ -13,7 +13,8 @@ import {
   createAccessLog, parseAccessLogFields, parseAccessLogFormat, parseAccessLogMode, parseSampleRatio, type AccessLogOptions,
 } from '../admin/access-log.ts';
 import { createLogger, errorFields, parseLogLevel, type Logger, type LogLevel } from '../admin/log.ts';
-import { env, logStream, onShutdown, probeAddress, readKeyFile } from '../runtime/index.ts';
+import { env, logStream, onShutdown, packageVersion, probeAddress, readKeyFile } from '../runtime/index.ts';
+import { tracingConfig, type TracingConfig } from '../admin/tracing-config.ts';
 import { DEFAULT_LEASE_NAME, PROBES_PORT, dnsLabelFlag, intFlag, secondsFlag, countFlag, UsageError } from './args.ts';
 import { DEFAULT_DRAIN_TIMEOUT_MS } from '../dataplane/index.ts';
 import { drainAndStop, type DrainOptions } from './shutdown.ts';
@@ -36,6 +37,8 @@ export interface ServeOptions {
   bind: string;
   admin: string;
   accessLog: AccessLogOptions;
+  /** Set when tracing is on (--otlp-endpoint or the OTEL_* variables). */
+  tracing?: TracingConfig;
   /** The process log's level (runServe; startGateway takes a ready logger). */
   logLevel?: LogLevel;
   pollMs: number;
@@ -53,6 +56,8 @@ export interface ServeOptions {
 export interface ServeEnvironment {
   /** Running in a Kubernetes pod (KUBERNETES_SERVICE_HOST is set). */
   inPod: boolean;
+  /** The process environment, for the OTEL_* variables (absent: tracing only from flags). */
+  env?: (name: string) => string | undefined;
 }
 
 export interface RunningGateway {
@@ -86,6 +91,7 @@ export function parseServeArgs(args: string[], env: ServeEnvironment = { inPod: 
   if (values['probes-all-endpoints'] && probesListen === undefined) throw new UsageError(`--probes-all-endpoints needs --probes\n\n${USAGE}`);
   let accessLog: AccessLogOptions;
   let logLevel: LogLevel;
+  let tracing: TracingConfig | undefined;
   try {
     accessLog = {
       mode: parseAccessLogMode(values['access-log']),
@@ -94,6 +100,11 @@ export function parseServeArgs(args: string[], env: ServeEnvironment = { inPod: 
       sample: parseSampleRatio(values['access-log-sample'], 'access-log-sample'),
     };
     logLevel = parseLogLevel(values['log-level']);
+    const ratio = values['trace-sample-ratio'];
+    tracing = tracingConfig({
+      otlpEndpoint: values['otlp-endpoint'],
+      sampleRatio: ratio === undefined ? undefined : parseSampleRatio(ratio, 'trace-sample-ratio'),
+    }, env.env ?? (() => undefined));
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -125,7 +136,7 @@ export function parseServeArgs(args: string[], env: ServeEnvironment = { inPod: 
   return {
     clientLimits, drain, manifests, kubernetes, controllerName: values['controller-name']!, gateways: values.gateway,
     portOffset: intFlag(values['port-offset'], 'port-offset', 0), addressPool: values['address-pool'],
-    bind: values.bind ?? (env.inPod ? '0.0.0.0' : '127.0.0.1'), admin: values.admin!, accessLog, logLevel,
+    bind: values.bind ?? (env.inPod ? '0.0.0.0' : '127.0.0.1'), admin: values.admin!, accessLog, logLevel, tracing,
     pollMs: intFlag(values['poll-ms'], 'poll-ms', 2000),
     probes: probesListen === undefined ? undefined : { listen: probesListen, allEndpoints: values['probes-all-endpoints'] ?? false },
     publishService, sessionKeyFile: values['session-key-file'],
@@ -157,7 +168,10 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
   const metrics = createMetrics({ defaultMetrics: true });
   const accessStream = o.accessLog.mode === 'off' ? undefined : logStream(o.accessLog.mode === 'stdout' ? 1 : 2);
   const accessLog = accessStream && createAccessLog(o.accessLog, accessStream);
+  // The OpenTelemetry SDK is loaded only when tracing is on: without it, no cost at all.
+  const tracing = o.tracing && (await import('../admin/tracing.ts')).createTracing(o.tracing, packageVersion());
   const observer: DataplaneObserver = {
+    tracer: tracing?.tracer,
     onRequest: accessLog === undefined ? (r) => metrics.onRequest(r) : (r) => { metrics.onRequest(r); accessLog(r); },
     onUpstreamError: (b, c) => metrics.onUpstreamError(b, c),
     onEvent: (level, message, fields) => log(level, message, fields),
@@ -193,7 +207,12 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
     await admin.close();
     throw err;
   }
-  const closeAdmin = async () => { await probes?.close(); await admin.close(); accessStream?.flush(); };
+  const closeAdmin = async () => {
+    await probes?.close();
+    await admin.close();
+    accessStream?.flush();
+    await tracing?.shutdown().catch((err: unknown) => log('warn', 'trace export at shutdown failed', errorFields(err)));
+  };
   const dataplane = createDataplane({ portOffset: o.portOffset, observer, sessionKey, drainTimeoutMs: drainDefaults.timeoutMs, clientLimits: o.clientLimits });
   const provider = kubeProvider ?? createFileProvider({ paths: o.manifests, pollMs: o.pollMs, now, log });
   const seen = { problems: new Set<string>() };
@@ -233,7 +252,7 @@ export function loadSessionKey(path: string): Buffer {
 }
 
 export async function runServe(args: string[], io: CliIo): Promise<number> {
-  const opts = parseServeArgs(args, { inPod: env('KUBERNETES_SERVICE_HOST') !== undefined });
+  const opts = parseServeArgs(args, { inPod: env('KUBERNETES_SERVICE_HOST') !== undefined, env });
   // A path that does not exist at start is a typo, not a directory to wait for: exit 2 at once.
   const missing = collectFiles(opts.manifests).missing;
   if (missing.length > 0) throw new InputError(`portico serve: no such file or directory: ${missing.join(', ')}`);

@@ -16,7 +16,10 @@ export interface AccessRecord {
   authority: string;
   path: string;
   route?: string;
+  /** Stable rule id "Kind/ns/name/rule/match". */
   rule?: string;
+  /** The rule's own `name`, when the route gives one. */
+  ruleName?: string;
   backend?: string;
   /** "address:port" of the endpoint the last attempt went to. */
   upstreamAddress?: string;
@@ -48,6 +51,32 @@ export interface DataplaneObserver {
   onRequest?(record: AccessRecord): void;
   /** Upstream connection/protocol failures, for the upstream-error counter. */
   onUpstreamError?(backend: string, code: string): void;
+  /** Tracing, when it is on. */
+  tracer?: RequestTracer;
   /** Non-request events worth a log line (bind failures, TLS errors, reloads). */
   onEvent?(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * Distributed tracing, injected like the rest of the observer (gateway/admin/tracing.ts implements
+ * it with OpenTelemetry). Absent when tracing is off: then the data plane does no tracing work and
+ * a client's traceparent travels upstream untouched.
+ */
+export interface RequestTracer {
+  /** The server span of one request, continuing the trace of its traceparent when there is one. */
+  startRequest(headers: Record<string, string | string[]>, rec: AccessRecord): RequestSpan;
+}
+
+export interface RequestSpan {
+  readonly traceId: string;
+  /** A client span under this request (an upstream attempt, an external-auth call). */
+  child(name: string, attributes: Record<string, string | number>): ChildSpan;
+  /** Ends the request span with what the access record says happened. */
+  end(rec: AccessRecord): void;
+}
+
+export interface ChildSpan {
+  /** traceparent (and tracestate) for the call this span stands for. */
+  readonly headers: { traceparent: string; tracestate?: string };
+  end(result: { status?: number; error?: string }): void;
 }

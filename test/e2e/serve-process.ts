@@ -24,8 +24,10 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-export function serve(args: string[]): Served {
-  const child = spawn(process.execPath, [...tsxArgv('gateway/cli.ts'), 'serve', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+export function serve(args: string[], env?: Record<string, string>): Served {
+  const child = spawn(process.execPath, [...tsxArgv('gateway/cli.ts'), 'serve', ...args], {
+    cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: env === undefined ? undefined : { ...process.env, ...env },
+  });
   let out = '', err = '';
   child.stdout!.on('data', (c) => (out += c));
   child.stderr!.on('data', (c) => (err += c));

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex, Readable } from 'node:stream';
 import type { HeaderModifierIR, HttpRuleIR, HttpBackendIR, EndpointIR, ListenerIR } from '../../ir/index.ts';
-import type { AccessRecord } from '../observer.ts';
+import type { AccessRecord, RequestSpan } from '../observer.ts';
 
 export interface Exchange {
   readonly req: IncomingMessage | Http2ServerRequest;
@@ -50,6 +50,8 @@ export interface Exchange {
   /** Extra response headers set by filters (CORS, session cookies), applied before modifiers. */
   responseHeaders: Record<string, string | string[]>;
 
+  /** The request's trace span, when tracing is on. */
+  span?: RequestSpan;
   /** Access-log record being filled along the way; emitted once when the response ends. */
   readonly record: AccessRecord;
   /** process.hrtime.bigint() at the start of the request. */

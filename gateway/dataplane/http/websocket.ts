@@ -13,6 +13,7 @@ import { buildUpstreamHeaders, classifyError } from './forward.ts';
 import { sendGatewayResponse } from './respond.ts';
 import { applyResponseEdits, stripHopByHop } from '../upstream/headers.ts';
 import { elapsedMs } from './timeouts.ts';
+import { withTrace, withoutTrace } from './trace-headers.ts';
 
 export interface UpgradeOptions {
   /** Budget for the handshake (not the upgraded connection). */
@@ -58,7 +59,10 @@ function pipeBoth(a: Duplex, b: Duplex, onBytesIn: (n: number) => void, onBytesO
 export function proxyUpgrade(ex: Exchange, backend: HttpBackendIR, ep: EndpointIR, opts: UpgradeOptions = {}): Promise<void> {
   const up = ex.upgrade!;
   const client = up.socket;
-  const headers = buildUpstreamHeaders(ex);
+  const span = ex.span?.child('upstream upgrade', {
+    'gateway_api.backend': backend.id, 'server.address': ep.address, 'server.port': ep.port, 'http.request.method': ex.method,
+  });
+  const headers = span === undefined ? buildUpstreamHeaders(ex) : withTrace(withoutTrace(buildUpstreamHeaders(ex)), span.headers);
   const upgrade = ex.req.headers['upgrade'];
   headers.push('connection', 'Upgrade', 'upgrade', Array.isArray(upgrade) ? upgrade.join(', ') : (upgrade ?? 'websocket'));
   const tls = backend.tls;
@@ -97,6 +101,7 @@ export function proxyUpgrade(ex: Exchange, backend: HttpBackendIR, ep: EndpointI
     req.on('error', (err) => {
       if (finished) return;
       const f = classifyError(err);
+      span?.end({ status: f.status, error: f.code });
       opts.onUpstreamError?.(f.code);
       sendGatewayResponse(ex, f.status, f.status === 504 ? 'upstream timeout' : 'upstream connection failed', f.code);
       finish();
@@ -108,6 +113,7 @@ export function proxyUpgrade(ex: Exchange, backend: HttpBackendIR, ep: EndpointI
       out['connection'] = 'Upgrade';
       if (res.headers.upgrade !== undefined) out['upgrade'] = res.headers.upgrade;
       ex.record.status = 101;
+      span?.end({ status: 101 });
       ex.record.upstreamMs = elapsedMs(ex);
       client.write(headText(101, res.statusMessage || 'Switching Protocols', out));
       if (upHead.length > 0) {
@@ -129,6 +135,7 @@ export function proxyUpgrade(ex: Exchange, backend: HttpBackendIR, ep: EndpointI
       out['connection'] = 'close';
       ex.record.status = status;
       ex.record.upstreamMs = elapsedMs(ex);
+      span?.end({ status });
       client.write(headText(status, res.statusMessage || STATUS_CODES[status] || '', out));
       res.on('data', (c: Buffer) => {
         ex.record.bytesOut += c.length;

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { HeaderModifierIR, HttpBackendIR, HttpRuleIR, EndpointIR, ListenerIR } from '../../ir/index.ts';
-import type { AccessRecord, DataplaneObserver } from '../observer.ts';
+import type { AccessRecord, DataplaneObserver, RequestSpan } from '../observer.ts';
 import type { Exchange } from '../http/exchange.ts';
 import type { MatchRequest } from '../match/index.ts';
 import { selectListener } from '../http/listener-select.ts';
@@ -34,6 +34,7 @@ class HttpExchange implements Exchange, MatchRequest {
   rule: HttpRuleIR | undefined = undefined;
   backend: HttpBackendIR | undefined = undefined;
   endpoint: EndpointIR | undefined = undefined;
+  span: RequestSpan | undefined = undefined;
   responseModifiers: HeaderModifierIR[] = [];
   responseHeaders: Record<string, string | string[]> = {};
   parsedQuery: Map<string, string> | undefined = undefined;
@@ -148,6 +149,11 @@ export function handleRequest(
   const fallback = port.fallback ?? port.listeners[0];
   const ex = new HttpExchange(req, res, upgrade, fallback!.ir, port.scheme, clientAddress, authority, host,
     method, path, query, authority, headers, record);
+  const tracer = state.observer?.tracer;
+  if (tracer !== undefined) {
+    ex.span = tracer.startRequest(headers, record);
+    record.traceId = ex.span.traceId;
+  }
   watch(ex, state.observer);
   if (state.draining && res !== undefined && !h2) res.setHeader('connection', 'close');
 
@@ -202,6 +208,7 @@ function route(port: CompiledPort, ex: HttpExchange, socket: { servername?: stri
   ex.rule = rule;
   record.route = bucket.routeNames[i];
   record.rule = rule.id;
+  if (rule.route.ruleName !== undefined) record.ruleName = rule.route.ruleName;
   const r = bucket.handlers[i]!(ex);
   if (r instanceof Promise) r.then(undefined, (err: unknown) => failed(ex, observer, err));
 }
@@ -260,6 +267,7 @@ function watch(ex: HttpExchange, observer: DataplaneObserver | undefined): void 
     // CANCELLED when the client went away, UNKNOWN otherwise.
     if (rec.grpcStatus === undefined && ex.rule?.grpc) rec.grpcStatus = completed ? 2 : 1;
     rec.durationMs = Number(process.hrtime.bigint() - ex.startedAt) / 1e6;
+    if (ex.span !== undefined) safe(() => ex.span!.end(rec));
     if (observer?.onRequest) safe(() => observer.onRequest!(rec));
   };
   if (ex.res !== undefined) {

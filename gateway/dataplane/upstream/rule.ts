@@ -16,6 +16,7 @@ import { createWeightedPicker, pickEndpoint } from './balancer.ts';
 import { PoolRegistry, transportKey } from './pools.ts';
 import { addResponseFlag } from '../response-flags.ts';
 import { countedBody, endpointAddress } from '../http/counted-body.ts';
+import { withTrace, withoutTrace } from '../http/trace-headers.ts';
 
 export interface RuleHooks {
   /** Runs the picked backend's own filters; false when one of them already answered. */
@@ -85,6 +86,8 @@ export function compileRuleHandler(
     }
 
     let endpoint = first;
+    const span = ex.span;
+    const untraced = span === undefined ? headers : withoutTrace(headers);
     for (let n = 1; ; n++) {
       const budget = attemptBudget(ex, timeouts);
       if (budget === 'expired') {
@@ -95,17 +98,23 @@ export function compileRuleHandler(
       ex.endpoint = endpoint;
       ex.record.upstreamAddress = endpointAddress(endpoint);
       ex.record.attempts = n;
+      const attempt = span?.child('upstream attempt', {
+        'gateway_api.backend': backend.id, 'server.address': endpoint.address, 'server.port': endpoint.port,
+        'http.request.method': ex.method, ...(n > 1 ? { 'http.request.resend_count': n - 1 } : {}),
+      });
       const outcome = await forwardAttempt(ex, {
         pool: pools.get(backend, transport, endpoint),
         backend,
         endpoint,
-        headers,
+        headers: attempt === undefined ? headers : withTrace(untraced, attempt.headers),
         body,
         retryCodes: last ? undefined : retry?.codes,
         timeoutMs: budget.ms,
         timeoutCode: budget.code,
         idleTimeoutMs: timeouts.idleMs,
       });
+      attempt?.end(outcome.kind === 'done' ? { status: ex.record.status }
+        : outcome.kind === 'retry-status' ? { status: outcome.status } : { status: outcome.failure.status, error: outcome.failure.code });
       if (outcome.kind === 'done' || ex.signal.aborted) return;
       if (outcome.kind === 'failed') {
         const f = outcome.failure;

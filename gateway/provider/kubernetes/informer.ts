@@ -71,6 +71,7 @@ export function createInformer(o: InformerOptions): Informer {
   const fingerprint = (obj: KubernetesObject) =>
     JSON.stringify({ ...obj, status: o.kind.statusIsInput ? (obj as { status?: unknown }).status : undefined, metadata: { ...obj.metadata, resourceVersion: undefined, managedFields: undefined } });
   const t = o.telemetry;
+  t?.watching?.(o.kind.kind);
   lw.on('add', (obj) => { t?.watchEvent?.(o.kind.kind, 'add'); fingerprints.set(keyOf(obj), fingerprint(obj)); changed(); });
   lw.on('update', (obj) => {
     t?.watchEvent?.(o.kind.kind, 'update');

@@ -7,7 +7,8 @@ import * as assert from 'uvu/assert';
 import { createServer, type Server } from 'node:http';
 import { startKubeApiServer } from '../../helpers/kube-api-server/index.ts';
 import { waitFor } from '../wait.ts';
-import { freePort, httpGet, serve } from '../../e2e/serve-process.ts';
+import { adminGet, freePort, httpGet, serve } from '../../e2e/serve-process.ts';
+import { KUBERNETES_ONLY } from '../../helpers/dashboard.ts';
 import { CONTROLLER, endpointSlice, gateway, gatewayClass, httpRoute, namespace, service } from './fixtures.ts';
 import { parseServeArgs } from '../../../gateway/cli/serve.ts';
 
@@ -35,6 +36,7 @@ test('serve --kubernetes routes to a real backend from cluster objects and write
       return res?.status === 200;
     }, 15000, `traffic through the gateway\n${gw.stderr()}`);
     assert.equal(JSON.parse(res!.body), { backend: 'one', path: '/hello' });
+    const admin = gw.admin()!;
 
     await waitFor(() => api.get(GW, 'HTTPRoute', 'default', 'web')?.status?.parents?.length === 2, 5000, `route status written\n${gw.stderr()}`);
     const parents = api.get(GW, 'HTTPRoute', 'default', 'web')!.status.parents;
@@ -53,6 +55,14 @@ test('serve --kubernetes routes to a real backend from cluster objects and write
       return res?.body.includes('"two"');
     }, 5000, `re-routed to echo2\n${gw.stderr()}`);
     await waitFor(() => api.get(GW, 'HTTPRoute', 'default', 'web')!.status.parents.find((p: any) => p.controllerName === CONTROLLER)?.conditions[0].observedGeneration === 2, 5000, 'status for generation 2');
+
+    // The control-plane metrics only a cluster-reading gateway has, and the dashboard's queries of them.
+    const metrics = (await adminGet(admin, '/metrics')).body;
+    assert.match(metrics, /portico_watch_events_total\{kind="HTTPRoute",type="update"\} [1-9]/);
+    assert.match(metrics, /portico_watch_restarts_total\{kind="Gateway"\} 0/);
+    assert.match(metrics, /portico_status_writes_total\{kind="HTTPRoute",result="written"\} [1-9]/);
+    assert.match(metrics, /^portico_leader 1$/m);
+    for (const name of KUBERNETES_ONLY) assert.ok(metrics.includes(`\n${name}{`) || metrics.includes(`\n${name} `), `missing ${name}`);
     const code = await gw.stop();
     assert.is(code, 0, gw.stderr());
     assert.is(api.get('coordination.k8s.io/v1', 'Lease', 'portico-system', 'portico-leader')?.spec?.holderIdentity, '', 'the Lease is released on shutdown');

@@ -10,6 +10,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import type { BackendTlsIR, EndpointIR, ExternalAuthIR } from '../../../ir/index.ts';
 import type { Exchange } from '../exchange.ts';
 import { AUTH_TIMEOUT_MS, type AuthClient, type AuthDecision, type HeaderAction } from './external-auth.ts';
+import type { TraceHeaders } from '../trace-headers.ts';
 
 interface HeaderValueOption {
   header?: { key?: string; value?: string; raw_value?: Buffer };
@@ -166,7 +167,7 @@ export function createGrpcAuthClient(ir: ExternalAuthIR): AuthClient {
   let closed = false;
 
   return {
-    check(ex, ep: EndpointIR, body) {
+    check(ex, ep: EndpointIR, body, trace) {
       const target = ep.address.includes(':') ? `[${ep.address}]:${ep.port}` : `${ep.address}:${ep.port}`;
       let client = closed ? undefined : clients.get(target);
       const oneOff = closed;
@@ -178,7 +179,9 @@ export function createGrpcAuthClient(ir: ExternalAuthIR): AuthClient {
       const req = buildCheckRequest(ex, allowed, body);
       return new Promise<AuthDecision>((resolve, reject) => {
         const onAbort = (): void => call.cancel();
-        const call = c.Check(req, new grpc.Metadata(), { deadline: Date.now() + AUTH_TIMEOUT_MS }, (err, res) => {
+        const meta = new grpc.Metadata();
+        if (trace !== undefined) for (const k in trace) meta.set(k, trace[k as keyof TraceHeaders]!);
+        const call = c.Check(req, meta, { deadline: Date.now() + AUTH_TIMEOUT_MS }, (err, res) => {
           ex.signal.removeEventListener('abort', onAbort);
           if (oneOff) c.close();
           if (err) reject(err);

@@ -6,6 +6,7 @@ import type { EndpointIR, ExternalAuthIR } from '../../../ir/index.ts';
 import type { Exchange } from '../exchange.ts';
 import { PoolRegistry, transportKey } from '../../upstream/pools.ts';
 import { AUTH_TIMEOUT_MS, isProtectedHeader, type AuthClient, type AuthDecision } from './external-auth.ts';
+import type { TraceHeaders } from '../trace-headers.ts';
 
 /** Denial bodies are relayed, but only this much of them. */
 const MAX_DENIAL_BODY = 64 * 1024;
@@ -62,7 +63,7 @@ export function createHttpAuthClient(ir: ExternalAuthIR): AuthClient {
   // The upstream's pool registry gives BackendTLSPolicy verification (CA, SANs) for free.
   let pools: PoolRegistry | undefined = new PoolRegistry(limits);
 
-  async function check(ex: Exchange, ep: EndpointIR, body: Buffer | undefined): Promise<AuthDecision> {
+  async function check(ex: Exchange, ep: EndpointIR, body: Buffer | undefined, trace?: TraceHeaders): Promise<AuthDecision> {
     // A chain compiled for an older table may still be finishing requests after close():
     // they get a one-off pool instead of a closed one.
     const registry = pools ?? new PoolRegistry(limits);
@@ -76,6 +77,7 @@ export function createHttpAuthClient(ir: ExternalAuthIR): AuthClient {
       const v = ex.headers[name];
       if (v !== undefined) headers[name] = v;
     }
+    if (trace !== undefined) Object.assign(headers, trace);
     try {
       const res = await pool.request({
         method: ex.method,

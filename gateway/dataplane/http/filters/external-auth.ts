@@ -8,6 +8,7 @@ import type { Exchange, Handler } from '../exchange.ts';
 import { sendGatewayResponse } from '../respond.ts';
 import { createHttpAuthClient } from './external-auth-http.ts';
 import { createGrpcAuthClient } from './external-auth-grpc.ts';
+import { incomingTrace, type TraceHeaders } from '../trace-headers.ts';
 
 /** How long one auth call may take before the request fails closed. */
 export const AUTH_TIMEOUT_MS = 10_000;
@@ -27,7 +28,7 @@ export type AuthDecision =
 
 export interface AuthClient {
   /** Resolves with the service's decision; rejects on any communication problem. */
-  check(ex: Exchange, endpoint: EndpointIR, body: Buffer | undefined): Promise<AuthDecision>;
+  check(ex: Exchange, endpoint: EndpointIR, body: Buffer | undefined, trace?: TraceHeaders): Promise<AuthDecision>;
   close(): void;
 }
 
@@ -149,12 +150,17 @@ export function externalAuthFilter(
         ex.body = r;
       }
       let decision: AuthDecision;
+      const span = ex.span?.child('external auth', {
+        'server.address': endpoint.address, 'server.port': endpoint.port, 'rpc.system': ir.protocol === 'GRPC' ? 'grpc' : 'http',
+      });
       try {
-        decision = await client.check(ex, endpoint, body);
-      } catch {
+        decision = await client.check(ex, endpoint, body, span?.headers ?? incomingTrace(ex.headers));
+      } catch (err) {
+        span?.end({ error: String((err as Error)?.message ?? err) });
         if (ex.signal.aborted) return;
         return sendGatewayResponse(ex, 500, 'external authorization failed', 'GW_ERR_EXT_AUTH_UNAVAILABLE');
       }
+      span?.end({ status: decision.allow ? 200 : decision.status });
       if (!decision.allow) return deny(ex, decision);
       applyAllow(ex, decision, allowed);
       return next(ex);
