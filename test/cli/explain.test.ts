@@ -17,6 +17,7 @@ import { startGateway, type RunningGateway } from '../../gateway/cli/serve.ts';
 import { main } from '../../gateway/cli.ts';
 import type { Explanation, GatewayView } from '../../gateway/explain/explain.ts';
 import { readManifestsOnce } from '../../gateway/provider/files/index.ts';
+import { DEFAULT_ACCESS_LOG } from '../../gateway/admin/access-log.ts';
 
 const DIST = resolve(import.meta.dirname, '../../dist');
 // Own loopback /24 and port offset, so concurrent test files and `npm start` never collide.
@@ -35,7 +36,7 @@ t.before(async (ctx) => {
   ctx.manifests = [DIST, join(ctx.dir, 'secrets.yaml'), join(ctx.dir, 'endpoints.yaml')];
   ctx.gw = await startGateway({
     manifests: ctx.manifests, controllerName: 'portico.dev/gateway-controller', portOffset: OFFSET,
-    addressPool: `127.${SUBNET}.1.0/24`, bind: '127.0.0.1', admin: '127.0.0.1:0', accessLog: 'off', pollMs: 60_000,
+    addressPool: `127.${SUBNET}.1.0/24`, bind: '127.0.0.1', admin: '127.0.0.1:0', accessLog: { ...DEFAULT_ACCESS_LOG, mode: 'off' }, pollMs: 60_000,
   }, createLogger(() => {}, () => new Date().toISOString(), 'error'), () => new Date().toISOString());
   await ctx.gw.pipeline.idle();
   const state = ctx.gw.admin.state.current;
