@@ -54,8 +54,10 @@ const EPOCH = '1970-01-01T00:00:00Z';
 export function validateOffline(input: OfflineInput): OfflineResult {
   const now = input.now ?? EPOCH;
   const problems: Problem[] = [];
+  // Every input gets the schema check (a missing metadata.name is a schema error); only what
+  // has a kind and a name can be translated.
+  for (const o of input.objects) problems.push(...validateObject(o));
   const objects = input.objects.filter(isKubeObject);
-  for (const o of objects) problems.push(...validateObject(o));
 
   const { snapshot: parsed } = fromObjects([...objects]);
   const { snapshot, warnings } = assumeExternalRefs(input.pki ? { ...parsed, pki: input.pki } : parsed);

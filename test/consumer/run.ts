@@ -82,7 +82,7 @@ function checkYaml(dir: string): void {
   assert.equal(route!.spec.rules[0].backendRefs[0], { name: 'web', port: 8080 });
   assert.is(objs.get('Gateway')?.[0]?.spec.gatewayClassName, 'portico');
 }
-const VIOLATION = /HTTPRoute shop\/web spec\.hostnames\[0\] "www\.other\.example\.org" is not owned by tenant "shop"/;
+const VIOLATION = /HTTPRoute shop\/web spec\.hostnames\[0\]: "www\.other\.example\.org" is not owned by tenant "shop"/;
 
 let tarball = '';
 
