@@ -52,6 +52,16 @@ const RUNTIME_BINARIES: Record<string, string> = {
 };
 
 /**
+ * Which runtime binary an image's CI base gets: its name ("node", "deno"), or the Containerfile's
+ * `# ci-base: node|deno` line (an image such as an Argo CD plugin that runs on Node too).
+ */
+export function ciBaseRuntime(name: string): string {
+  const file = containerfiles().find((f) => f.name === name)?.file;
+  const declared = file ? /^#\s*ci-base:\s*([a-z]+)\s*$/m.exec(readFileSync(file, 'utf8'))?.[1] : undefined;
+  return declared ?? name;
+}
+
+/**
  * Bases made here (no registry): a Debian root filesystem of libc, libgcc, libstdc++ and their
  * dependencies, extracted by mmdebstrap (no shell, no dpkg, no apt in it), plus one runtime binary
  * in /usr/local/bin. Built once per call; returns name → base image.
@@ -63,13 +73,14 @@ export function makeCiBases(names: string[], tag = 'ci'): Record<string, string>
     run('mmdebstrap', ['--quiet', '--variant=extract', '--include=libc6,libgcc-s1,libstdc++6,base-files,netbase', 'bookworm', rootfs]);
     const out: Record<string, string> = {};
     for (const name of names) {
-      const binary = RUNTIME_BINARIES[name];
-      if (!binary) throw new Error(`no CI base recipe for image ${name}; pass --base ${name}=IMAGE`);
+      const runtime = ciBaseRuntime(name);
+      const binary = RUNTIME_BINARIES[runtime];
+      if (!binary) throw new Error(`no CI base for image ${name}: add "# ci-base: node" (or deno) to images/${name}.Containerfile, or pass --base ${name}=IMAGE`);
       const tar = join(work, `${name}.tar`);
       copyFileSync(rootfs, tar);
       const bin = join(work, name, 'usr', 'local', 'bin');
       mkdirSync(bin, { recursive: true });
-      copyFileSync(binary, join(bin, name));
+      copyFileSync(binary, join(bin, runtime));
       run('tar', ['--append', '--file', tar, '--owner=0', '--group=0', '--mode=0755', '-C', join(work, name), './usr/local/bin']);
       const ref = `localhost/portico-base-${name}:${tag}`;
       run('podman', [...PODMAN, 'import', '--quiet', tar, ref]);

@@ -8,14 +8,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { startDemoBackends, type DemoBackends } from '../../apps/demo-backends.ts';
 import { readManifestsOnce } from '../../gateway/provider/files/index.ts';
-import { buildImages, makeCiBases, PODMAN } from '../../scripts/image.ts';
+import { buildImages, ciBaseRuntime, containerfiles, makeCiBases, PODMAN } from '../../scripts/image.ts';
 import { selfSignedCert } from '../helpers/self-signed.ts';
 import { adminGet, freePort } from '../e2e/serve-process.ts';
 import { waitFor } from '../provider/wait.ts';
@@ -77,6 +77,18 @@ images.after(async (ctx) => {
   if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true });
   const refs = [...Object.values(ctx.images ?? {}), `localhost/portico-base-node:test-${process.pid}`, `localhost/portico-base-deno:test-${process.pid}`];
   spawnSync('podman', [...PODMAN, 'rmi', '--force', ...refs], { stdio: 'ignore' });
+});
+
+images('npm run image builds every images/*.Containerfile; each names the runtime its CI base gets', () => {
+  const names = containerfiles().map((f) => f.name);
+  for (const n of ['node', 'deno']) assert.ok(names.includes(n), `images/${n}.Containerfile`);
+  for (const n of names) assert.ok(['node', 'deno'].includes(ciBaseRuntime(n)), `${n}: "# ci-base: node|deno"`);
+  for (const f of containerfiles()) {
+    const text = readFileSync(f.file, 'utf8');
+    assert.match(text, /^ARG BASE=/m, `${f.name}: the base image is a build argument`);
+    assert.match(text, /^USER 65532:65532$/m, `${f.name}: runs as a non-root user`);
+    assert.not.match(text, /^RUN\b/m, `${f.name}: no RUN step (nothing compiled or installed in the final stage)`);
+  }
 });
 
 images('the tools are installed (CI installs them; elsewhere this file says what it skipped)', () => {
