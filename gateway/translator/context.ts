@@ -21,6 +21,8 @@ export interface Context {
   problems: Problem[];
   /** Attachment and reference verdicts, recorded where they are made (see api.ts Decisions). */
   decisions: Decisions;
+  /** "from#field" of every reference already recorded (a Gateway-wide CA ref is judged per listener). */
+  noted: Set<string>;
 }
 
 function byKey<T extends { metadata: { namespace?: string; name: string } }>(items: T[]): Map<string, T> {
@@ -48,7 +50,7 @@ export function buildContext(snapshot: Snapshot, controllerName: string, now: st
   }
   return {
     snapshot, controllerName, now, namespaces, slices, grants, problems: [],
-    decisions: { parents: [], references: [] },
+    decisions: { parents: [], references: [] }, noted: new Set(),
     services: byKey(snapshot.services), secrets: byKey(snapshot.secrets), configMaps: byKey(snapshot.configMaps),
   };
 }
@@ -81,6 +83,9 @@ export function referenceAllowed(ctx: Context, from: GrantFrom, to: GrantTo): bo
  * unusable, if any. Called once per reference, where it is resolved.
  */
 export function noteReference(ctx: Context, from: ObjectRef & { namespace: string }, field: string, to: GrantTo, problem?: ConditionInput): void {
+  const key = `${from.kind}/${from.namespace}/${from.name}#${field}`;
+  if (ctx.noted.has(key)) return;
+  ctx.noted.add(key);
   const same = from.namespace === to.namespace;
   const grant = same ? undefined : grantFor(ctx, from, to);
   ctx.decisions.references.push({

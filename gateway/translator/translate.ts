@@ -46,7 +46,9 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     if (s) routeStatuses.push(s);
     countAttachments(results);
     noteAncestors(tls, results, services);
-    if (results.length === 0) ctx.decisions.references.length = mark;
+    if (results.length === 0) {
+      for (const r of ctx.decisions.references.splice(mark)) ctx.noted.delete(`${r.from.kind}/${r.from.namespace}/${r.from.name}#${r.field}`);
+    }
     ctx.decisions.parents.push(...parentDecisions(kind, obj, results, problems));
     mark = ctx.decisions.references.length;
   };

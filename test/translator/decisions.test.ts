@@ -81,6 +81,34 @@ test('per reference: permitted through which ReferenceGrant, and resolved or the
   ]);
 });
 
+test('certificateRefs and CA refs of listeners are decisions too, with the grant that permits them', () => {
+  const { snapshot } = fromObjects(parseManifests(`${GATEWAY_CLASS}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: tls, namespace: infra }
+spec:
+  gatewayClassName: portico
+  tls: { frontend: { default: { validation: { caCertificateRefs: [{ kind: ConfigMap, name: client-ca }] } } } }
+  listeners:
+    - { name: a, port: 443, protocol: HTTPS, hostname: a.example.com, tls: { certificateRefs: [{ name: cert, namespace: certs }] } }
+    - { name: b, port: 443, protocol: HTTPS, hostname: b.example.com, tls: { certificateRefs: [{ name: cert, namespace: vault }] } }
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: { name: infra-gateways, namespace: certs }
+spec:
+  from: [{ group: gateway.networking.k8s.io, kind: Gateway, namespace: infra }]
+  to: [{ group: "", kind: Secret }]
+`).objects);
+  const { references } = translate(snapshot, { controllerName: CONTROLLER, now: NOW }).decisions;
+  assert.equal(references.map((r) => [r.from.kind, r.field, `${r.to.kind} ${r.to.namespace}/${r.to.name}`, r.permitted, r.grant?.name, r.reason]), [
+    ['Gateway', 'spec.listeners[0].tls.certificateRefs[0]', 'Secret certs/cert', true, 'infra-gateways', 'InvalidCertificateRef'],
+    ['Gateway', 'spec.tls.frontend.default.validation.caCertificateRefs[0]', 'ConfigMap infra/client-ca', true, undefined, 'InvalidCACertificateRef'],
+    // the Gateway-wide CA ref is judged for each HTTPS listener, and recorded once
+    ['Gateway', 'spec.listeners[1].tls.certificateRefs[0]', 'Secret vault/cert', false, undefined, 'RefNotPermitted'],
+  ]);
+});
+
 test('decisions are deterministic plain data (JSON round-trips, same input gives the same output)', () => {
   const a = decide();
   assert.equal(JSON.parse(JSON.stringify(a)), a);
