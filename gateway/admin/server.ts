@@ -1,6 +1,7 @@
 // The admin endpoint: health, readiness, status, the applied config and metrics. Bound to
 // loopback by default: /config shows backends and certificates (keys redacted).
 import { createServer, type Server } from 'node:http';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { PipelineState } from '../pipeline.ts';
 import type { Metrics } from './metrics.ts';
@@ -39,6 +40,24 @@ const ALL_ENDPOINTS = ['/healthz', '/readyz', '/status', '/config', '/metrics'];
 export interface AdminServerOptions {
   /** Serve only these paths (others answer 404). @default every endpoint */
   endpoints?: readonly string[];
+  /** When set, /status and /config answer 401 unless `Authorization: Bearer <token>` is sent. */
+  token?: string;
+}
+
+/** The endpoints that reveal the routing table (backends, hostnames, certificates' subjects). */
+export const SENSITIVE_ENDPOINTS: readonly string[] = ['/status', '/config'];
+
+/** Compares digests, so the time taken says nothing about how much of the token was right. */
+function tokenMatches(header: string | undefined, token: string): boolean {
+  if (header === undefined || !header.startsWith('Bearer ')) return false;
+  const a = createHash('sha256').update(header.slice(7).trim()).digest();
+  const b = createHash('sha256').update(token).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** 127.0.0.0/8, ::1 and localhost: only processes on this host (or pod) can connect. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 export async function startAdminServer(listen: string, metrics: Metrics, state: AdminState = {}, options: AdminServerOptions = {}): Promise<AdminServer> {
@@ -54,6 +73,10 @@ export async function startAdminServer(listen: string, metrics: Metrics, state: 
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, json({ error: 'method not allowed' }));
       const s = state.current;
+      if (options.token !== undefined && SENSITIVE_ENDPOINTS.includes(path) && endpoints.includes(path) && !tokenMatches(req.headers.authorization, options.token)) {
+        res.writeHead(401, { 'content-type': 'application/json', 'cache-control': 'no-store', 'www-authenticate': 'Bearer realm="portico-admin"' });
+        return res.end(json({ error: `${path} needs Authorization: Bearer <the --admin-token-file token>` }));
+      }
       switch (endpoints.includes(path) ? path : '') {
         case '/healthz': return send(200, 'ok\n', 'text/plain');
         case '/readyz': return isReady(state)

@@ -25,6 +25,7 @@ export const serveCommand = defineCommand({
     admin: { type: 'string', arg: 'HOST:PORT', default: '127.0.0.1:9901', help: 'admin endpoint, every path (port 0 picks one)' },
     probes: { type: 'string', arg: 'HOST:PORT', help: `/healthz /readyz /metrics only, for the kubelet and Prometheus (default off; 0.0.0.0:${PROBES_PORT} in a Kubernetes pod)` },
     'probes-all-endpoints': { type: 'boolean', help: 'also serve /status and /config on --probes (they reveal the routing table)' },
+    'admin-token-file': { type: 'string', arg: 'PATH', help: 'bearer token (>= 16 characters; a mounted Secret) that /status and /config then require; needed when they are served off loopback' },
     'publish-service': { type: 'string', arg: 'NS/NAME', help: "report this Service's address (load balancer ingress, else cluster IP) as the Gateways' status.addresses, and bind every Gateway on --bind" },
     'session-key-file': { type: 'string', arg: 'PATH', help: 'HMAC key (>= 32 bytes) for session-persistence values, shared by replicas (a mounted Secret); default: random per process' },
     'access-log': { type: 'string', arg: 'off|stdout|stderr', help: 'one line per request or L4 connection (default stdout)' },

@@ -7,7 +7,7 @@ import type { DataplaneObserver } from '../dataplane/observer.ts';
 import { createFileProvider } from '../provider/files/index.ts';
 import { startPipeline, type Pipeline, type PipelineState, type Provider } from '../pipeline.ts';
 import { createAddressAssigner } from '../pipeline/addresses.ts';
-import { PROBE_ENDPOINTS, startAdminServer, type AdminServer } from '../admin/server.ts';
+import { isLoopbackHost, PROBE_ENDPOINTS, splitHostPort, startAdminServer, type AdminServer } from '../admin/server.ts';
 import { createMetrics } from '../admin/metrics.ts';
 import {
   createAccessLog, parseAccessLogFields, parseAccessLogFormat, parseAccessLogMode, parseSampleRatio, type AccessLogOptions,
@@ -46,6 +46,8 @@ export interface ServeOptions {
   probes?: { listen: string; allEndpoints: boolean };
   publishService?: string;
   sessionKeyFile?: string;
+  /** Bearer token file for /status and /config (required when they are served off loopback). */
+  adminTokenFile?: string;
   /** SIGTERM drain (--drain-delay, --drain-timeout). @default no delay, DEFAULT_DRAIN_TIMEOUT_MS */
   drain?: DrainOptions;
   /** Gateway-wide client limits (flags); absent fields keep the data plane's defaults. */
@@ -89,6 +91,13 @@ export function parseServeArgs(args: string[], env: ServeEnvironment = { inPod: 
   // In a pod the kubelet and Prometheus connect from outside the loopback interface.
   const probesListen = values.probes ?? (env.inPod ? `0.0.0.0:${PROBES_PORT}` : undefined);
   if (values['probes-all-endpoints'] && probesListen === undefined) throw new UsageError(`--probes-all-endpoints needs --probes\n\n${USAGE}`);
+  // /status and /config reveal the routing table: off loopback they need a bearer token.
+  const adminTokenFile = values['admin-token-file'];
+  const exposed = [values.admin!, ...(values['probes-all-endpoints'] && probesListen !== undefined ? [probesListen] : [])]
+    .find((listen) => !isLoopbackHost(splitHostPort(listen).host));
+  if (exposed !== undefined && adminTokenFile === undefined) {
+    throw new UsageError(`${exposed} is not a loopback address and would serve /status and /config (the routing table) to anyone who can connect: give --admin-token-file, or serve them on 127.0.0.1 and use --probes for the kubelet`);
+  }
   let accessLog: AccessLogOptions;
   let logLevel: LogLevel;
   let tracing: TracingConfig | undefined;
@@ -139,7 +148,7 @@ export function parseServeArgs(args: string[], env: ServeEnvironment = { inPod: 
     bind: values.bind ?? (env.inPod ? '0.0.0.0' : '127.0.0.1'), admin: values.admin!, accessLog, logLevel, tracing,
     pollMs: intFlag(values['poll-ms'], 'poll-ms', 2000),
     probes: probesListen === undefined ? undefined : { listen: probesListen, allEndpoints: values['probes-all-endpoints'] ?? false },
-    publishService, sessionKeyFile: values['session-key-file'],
+    publishService, sessionKeyFile: values['session-key-file'], adminTokenFile,
   };
 }
 
@@ -199,10 +208,11 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
       throw new UsageError(`cannot load the kubeconfig: ${(err as Error).message}`);
     }
   }
-  const admin = await startAdminServer(o.admin, metrics);
+  const token = o.adminTokenFile === undefined ? undefined : loadAdminToken(o.adminTokenFile);
+  const admin = await startAdminServer(o.admin, metrics, {}, { token });
   let probes: AdminServer | undefined;
   try {
-    probes = o.probes && await startAdminServer(o.probes.listen, metrics, admin.state, { endpoints: o.probes.allEndpoints ? undefined : PROBE_ENDPOINTS });
+    probes = o.probes && await startAdminServer(o.probes.listen, metrics, admin.state, { endpoints: o.probes.allEndpoints ? undefined : PROBE_ENDPOINTS, token });
   } catch (err) {
     await admin.close();
     throw err;
@@ -242,6 +252,13 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
     admin, pipeline, dataplane,
     stop: (drain = drainDefaults) => drainAndStop({ adminState: admin.state, pipeline, dataplane, closeAdmin }, drain, log),
   };
+}
+
+/** The admin bearer token from a file (a mounted Secret), surrounding whitespace removed. */
+export function loadAdminToken(path: string): string {
+  const token = readKeyFile(path).toString('utf8').trim();
+  if (token.length < 16 || /[\s]/.test(token)) throw new UsageError(`--admin-token-file ${path}: use at least 16 characters without whitespace (e.g. openssl rand -hex 32)`);
+  return token;
 }
 
 /** The session-persistence key from a file (a mounted Secret): used as is, at least 32 bytes. */

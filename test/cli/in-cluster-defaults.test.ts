@@ -17,7 +17,7 @@ test('in a pod: listeners bind 0.0.0.0 and probes listen on 0.0.0.0:9902; outsid
   const local = parseServeArgs(['--manifests', 'dist/']);
   assert.is(local.bind, '127.0.0.1');
   assert.is(local.probes, undefined);
-  const asked = parseServeArgs(['--kubernetes', '--bind', '::', '--probes', '0.0.0.0:7000', '--probes-all-endpoints'], { inPod: true });
+  const asked = parseServeArgs(['--kubernetes', '--bind', '::', '--probes', '0.0.0.0:7000', '--probes-all-endpoints', '--admin-token-file', '/run/secrets/admin-token'], { inPod: true });
   assert.is(asked.bind, '::');
   assert.equal(asked.probes, { listen: '0.0.0.0:7000', allEndpoints: true });
   assert.throws(() => parseServeArgs(['--manifests', 'x', '--probes-all-endpoints']), /--probes-all-endpoints needs --probes/);
