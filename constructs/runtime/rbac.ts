@@ -14,6 +14,9 @@ export interface PolicyRule {
 }
 
 const GW = 'gateway.networking.k8s.io';
+/** Experimental kinds: XBackendTrafficPolicy is watched only to report it as unsupported in its status. */
+const XGW = 'gateway.networking.x-k8s.io';
+const X_KINDS = { read: ['xbackendtrafficpolicies'], status: ['xbackendtrafficpolicies'] };
 const READ = ['get', 'list', 'watch'];
 const WRITE_STATUS = ['patch', 'update'];
 
@@ -40,6 +43,8 @@ export function namespacedRules(): PolicyRule[] {
   return [
     { apiGroups: [GW], resources: GATEWAY_KINDS.namespaced.read, verbs: READ },
     { apiGroups: [GW], resources: GATEWAY_KINDS.namespaced.status.map((r) => `${r}/status`), verbs: WRITE_STATUS },
+    { apiGroups: [XGW], resources: X_KINDS.read, verbs: READ },
+    { apiGroups: [XGW], resources: X_KINDS.status.map((r) => `${r}/status`), verbs: WRITE_STATUS },
     { apiGroups: [''], resources: ['services', 'configmaps', 'secrets'], verbs: READ },
     { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
   ];

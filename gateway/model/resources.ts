@@ -412,6 +412,19 @@ export interface BackendTLSPolicySpec {
 
 export type BackendTLSPolicy = KubeObject<BackendTLSPolicySpec>;
 
+// ---------------------------------------------------------------- XBackendTrafficPolicy (experimental)
+
+export const X_GATEWAY_GROUP = 'gateway.networking.x-k8s.io';
+
+/** Read only to report it as unsupported (retry budgets and session persistence are not applied). */
+export interface XBackendTrafficPolicySpec {
+  targetRefs: { group: string; kind: string; name: string }[];
+  retryConstraint?: Record<string, unknown>;
+  sessionPersistence?: Record<string, unknown>;
+}
+
+export type XBackendTrafficPolicy = KubeObject<XBackendTrafficPolicySpec>;
+
 // ---------------------------------------------------------------- core objects
 
 export interface ServicePort {

@@ -2,8 +2,9 @@
 // deterministic order the spec's tie-breaks need (oldest first, then namespace/name).
 import type {
   BackendTLSPolicy, ConfigMap, EndpointSlice, Gateway, GatewayClass, GRPCRoute, HTTPRoute,
-  KubeObject, ListenerSet, Namespace, ReferenceGrant, Secret, Service, TCPRoute, TLSRoute, UDPRoute,
+  KubeObject, ListenerSet, Namespace, ReferenceGrant, Secret, Service, TCPRoute, TLSRoute, UDPRoute, XBackendTrafficPolicy,
 } from './resources.ts';
+import { X_GATEWAY_GROUP } from './resources.ts';
 import type { PkiVerdicts } from './pki.ts';
 
 export interface Snapshot {
@@ -17,6 +18,7 @@ export interface Snapshot {
   udpRoutes: UDPRoute[];
   referenceGrants: ReferenceGrant[];
   backendTLSPolicies: BackendTLSPolicy[];
+  xBackendTrafficPolicies: XBackendTrafficPolicy[];
   namespaces: Namespace[];
   services: Service[];
   endpointSlices: EndpointSlice[];
@@ -57,6 +59,7 @@ const KINDS: Record<string, { group: string; key: SnapshotKey }> = {
   UDPRoute: { group: GATEWAY_GROUP, key: 'udpRoutes' },
   ReferenceGrant: { group: GATEWAY_GROUP, key: 'referenceGrants' },
   BackendTLSPolicy: { group: GATEWAY_GROUP, key: 'backendTLSPolicies' },
+  XBackendTrafficPolicy: { group: X_GATEWAY_GROUP, key: 'xBackendTrafficPolicies' },
   Namespace: { group: '', key: 'namespaces' },
   Service: { group: '', key: 'services' },
   EndpointSlice: { group: 'discovery.k8s.io', key: 'endpointSlices' },
@@ -67,7 +70,7 @@ const KINDS: Record<string, { group: string; key: SnapshotKey }> = {
 export function emptySnapshot(): Snapshot {
   return {
     gatewayClasses: [], gateways: [], listenerSets: [], httpRoutes: [], grpcRoutes: [], tlsRoutes: [],
-    tcpRoutes: [], udpRoutes: [], referenceGrants: [], backendTLSPolicies: [], namespaces: [],
+    tcpRoutes: [], udpRoutes: [], referenceGrants: [], backendTLSPolicies: [], xBackendTrafficPolicies: [], namespaces: [],
     services: [], endpointSlices: [], secrets: [], configMaps: [],
   };
 }

@@ -2,8 +2,10 @@
 // is inspected once, with node:crypto (the same OpenSSL that will serve it), and the verdict is
 // attached to the Snapshot for the pure translator (model/pki.ts). Serve, `validate` and
 // `translate` all pass their snapshots through here, so they agree on what is usable.
-// createPkiGate() adds last-known-good: a Secret/ConfigMap that was usable and whose newest
-// version is not keeps its last usable version in the snapshot, with the problem noted.
+// createPkiGate() adds last-known-good for serving certificates: a kubernetes.io/tls pair that
+// was usable and whose newest version is not keeps its last usable version in the snapshot, with
+// the problem noted. CA bundles get no such grace: the spec wants a policy or listener to react
+// when its CA ConfigMap changes (upstream BackendTLSPolicy: an emptied ca.crt is NoValidCACertificate).
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import type { CaBundleVerdict, ConfigMap, KeyPairVerdict, PkiVerdict, PkiVerdicts, Secret, Snapshot } from '../model/index.ts';
@@ -107,12 +109,8 @@ function configMapVerdict(c: ConfigMap): PkiVerdict | undefined {
   return ca === undefined ? undefined : verdictOf({ ca });
 }
 
-function usable(v: PkiVerdict | undefined): boolean {
-  return v === undefined || (v.keyPair?.error === undefined && v.caBundle?.error === undefined);
-}
-
-function problemsOf(v: PkiVerdict): string {
-  return [v.keyPair?.error, v.caBundle?.error].filter((x) => x !== undefined).join('; ');
+function usablePair(v: PkiVerdict | undefined): boolean {
+  return v?.keyPair?.error === undefined;
 }
 
 /** The snapshot with a verdict for every Secret and ConfigMap that holds TLS material. */
@@ -135,36 +133,34 @@ export interface PkiGate {
 }
 
 /**
- * Last known good, per object: an object that was usable and becomes unusable (a rotated
- * certificate that does not parse or does not match its key) keeps serving its last usable
- * version, and the verdict says why the newest one is not used; one that was never usable is
- * passed on as it is (the translator reports it and nothing serves it). A deleted object is
+ * Last known good, per Secret: a certificate Secret whose pair was usable and becomes unusable
+ * (a rotated certificate that does not parse or does not match its key) keeps serving its last
+ * usable version, and the verdict says why the newest one is not used; one that was never usable
+ * is passed on as it is (the translator reports it and nothing serves it). A deleted Secret is
  * forgotten: deleting is a decision, not a mistake.
  */
 export function createPkiGate(): PkiGate {
-  let good = new Map<string, { obj: Secret | ConfigMap; verdict: PkiVerdict | undefined }>();
+  let good = new Map<string, { obj: Secret; verdict: PkiVerdict | undefined }>();
   return {
     pass(snapshot) {
       const inspected = inspectPki(snapshot);
       const pki = { ...inspected.pki };
-      const nextGood = new Map<string, { obj: Secret | ConfigMap; verdict: PkiVerdict | undefined }>();
-      const swap = <T extends Secret | ConfigMap>(kind: 'Secret' | 'ConfigMap', list: T[]): T[] => list.map((o) => {
-        const key = pkiKey(kind, o.metadata.namespace ?? 'default', o.metadata.name);
+      const nextGood = new Map<string, { obj: Secret; verdict: PkiVerdict | undefined }>();
+      const secrets = inspected.secrets.map((o) => {
+        const key = pkiKey('Secret', o.metadata.namespace ?? 'default', o.metadata.name);
         const v = pki[key];
-        if (usable(v)) {
+        if (usablePair(v)) {
           nextGood.set(key, { obj: o, verdict: v });
           return o;
         }
         const last = good.get(key);
         if (last === undefined) return o;
         nextGood.set(key, last);
-        pki[key] = { ...(last.verdict ?? {}), rejected: problemsOf(v!) };
-        return last.obj as T;
+        pki[key] = { ...(last.verdict ?? {}), rejected: v!.keyPair!.error! };
+        return last.obj;
       });
-      const secrets = swap('Secret', inspected.secrets);
-      const configMaps = swap('ConfigMap', inspected.configMaps);
       good = nextGood;
-      return { ...inspected, secrets, configMaps, pki };
+      return { ...inspected, secrets, pki };
     },
   };
 }

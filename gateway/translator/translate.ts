@@ -19,6 +19,8 @@ import { markLastGood } from './last-good.ts';
 import { markTlsOverlaps } from './tls-overlap.ts';
 import { translateL4Route } from './l4-routes.ts';
 import type { ListenerState } from './state.ts';
+import type { TrafficPolicyState } from './x-backend-traffic-policies.ts';
+import { processTrafficPolicies, trafficPoliciesTargeting, trafficPolicyStatus } from './x-backend-traffic-policies.ts';
 import { gatewayClassStatus, gatewayStatus, listenerSetStatus, policyStatus, routeStatus } from './status.ts';
 
 export function translate(snapshot: Snapshot, options: TranslateOptions): TranslateResult {
@@ -33,6 +35,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
 
   // 2. Policies that shape backends, before any route resolves one.
   const tls = processBackendTLSPolicies(ctx);
+  const traffic = processTrafficPolicies(ctx);
 
   // 3. Routes: attach to listeners, resolve rules and backends, fill listener route tables.
   const parents = indexParents(gateways, listenerSets);
@@ -46,6 +49,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     if (s) routeStatuses.push(s);
     countAttachments(results);
     noteAncestors(tls, results, services);
+    noteTrafficAncestors(traffic, results, services);
     if (results.length === 0) {
       for (const r of ctx.decisions.references.splice(mark)) ctx.noted.delete(`${r.from.kind}/${r.from.namespace}/${r.from.name}#${r.field}`);
     }
@@ -124,6 +128,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     ...listenerSets.map((s) => listenerSetStatus(ctx, s)),
     ...routeStatuses,
     ...tls.all.map((p) => policyStatus(ctx, p)).filter((s): s is ResourceStatus => s !== undefined),
+    ...traffic.map((p) => trafficPolicyStatus(ctx, p)).filter((s): s is ResourceStatus => s !== undefined),
   ];
   // A BackendTLSPolicy is judged (has status) only where our routes use its targets.
   const judged = new Set(tls.all.filter((p) => p.ancestors.size > 0).map((p) => `${p.obj.metadata.namespace ?? 'default'}/${p.obj.metadata.name}`));
@@ -173,6 +178,15 @@ function countAttachments(results: ParentResult[]): void {
       seen.add(a.listener);
       a.listener.attachedRoutes++;
     }
+  }
+}
+
+/** An XBackendTrafficPolicy reports (that it is unsupported) on the same Gateways a BackendTLSPolicy would. */
+function noteTrafficAncestors(all: TrafficPolicyState[], results: ParentResult[], services: Set<string>): void {
+  if (all.length === 0) return;
+  for (const r of results) {
+    if (!r.accepted.status) continue;
+    for (const svc of services) for (const p of trafficPoliciesTargeting(all, svc)) p.ancestors.add(r.gateway.key);
   }
 }
 

@@ -40,7 +40,7 @@ data: { tls.crt: ${b64(cert)}, tls.key: ${b64(key)} }
 /** GET https://host/ on 127.0.0.1:port; the served certificate is reported, not verified. */
 function peek(port: number, host: string): Promise<{ status: number; cn: string; fingerprint: string }> {
   return new Promise((done, fail) => {
-    const req = httpsRequest({ host: '127.0.0.1', port, path: '/', servername: host, headers: { host }, rejectUnauthorized: false, agent: false, timeout: 3000 }, (res) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path: '/', servername: host, headers: { host }, rejectUnauthorized: false, agent: false, timeout: 10000 }, (res) => {
       const peer = (res.socket as TLSSocket).getPeerCertificate();
       res.resume();
       res.on('end', () => done({ status: res.statusCode!, cn: String(peer.subject?.CN ?? ''), fingerprint: peer.fingerprint256 }));
@@ -68,17 +68,17 @@ function listenerConditions(status: any, gateway: string, listener: string): Rec
 }
 
 async function ready(gw: Served): Promise<string> {
-  const admin = await waitFor(() => gw.admin(), 20000, `admin address\n${gw.stderr()}`);
+  const admin = await waitFor(() => gw.admin(), 45000, `admin address\n${gw.stderr()}`);
   let ok = false;
   await waitFor(() => {
     void adminGet(admin, '/readyz').then((r) => { ok = r.status === 200; }, () => {});
     return ok;
-  }, 20000, `readyz\n${gw.stderr()}`);
+  }, 45000, `readyz\n${gw.stderr()}`);
   return admin;
 }
 
 /** Polls `fn` (async) until it resolves truthy. */
-async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 20000): Promise<T> {
+async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 45000): Promise<T> {
   let value: T | undefined | false;
   let pending = false;
   return waitFor(() => {
@@ -145,7 +145,7 @@ ${echoBackend('edge', backend.port)}`;
   writeFileSync(join(dir, 'secrets.yaml'), secrets(tlsSecret('good', good.cert, good.key)));
 
   // validate: exit 1, the mismatch named with its Secret, listener, field and fix.
-  const v = await runNode([...tsxArgv('gateway/cli.ts'), 'validate', dir], { timeoutMessage: (r) => `validate hung\n${r.output}` });
+  const v = await runNode([...tsxArgv('gateway/cli.ts'), 'validate', dir], { timeoutMs: 60000, timeoutMessage: (r) => `validate hung\n${r.output}` });
   assert.is(v.code, 1, v.output);
   const line = v.stdout.split('\n').find((l) => l.includes('edge/mismatch')) ?? '';
   assert.match(line, 'Gateway edge/gw');

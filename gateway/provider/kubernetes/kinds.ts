@@ -15,6 +15,7 @@ export interface WatchedKind {
 }
 
 const GW = 'gateway.networking.k8s.io';
+const XGW = 'gateway.networking.x-k8s.io';
 
 export const WATCHED_KINDS: WatchedKind[] = [
   { kind: 'GatewayClass', group: GW, version: 'v1', plural: 'gatewayclasses', namespaced: false, status: 'merge' },
@@ -26,6 +27,8 @@ export const WATCHED_KINDS: WatchedKind[] = [
   { kind: 'TCPRoute', group: GW, version: 'v1', plural: 'tcproutes', namespaced: true, status: 'parents' },
   { kind: 'UDPRoute', group: GW, version: 'v1', plural: 'udproutes', namespaced: true, status: 'parents' },
   { kind: 'BackendTLSPolicy', group: GW, version: 'v1', plural: 'backendtlspolicies', namespaced: true, status: 'ancestors' },
+  // Experimental; watched so it can be reported as unsupported (empty with NotServed without the CRD).
+  { kind: 'XBackendTrafficPolicy', group: XGW, version: 'v1alpha1', plural: 'xbackendtrafficpolicies', namespaced: true, status: 'ancestors' },
   { kind: 'ReferenceGrant', group: GW, version: 'v1beta1', plural: 'referencegrants', namespaced: true },
   { kind: 'Namespace', group: '', version: 'v1', plural: 'namespaces', namespaced: false },
   { kind: 'Service', group: '', version: 'v1', plural: 'services', namespaced: true, statusIsInput: true },

@@ -3,8 +3,9 @@
 export interface ApiResource { group: string; version: string; plural: string; kind: string; namespaced: boolean; custom: boolean }
 
 const GW = 'gateway.networking.k8s.io';
+const XGW = 'gateway.networking.x-k8s.io';
 const r = (group: string, version: string, plural: string, kind: string, namespaced = true): ApiResource =>
-  ({ group, version, plural, kind, namespaced, custom: group === GW });
+  ({ group, version, plural, kind, namespaced, custom: group === GW || group === XGW });
 
 export const API_RESOURCES: ApiResource[] = [
   r(GW, 'v1', 'gatewayclasses', 'GatewayClass', false),
@@ -17,6 +18,7 @@ export const API_RESOURCES: ApiResource[] = [
   r(GW, 'v1', 'udproutes', 'UDPRoute'),
   r(GW, 'v1', 'backendtlspolicies', 'BackendTLSPolicy'),
   r(GW, 'v1beta1', 'referencegrants', 'ReferenceGrant'),
+  r(XGW, 'v1alpha1', 'xbackendtrafficpolicies', 'XBackendTrafficPolicy'),
   r('', 'v1', 'namespaces', 'Namespace', false),
   r('', 'v1', 'services', 'Service'),
   r('', 'v1', 'secrets', 'Secret'),
