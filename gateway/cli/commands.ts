@@ -129,6 +129,7 @@ export const explainCommand = defineCommand({
     'port-offset': { type: 'string', arg: 'N', help: 'the gateway serves listener port p on p+N (serve --port-offset; npm start uses 8000)' },
     gateway: { type: 'string', multiple: true, arg: 'NS/NAME', help: 'consider only these Gateways' },
     'controller-name': { type: 'string', arg: 'NAME', default: DEFAULT_CONTROLLER, help: 'GatewayClasses with this controllerName are ours (manifests only)' },
+    'encoded-slash': { type: 'string', arg: 'reject|keep|redirect', help: 'as serve --encoded-slash: what the gateway does with %2F, %5C or a backslash in a path (default reject)' },
     'exact-refs': { type: 'boolean', help: 'treat Services, Secrets and ConfigMaps missing from the manifests as missing, as serve does, instead of assuming they exist in the cluster' },
     output: outputFlag(),
   },

@@ -58,12 +58,15 @@ export async function runExplain(args: string[], io: CliIo): Promise<number> {
   for (const g of values.gateway ?? []) if (!/^[^/]+\/[^/]+$/.test(g)) throw new UsageError(`--gateway wants namespace/name, got ${g}`);
   const headers = Object.fromEntries((values.header ?? []).map(headerFlag));
   const portOffset = intFlag(values['port-offset'], 'port-offset', 0);
+  const slashes = { reject: 'Reject', keep: 'Keep', redirect: 'DecodeAndRedirect' } as const;
+  const slash = values['encoded-slash'];
+  if (slash !== undefined && !Object.hasOwn(slashes, slash)) throw new UsageError(`--encoded-slash must be reject, keep or redirect, got ${slash}`);
   const { table, assumed } = values.admin !== undefined
     ? { table: await tableFromAdmin(values.admin), assumed: [] }
     : await tableFromManifests(manifests.length > 0 ? manifests : ['dist'], values['controller-name']!, values['exact-refs'] ?? false, values.gateway, io);
   let e;
   try {
-    e = explain(table, { url, method: values.method, headers, portOffset, gateways: values.gateway });
+    e = explain(table, { url, method: values.method, headers, portOffset, gateways: values.gateway, encodedSlash: slash === undefined ? undefined : slashes[slash as keyof typeof slashes] });
   } catch (err) {
     if (err instanceof ExplainInputError) throw new UsageError(`portico explain: ${err.message}`);
     throw err;

@@ -4,7 +4,7 @@
 // (http/listener-select.ts), the rule matcher (match/HostIndexMatcher), filter order
 // (http/chain.ts) and the redirect Location (filters/request-redirect.ts). What this module adds
 // is the record of the alternatives and the reason each one lost.
-import type { BackendIR, FilterIR, GatewayIR, HttpBackendIR, HttpHostIR, HttpRuleIR, ListenerIR, PortIR, RoutingTable } from '../ir/index.ts';
+import type { BackendIR, EncodedSlashAction, FilterIR, GatewayIR, HttpBackendIR, HttpHostIR, HttpRuleIR, ListenerIR, PortIR, RoutingTable } from '../ir/index.ts';
 import { compileConditions, compileMatch, describePath, HostIndexMatcher, HostTable, type MatchRequest } from '../dataplane/match/index.ts';
 import { hostBuckets, httpListeners, listenerTable, portKind } from '../dataplane/listeners/http-port.ts';
 import { selectListener } from '../dataplane/http/listener-select.ts';
@@ -25,6 +25,8 @@ export interface ExplainInput {
   portOffset?: number;
   /** Only these Gateways ("ns/name"). */
   gateways?: string[];
+  /** The gateway-wide encoded-slash action (serve --encoded-slash); a listener's own limits override it. */
+  encodedSlash?: EncodedSlashAction;
 }
 
 export interface RequestView {
@@ -130,7 +132,7 @@ export function explain(table: RoutingTable, input: ExplainInput): Explanation {
   const request = requestView(input);
   const gateways = table.gateways
     .filter((g) => input.gateways === undefined || input.gateways.includes(g.key))
-    .map((g) => explainGateway(g, request));
+    .map((g) => explainGateway(g, request, input.encodedSlash ?? DEFAULT_CLIENT_LIMITS.encodedSlash));
   return { request, gateways };
 }
 
@@ -148,7 +150,7 @@ function hostnameMatches(pattern: string | undefined, host: string): boolean {
   return new HostTable([[pattern, true]]).lookup(host) === true;
 }
 
-function explainGateway(g: GatewayIR, r: RequestView): GatewayView {
+function explainGateway(g: GatewayIR, r: RequestView, encodedSlash: EncodedSlashAction): GatewayView {
   const view: GatewayView = {
     gateway: g.key, addresses: g.addresses, accepted: false, why: '', listeners: [], hosts: [], rules: [], filters: [],
     outcome: noRoute('no listener'),
@@ -165,10 +167,10 @@ function explainGateway(g: GatewayIR, r: RequestView): GatewayView {
     view.outcome = { kind: 'respond', status: 0, reason: 'protocol mismatch: the connection fails' };
     return view;
   }
-  return explainPort(view, port, kind, r);
+  return explainPort(view, port, kind, r, encodedSlash);
 }
 
-function explainPort(view: GatewayView, port: PortIR, scheme: 'http' | 'https', r: RequestView): GatewayView {
+function explainPort(view: GatewayView, port: PortIR, scheme: 'http' | 'https', r: RequestView, encodedSlash: EncodedSlashAction): GatewayView {
   const listeners = httpListeners(port);
   const byHost = listenerTable(listeners, (l) => l);
   if (r.authority === '') {
@@ -205,7 +207,7 @@ function explainPort(view: GatewayView, port: PortIR, scheme: 'http' | 'https', 
   view.accepted = true;
   view.why = `listener ${listener.id} (${sourceOf(listener)}) accepts ${r.host}`;
   // The path the routes see: normalised as the data plane does it, with the listener's limits.
-  const p = normalizePath(r.path, resolveClientLimits(DEFAULT_CLIENT_LIMITS, listener.limits).encodedSlash);
+  const p = normalizePath(r.path, resolveClientLimits({ ...DEFAULT_CLIENT_LIMITS, encodedSlash }, listener.limits).encodedSlash);
   if (p.kind === 'reject') {
     view.outcome = { kind: 'respond', status: 400, reason: p.reason };
     return view;

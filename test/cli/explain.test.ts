@@ -164,6 +164,9 @@ t('why the other rules lost: the failed condition, and precedence for a rule tha
   assert.ok(rules[0]!.selected, 'the canary rule wins');
   assert.ok(rules[1]!.matches && !rules[1]!.selected);
   assert.match(rules[1]!.why, 'precedence');
+  // As serve --encoded-slash redirect would: a 308 to the decoded path instead of the default 400.
+  const redirected = await explainCli(['https://api.shop.example.com/search%2Fx', '--encoded-slash', 'redirect', '--exact-refs', '--manifests', ...ctx.manifests]);
+  assert.equal(taker(redirected.e)!.outcome, { kind: 'redirect', status: 308, location: '/search/x' });
   const listeners = taker(canary.e)!.listeners;
   assert.ok(listeners.some((l) => !l.selected && /does not match www\.shop\.example\.com/.test(l.why)), JSON.stringify(listeners));
 });
