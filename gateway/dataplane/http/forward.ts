@@ -24,7 +24,8 @@ export interface UpstreamFailure {
 }
 
 export type AttemptOutcome =
-  | { kind: 'done' }
+  /** `cut`: the upstream failed after the response head was relayed (the client stream was cut). */
+  | { kind: 'done'; cut?: ResponseFlag }
   | { kind: 'retry-status'; status: number }
   | { kind: 'failed'; failure: UpstreamFailure };
 
@@ -248,7 +249,7 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
       // Mid-body failure: the status is gone, so cut the client stream to make it visible.
       addResponseFlag(this.ex.record, failure.code);
       abortResponse(this.ex);
-      this.settle({ kind: 'done' });
+      this.settle({ kind: 'done', cut: failure.code });
       return;
     }
     this.settle({ kind: 'failed', failure });

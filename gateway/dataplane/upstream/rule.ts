@@ -115,6 +115,7 @@ export function compileRuleHandler(
       });
       attempt?.end(outcome.kind === 'done' ? { status: ex.record.status }
         : outcome.kind === 'retry-status' ? { status: outcome.status } : { status: outcome.failure.status, error: outcome.failure.code });
+      if (outcome.kind === 'done' && outcome.cut !== undefined) observer?.onUpstreamError?.(backend.id, outcome.cut);
       if (outcome.kind === 'done' || ex.signal.aborted) return;
       if (outcome.kind === 'failed') {
         const f = outcome.failure;
