@@ -111,6 +111,7 @@ export const statusCommand = defineCommand({
   synopsis: ['[--admin HOST:PORT] [-o text|json|yaml]'],
   flags: {
     admin: { type: 'string', arg: 'HOST:PORT', default: '127.0.0.1:9901', help: "the gateway's admin endpoint" },
+    'admin-token-file': { type: 'string', arg: 'PATH', help: 'the bearer token the gateway was started with (serve --admin-token-file)' },
     output: outputFlag(),
     format: { type: 'string', arg: 'table|json', help: 'alias of -o (table = text)' },
   },
@@ -126,6 +127,7 @@ export const explainCommand = defineCommand({
     method: { type: 'string', short: 'X', arg: 'M', help: 'request method (default GET)' },
     manifests: { type: 'string', multiple: true, arg: 'PATH', help: 'manifests to explain against: files, directories or - for stdin (default dist/); more paths may follow the URL' },
     admin: { type: 'string', arg: 'HOST:PORT', help: "explain against a running gateway's routing table (its admin /config) instead of manifests" },
+    'admin-token-file': { type: 'string', arg: 'PATH', help: 'the bearer token the gateway was started with (serve --admin-token-file)' },
     'port-offset': { type: 'string', arg: 'N', help: 'the gateway serves listener port p on p+N (serve --port-offset; npm start uses 8000)' },
     gateway: { type: 'string', multiple: true, arg: 'NS/NAME', help: 'consider only these Gateways' },
     'controller-name': { type: 'string', arg: 'NAME', default: DEFAULT_CONTROLLER, help: 'GatewayClasses with this controllerName are ours (manifests only)' },

@@ -7,7 +7,7 @@ import type { Problem } from '../translator/api.ts';
 import { translate } from '../translator/index.ts';
 import { assumeExternalRefs } from '../translator/assume-external.ts';
 import { inspectPki } from '../provider/pki.ts';
-import { fetchJson } from '../runtime/index.ts';
+import { adminGet } from './admin-client.ts';
 import { explain, ExplainInputError } from '../explain/explain.ts';
 import { formatExplanation } from '../explain/format.ts';
 import { intFlag } from './args.ts';
@@ -22,14 +22,10 @@ function headerFlag(h: string): [string, string] {
   return [h.slice(0, i).trim().toLowerCase(), h.slice(i + 1).trim()];
 }
 
-async function tableFromAdmin(admin: string): Promise<RoutingTable> {
-  try {
-    const config = (await fetchJson(`http://${admin}/config`)) as { table?: RoutingTable };
-    if (!config.table) throw new Error('the answer has no routing table');
-    return config.table;
-  } catch (err) {
-    throw new InputError(`portico explain: ${(err as Error).message}`);
-  }
+async function tableFromAdmin(admin: string, tokenFile: string | undefined): Promise<RoutingTable> {
+  const config = (await adminGet('explain', admin, '/config', tokenFile)) as { table?: RoutingTable };
+  if (!config.table) throw new InputError(`portico explain: http://${admin}/config has no routing table`);
+  return config.table;
 }
 
 async function tableFromManifests(paths: string[], controllerName: string, exactRefs: boolean, gateways: string[] | undefined, io: CliIo): Promise<{ table: RoutingTable; assumed: Problem[] }> {
@@ -62,7 +58,7 @@ export async function runExplain(args: string[], io: CliIo): Promise<number> {
   const slash = values['encoded-slash'];
   if (slash !== undefined && !Object.hasOwn(slashes, slash)) throw new UsageError(`--encoded-slash must be reject, keep or redirect, got ${slash}`);
   const { table, assumed } = values.admin !== undefined
-    ? { table: await tableFromAdmin(values.admin), assumed: [] }
+    ? { table: await tableFromAdmin(values.admin, values['admin-token-file']), assumed: [] }
     : await tableFromManifests(manifests.length > 0 ? manifests : ['dist'], values['controller-name']!, values['exact-refs'] ?? false, values.gateway, io);
   let e;
   try {

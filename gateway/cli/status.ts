@@ -1,8 +1,8 @@
 // `portico status --admin HOST:PORT`: the /status of a running gateway, one row per condition.
 import { stringify } from 'yaml';
-import { fetchJson } from '../runtime/index.ts';
+import { adminGet } from './admin-client.ts';
 import type { StatusItem, StatusList } from '../admin/status.ts';
-import { EXIT, InputError, outputFormat, parseCommand, UsageError } from './command.ts';
+import { EXIT, outputFormat, parseCommand, UsageError } from './command.ts';
 import { statusCommand } from './commands.ts';
 import type { CliIo } from '../cli.ts';
 
@@ -38,12 +38,7 @@ export async function runStatus(args: string[], io: CliIo): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`portico status: unexpected argument ${positionals[0]}`);
   if (values.format !== undefined && values.output !== undefined) throw new UsageError('portico status: give -o or --format, not both');
   const format = outputFormat(values.format === 'table' ? 'text' : values.format ?? values.output, statusCommand);
-  let list: StatusList;
-  try {
-    list = (await fetchJson(`http://${values.admin}/status`)) as StatusList;
-  } catch (err) {
-    throw new InputError(`portico status: ${(err as Error).message}`);
-  }
+  const list = (await adminGet('status', values.admin!, '/status', values['admin-token-file'])) as StatusList;
   if (format === 'json') io.out(JSON.stringify(list, null, 2));
   else if (format === 'yaml') io.out(stringify(list));
   else {

@@ -119,10 +119,10 @@ export function probeAddress(address: string): Promise<string | undefined> {
 }
 
 /** GET a JSON document from a control endpoint (the admin server of a running gateway). */
-export async function fetchJson(url: string, timeoutMs = 5000): Promise<unknown> {
+export async function fetchJson(url: string, timeoutMs = 5000, headers?: Record<string, string>): Promise<unknown> {
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     throw new Error(`cannot reach ${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);

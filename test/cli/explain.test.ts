@@ -24,7 +24,7 @@ const DIST = resolve(import.meta.dirname, '../../dist');
 const SUBNET = 100 + Math.floor(Math.random() * 100);
 const OFFSET = 21000;
 
-interface Ctx { dir: string; backends: DemoBackends; gw: RunningGateway; address: string; manifests: string[] }
+interface Ctx { dir: string; backends: DemoBackends; gw: RunningGateway; address: string; manifests: string[]; token: string }
 const t = suite<Ctx>('explain vs serve');
 
 t.before(async (ctx) => {
@@ -34,7 +34,11 @@ t.before(async (ctx) => {
   ctx.backends = await startDemoBackends(snapshot.services, { prefix: `127.${SUBNET}.2.` });
   writeFileSync(join(ctx.dir, 'endpoints.yaml'), ctx.backends.endpointSlices.map((s) => stringify(s)).join('---\n'));
   ctx.manifests = [DIST, join(ctx.dir, 'secrets.yaml'), join(ctx.dir, 'endpoints.yaml')];
+  // /config then needs the token: explain --admin must send it.
+  ctx.token = join(ctx.dir, 'admin-token');
+  writeFileSync(ctx.token, 'explain-test-token-0123456789\n');
   ctx.gw = await startGateway({
+    adminTokenFile: ctx.token,
     manifests: ctx.manifests, controllerName: 'portico.dev/gateway-controller', portOffset: OFFSET,
     addressPool: `127.${SUBNET}.1.0/24`, bind: '127.0.0.1', admin: '127.0.0.1:0', accessLog: { ...DEFAULT_ACCESS_LOG, mode: 'off' }, pollMs: 60_000,
   }, createLogger(() => {}, () => new Date().toISOString(), 'error'), () => new Date().toISOString());
@@ -122,7 +126,7 @@ t('explain answers what serve does, for every request, from the manifests and fr
   for (const c of CASES) {
     const label = `${c.method ?? 'GET'} ${c.scheme}://${c.host}${c.path} ${JSON.stringify(c.headers ?? {})}`;
     const fromManifests = await explainCli([...argsFor(c), '--exact-refs', '--manifests', ...ctx.manifests]);
-    const fromAdmin = await explainCli([...argsFor(c), '--admin', ctx.gw.admin.address]);
+    const fromAdmin = await explainCli([...argsFor(c), '--admin', ctx.gw.admin.address, '--admin-token-file', ctx.token]);
     const g = taker(fromManifests.e);
     const o = g?.outcome ?? { kind: 'respond', status: 404, reason: 'no gateway accepts it' };
     assert.equal(taker(fromAdmin.e)?.outcome, g?.outcome, `${label}: --admin and --manifests agree`);
@@ -150,6 +154,14 @@ t('explain answers what serve does, for every request, from the manifests and fr
     assert.is(o.kind === 'respond' ? String(o.status) : o.kind, c.expect, `${label}: the case tests what it says`);
   }
   assert.equal([...seen].sort(), ['400', '404', '421', 'forward', 'redirect']);
+});
+
+t('--admin with the gateway\'s token file; without it the admin endpoint refuses: exit 2', async (ctx) => {
+  const err: string[] = [];
+  const io = { out: () => {}, err: (l: string) => err.push(l), now: () => new Date().toISOString(), cwd: process.cwd() };
+  assert.is(await main(['explain', 'https://pay.example.net/', '--admin', ctx.gw.admin.address], io), 2);
+  assert.match(err.join('\n'), '401');
+  assert.is(await main(['status', '--admin', ctx.gw.admin.address, '--admin-token-file', ctx.token], io), 0, err.join('\n'));
 });
 
 t('why the other rules lost: the failed condition, and precedence for a rule that also matches', async (ctx) => {
