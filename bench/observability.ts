@@ -1,20 +1,21 @@
 // Loopback throughput of `portico serve` with tracing off and on, measured with wrk (Debian's
 // `wrk` package). Usage:
-//   node --import tsx scripts/bench-observability.ts [--rounds N] [--seconds S] [--cli path/to/gateway/cli.ts]
-// --cli points at another checkout's CLI (e.g. a git worktree of an older commit) to compare
-// against code without tracing at all. Modes alternate round by round so a noisy machine
+//   npm run bench:observability -- [--rounds N] [--seconds S] [--baseline path/to/other/gateway/cli.ts]
+// --baseline adds a mode running another checkout's CLI (e.g. an older commit unpacked with
+// `git archive`, sharing this node_modules) to compare against code without tracing at all. Modes alternate round by round so a noisy machine
 // spreads its noise over all of them; the median of each mode is printed.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '8' }, cli: { type: 'string' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '8' }, baseline: { type: 'string' }, only: { type: 'string', multiple: true } } });
 const ROUNDS = Number(values.rounds), SECONDS = Number(values.seconds);
 const REPO = resolve(import.meta.dirname, '..');
-const CLI = values.cli ? resolve(values.cli) : join(REPO, 'gateway/cli.ts');
+const CLI = join(REPO, 'gateway/cli.ts');
 
 function manifests(backendPort: number): string {
   return `apiVersion: gateway.networking.k8s.io/v1
@@ -55,20 +56,30 @@ async function listen(server: ReturnType<typeof createServer>): Promise<number> 
   return (server.address() as { port: number }).port;
 }
 
-async function runMode(name: string, extra: string[], dir: string, gwPort: number): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--manifests', dir, '--port-offset', String(gwPort - 80),
-    '--admin', '127.0.0.1:0', '--access-log', 'off', '--log-level', 'warn', ...extra], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
-  // Ready when the port answers (the log level hides "portico serving").
-  for (let i = 0; i < 200; i++) {
+// Asynchronous: the origin server below lives in this process and must keep answering meanwhile.
+const execFileAsync = promisify(execFile);
+async function run(args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync('wrk', args, { encoding: 'utf8' });
+  if (/Non-2xx|Socket errors/.test(stdout) && args.includes('-c32')) throw new Error(`wrk saw errors:\n${stdout}`);
+  return stdout;
+}
+
+async function runMode(name: string, cli: string, extra: string[], dir: string, gwPort: number): Promise<number> {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--manifests', dir, '--port-offset', String(gwPort - 80),
+    '--admin', '127.0.0.1:0', '--access-log', 'off', ...extra], { cwd: REPO, stdio: 'ignore' });
+  let exited = false;
+  child.once('exit', () => { exited = true; });
+  // Ready when the port answers.
+  for (let i = 0; i < 300 && !exited; i++) {
     try {
-      execFileSync('wrk', ['-t1', '-c1', '-d1s', `http://127.0.0.1:${gwPort}/`], { stdio: 'ignore' });
+      await run(['-t1', '-c1', '-d1s', `http://127.0.0.1:${gwPort}/`]);
       break;
     } catch {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-  const out = execFileSync('wrk', ['-t1', '-c32', `-d${SECONDS}s`, '-H', `traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01`,
-    `http://127.0.0.1:${gwPort}/`], { encoding: 'utf8' });
+  if (exited) throw new Error(`${name}: the gateway exited before it served`);
+  const out = await run(['-t1', '-c32', `-d${SECONDS}s`, `http://127.0.0.1:${gwPort}/`]);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
@@ -85,13 +96,17 @@ writeFileSync(join(dir, 'app.yaml'), manifests(backendPort));
 const probe = createServer();
 const gwPort = await listen(probe);
 await new Promise((r) => probe.close(r));
-const modes: [string, string[]][] = [
-  ['tracing off', []],
-  ['tracing on, ratio 1', ['--otlp-endpoint', `http://127.0.0.1:${collectorPort}/v1/traces`]],
+const modes: [string, string, string[]][] = [
+  ...(values.baseline ? [['baseline (--baseline)', resolve(values.baseline), []] as [string, string, string[]]] : []),
+  ['tracing off', CLI, []],
+  ['tracing on, ratio 0.01', CLI, ['--otlp-endpoint', `http://127.0.0.1:${collectorPort}/v1/traces`, '--trace-sample-ratio', '0.01']],
+  ['tracing on, ratio 1', CLI, ['--otlp-endpoint', `http://127.0.0.1:${collectorPort}/v1/traces`]],
 ];
+// --only NAME... keeps the modes whose name starts with one of them (e.g. --only baseline --only 'tracing off').
+if (values.only?.length) modes.splice(0, modes.length, ...modes.filter(([n]) => values.only!.some((o) => n.startsWith(o))));
 const results = new Map<string, number[]>(modes.map(([n]) => [n, []]));
 try {
-  for (let r = 0; r < ROUNDS; r++) for (const [name, extra] of modes) results.get(name)!.push(await runMode(name, extra, dir, gwPort));
+  for (let r = 0; r < ROUNDS; r++) for (const [name, cli, extra] of modes) results.get(name)!.push(await runMode(name, cli, extra, dir, gwPort));
 } finally {
   backend.close();
   collector.close();
