@@ -49,7 +49,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       const apply = await o.dataplane.apply(plan.table);
       const applyMs = performance.now() - t1;
       stage = 'status';
-      const faults = patchListenerFaults(patchGatewayAddresses(result.statuses, plan, apply, now, published(snapshot)), apply, now);
+      const faults = patchListenerFaults(patchGatewayAddresses(result.statuses, plan, apply, now, published(snapshot)), apply, now, plan.table);
       const statuses = stabilizeTransitions(previous, faults.statuses);
       previous = statuses;
       const problems = [...u.problems, ...result.problems, ...plan.problems, ...faults.problems];

@@ -1,7 +1,8 @@
 // Post-processing of the translator's status: the runtime facts it cannot know (which
 // addresses were bound) and stable lastTransitionTime across reloads.
 import type { Problem, ResourceStatus } from '../translator/api.ts';
-import type { ApplyResult } from '../dataplane/api.ts';
+import type { ApplyResult, ListenerFault } from '../dataplane/api.ts';
+import type { RoutingTable } from '../ir/index.ts';
 import type { AddressPlan } from './addresses.ts';
 import type { PublishedAddresses } from './published-addresses.ts';
 
@@ -50,30 +51,43 @@ export function patchGatewayAddresses(
 }
 
 /**
- * Listeners the data plane could not load: Programmed=False on that listener only (its Gateway
- * or ListenerSet and every other listener keep their status), and one Problem each.
+ * Listeners the data plane could not load, and listeners on a port it could not bind: the
+ * failure is put on that listener only (Programmed=False; a port that cannot be bound also
+ * Accepted=False/PortUnavailable), its Gateway or ListenerSet and every other listener keep their
+ * status, and one Problem each.
  */
-export function patchListenerFaults(statuses: ResourceStatus[], apply: ApplyResult, now: string): { statuses: ResourceStatus[]; problems: Problem[] } {
-  const faults = apply.listenerErrors ?? [];
+export function patchListenerFaults(statuses: ResourceStatus[], apply: ApplyResult, now: string, table?: RoutingTable): { statuses: ResourceStatus[]; problems: Problem[] } {
+  const faults: (ListenerFault & { port_unavailable?: boolean })[] = [...(apply.listenerErrors ?? [])];
+  for (const e of apply.errors) {
+    const ports = table?.gateways.find((g) => g.key === e.gateway)?.ports.filter((p) => p.port === e.port) ?? [];
+    for (const l of ports.flatMap((p) => p.listeners)) {
+      faults.push({ gateway: e.gateway, listener: l.id, source: l.source, port: e.port, message: `cannot listen on ${e.address}:${e.port}: ${e.message}`, port_unavailable: true });
+    }
+  }
   if (faults.length === 0) return { statuses, problems: [] };
   const problems: Problem[] = [];
+  const set = (conditions: Obj[], next: Obj) => {
+    const c = conditions.find((x) => x.type === next.type);
+    if (c) Object.assign(c, next);
+    else conditions.push(next);
+  };
   const out = statuses.map((rs) => {
     const mine = faults.filter((f) => f.source.kind === rs.ref.kind && f.source.namespace === rs.ref.namespace && f.source.name === rs.ref.name);
     if (mine.length === 0) return rs;
     const status = structuredClone(rs.status) as Obj;
     for (const f of mine) {
-      const message = `the data plane could not load this listener: ${f.message}`;
+      const message = f.port_unavailable ? f.message : `the data plane could not load this listener: ${f.message}`;
       const entry = (status.listeners as Obj[] | undefined)?.find((l) => l.name === f.source.sectionName);
       if (entry) {
         const conditions: Obj[] = entry.conditions ?? (entry.conditions = []);
-        const next = { type: 'Programmed', status: 'False', reason: 'Invalid', message, observedGeneration: rs.generation, lastTransitionTime: now };
-        const c = conditions.find((x) => x.type === 'Programmed');
-        if (c) Object.assign(c, next);
-        else conditions.push(next);
+        const stamp = { observedGeneration: rs.generation, lastTransitionTime: now };
+        if (f.port_unavailable) set(conditions, { type: 'Accepted', status: 'False', reason: 'PortUnavailable', message, ...stamp });
+        set(conditions, { type: 'Programmed', status: 'False', reason: 'Invalid', message, ...stamp });
       }
       problems.push({
-        severity: 'error', ref: rs.ref, field: `listener ${f.source.sectionName} (port ${f.port})`, reason: 'ListenerNotLoaded', message,
-        fix: 'fix the listener\'s certificate or filters; the other listeners keep serving',
+        severity: 'error', ref: rs.ref, field: `listener ${f.source.sectionName} (port ${f.port})`,
+        reason: f.port_unavailable ? 'PortUnavailable' : 'ListenerNotLoaded', message,
+        fix: f.port_unavailable ? 'free the port on this host or use another listener port' : 'fix the listener\'s certificate or filters; the other listeners keep serving',
       });
     }
     return { ...rs, status };
