@@ -4,7 +4,17 @@
 import type { Readable } from 'node:stream';
 import type { EndpointIR } from '../../ir/index.ts';
 
-export async function* countedBody(src: Readable | AsyncIterable<Buffer>, rec: { bytesIn: number }): AsyncGenerator<Buffer> {
+export function countedBody(src: Readable | AsyncIterable<Buffer>, rec: { bytesIn: number }): AsyncGenerator<Buffer> {
+  // While undici pulls, the iteration sees a stream error and fails the attempt. Before the first
+  // pull (a connect that failed) or after the last (an answer already chosen, e.g. the body-limit
+  // stream's 413), nobody is listening: the error is moot then, and must not crash the process.
+  if (typeof (src as Readable).on === 'function') (src as Readable).on('error', ignore);
+  return count(src, rec);
+}
+
+function ignore(): void {}
+
+async function* count(src: Readable | AsyncIterable<Buffer>, rec: { bytesIn: number }): AsyncGenerator<Buffer> {
   for await (const chunk of src as AsyncIterable<Buffer>) {
     rec.bytesIn += chunk.length;
     yield chunk;
