@@ -8,6 +8,8 @@ import type { Exchange } from './exchange.ts';
 import { sendGatewayResponse } from './respond.ts';
 import { ResponseFlag } from '../response-flags.ts';
 
+const ignore = () => {};
+
 function tooLarge(ex: Exchange): void {
   sendGatewayResponse(ex, 413, 'request body too large', ResponseFlag.BODY_TOO_LARGE, { connection: 'close' });
 }
@@ -36,6 +38,9 @@ export function enforceBodyLimit(ex: Exchange, maxBytes: number): boolean {
       cb(null, chunk);
     },
   });
+  // The error tells whoever reads the body (the upstream request) to abort. Until something reads
+  // it, and after, it must never be an unhandled 'error' event: that would end the process.
+  counter.on('error', ignore);
   (ex.req as Readable).pipe(counter);
   ex.body = counter;
   return true;
