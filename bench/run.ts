@@ -341,9 +341,9 @@ async function controlplane(base: { origin: number; grpcOrigin: number; tls: { c
 
 async function startKubePortico(kubeconfig: string) {
   const { spawn } = await import('node:child_process');
-  const { freePort } = await import('./lib/peers.ts');
+  const { freePort, nextPortOffset } = await import('./lib/peers.ts');
   const admin = `127.0.0.1:${await freePort()}`;
-  const portOffset = 20000 + Math.floor(Math.random() * 20000);
+  const portOffset = nextPortOffset();
   const child = spawn(process.execPath, [join(ROOT, 'build/bin/portico.js'), 'serve', '--kubernetes', '--kubeconfig', kubeconfig,
     '--lease-namespace', 'bench', '--admin', admin, '--port-offset', String(portOffset), '--access-log', 'off'], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => peerLog.push(String(d)));
@@ -359,16 +359,24 @@ async function startKubePortico(kubeconfig: string) {
   };
 }
 
-try {
-  await main();
+function writeReport(): void {
   report.md.push(`\nWhole run: ${((Date.now() - started) / 60000).toFixed(1)} minutes.`);
   mkdirSync(values.out!, { recursive: true });
   const md = report.md.join('\n') + '\n';
   writeFileSync(join(values.out!, 'latest.md'), md);
   writeFileSync(join(values.out!, 'latest.json'), JSON.stringify(report.json, null, 2) + '\n');
   process.stdout.write(md);
+}
+
+try {
+  await main();
+  writeReport();
 } catch (err) {
   log(`failed: ${(err as Error).stack}\n--- peer output ---\n${peerLog.slice(-30).join('')}`);
+  // What was measured before the failure is still written, with the failure said in it.
+  report.md.push(`\n**The run stopped early:** ${(err as Error).message.split('\n')[0]}`);
+  report.json.failed = (err as Error).message;
+  writeReport();
   process.exitCode = 1;
 } finally {
   for (const p of peers.reverse()) await p.close().catch(() => {});

@@ -160,10 +160,19 @@ export async function startNodeProxy(kind: 'node-http' | 'fastify', origin: numb
 
 export interface PorticoPeer extends Peer { admin: string; portOffset: number }
 
+let offsets = 0;
+/**
+ * Listener ports (80, 443, 9000, 9090) + offset: distinct for up to 12 Portico processes at once
+ * and all below the kernel's ephemeral range (32768+), where the other peers' ports come from.
+ */
+export function nextPortOffset(): number {
+  return 10_000 + 1_000 * (offsets++ % 12);
+}
+
 /** `portico serve` (the compiled CLI) over a manifest directory, ready once /readyz answers 200. */
 export async function startPortico(manifestDir: string, log: string[], extraArgs: string[] = [], name = 'Portico', runtime: 'node' | 'deno' = 'node'): Promise<PorticoPeer> {
   const admin = `127.0.0.1:${await freePort()}`;
-  const portOffset = 20000 + Math.floor(Math.random() * 20000);
+  const portOffset = nextPortOffset();
   const [cmd, pre] = runtime === 'node' ? [process.execPath, []] : [join(ROOT, 'node_modules/.bin/deno'), ['run', '-A', '--config', join(ROOT, 'deno.json')]];
   const { child, peer } = start(name, cmd, [...pre, join(ROOT, 'build/bin/portico.js'), 'serve', '--manifests', manifestDir,
     '--admin', admin, '--port-offset', String(portOffset), '--access-log', 'off', '--poll-ms', '1000', ...extraArgs], log);
