@@ -190,7 +190,7 @@ async function routeScaling(base: { origin: number; grpcOrigin: number; tls: { c
     const i = Math.min(n - 1, 6);
     const port = LISTENER.http + portico.portOffset;
     const status = await probe(port, HOST(i), `/p/${i}/x`);
-    if (status !== 200) log(`route table of ${n}: probe answered ${status}`);
+    if (status !== 200) throw new Error(`route table of ${n}: the probe request answered ${status}, not 200`);
     const ms: Measured[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       ms.push(await measure(`Portico ${n}`, portico.pid, [origin().pid], (onSpawn) => wrk(`http://127.0.0.1:${port}/p/${i}/x`, { seconds: SECONDS, connections: 50, headers: { host: HOST(i) }, onSpawn }), BUSY));

@@ -32,7 +32,9 @@ export interface WrkOptions { connections: number; seconds: number; threads?: nu
 
 export async function wrk(url: string, o: WrkOptions): Promise<LoadResult> {
   const args = ['-t', String(o.threads ?? 1), '-c', String(o.connections), '-d', `${o.seconds}s`, '--latency', '--timeout', '5s'];
-  for (const [k, v] of Object.entries(o.headers ?? {})) args.push('-H', `${k}: ${v}`);
+  // wrk replaces its own Host only when given "Host" spelled so; any other spelling makes a
+  // second Host field, which a gateway rightly answers 400 (request smuggling).
+  for (const [k, v] of Object.entries(o.headers ?? {})) args.push('-H', `${k.toLowerCase() === 'host' ? 'Host' : k}: ${v}`);
   const out = await run('wrk', [...args, url], o.onSpawn);
   const total = /(\d+) requests in/.exec(out);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
