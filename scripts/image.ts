@@ -120,12 +120,19 @@ if (import.meta.main) {
   const { values } = parseArgs({
     options: { base: { type: 'string', multiple: true }, 'ci-base': { type: 'boolean' }, only: { type: 'string', multiple: true }, tag: { type: 'string' } },
   });
-  const only = values.only ?? containerfiles().map((f) => f.name);
+  let only = values.only ?? containerfiles().map((f) => f.name);
   const bases: Record<string, string> = values['ci-base'] ? makeCiBases(only) : {};
   for (const b of values.base ?? []) {
     const [name, image] = b.split('=', 2);
     if (!name || !image) throw new Error(`--base wants NAME=IMAGE, got ${b}`);
     bases[name] = image;
+  }
+  // With --ci-base and no --only, "every image" means every image a base can be made for here:
+  // one that needs a registry base (and got no --base) is skipped with a line, not a failed build.
+  if (values['ci-base'] && !values.only) {
+    const skipped = only.filter((name) => !bases[name]);
+    for (const name of skipped) process.stderr.write(`skipping ${name}: no CI base can be made for it here; pass --base ${name}=IMAGE to build it\n`);
+    only = only.filter((name) => bases[name]);
   }
   const built = buildImages({ only, bases, tag: values.tag });
   for (const [name, ref] of Object.entries(built)) console.log(`${name}\t${ref}`);
