@@ -11,25 +11,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { GATEWAY_CLASS, echoBackend, httpGateway } from '../test/helpers/manifests.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '8' }, baseline: { type: 'string' }, only: { type: 'string', multiple: true } } });
 const ROUNDS = Number(values.rounds), SECONDS = Number(values.seconds);
 const REPO = resolve(import.meta.dirname, '..');
 const CLI = join(REPO, 'gateway/cli.ts');
 
+// The test helpers' GatewayClass, HTTP Gateway and echo Service/EndpointSlice, plus one catch-all route.
 function manifests(backendPort: number): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: portico }
-spec: { controllerName: portico.dev/gateway-controller }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: gw, namespace: bench }
-spec:
-  gatewayClassName: portico
-  listeners: [{ name: http, port: 80, protocol: HTTP }]
----
+  return `${GATEWAY_CLASS}---
+${httpGateway('gw', 'bench')}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: web, namespace: bench }
@@ -37,18 +29,7 @@ spec:
   parentRefs: [{ name: gw }]
   rules: [{ backendRefs: [{ name: echo, port: 8080 }] }]
 ---
-apiVersion: v1
-kind: Service
-metadata: { name: echo, namespace: bench }
-spec: { ports: [{ name: http, port: 8080, protocol: TCP }] }
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: { name: echo-1, namespace: bench, labels: { kubernetes.io/service-name: echo } }
-addressType: IPv4
-endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
-ports: [{ name: http, port: ${backendPort}, protocol: TCP }]
-`;
+${echoBackend('bench', backendPort)}`;
 }
 
 async function listen(server: ReturnType<typeof createServer>): Promise<number> {
