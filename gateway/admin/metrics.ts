@@ -7,7 +7,7 @@
 //   portico_watch_*, portico_status_writes_total, portico_leader   the control plane
 // and Node's own process_* / nodejs_* metrics under their standard names (stock dashboards work).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AccessRecord } from '../dataplane/observer.ts';
+import type { AccessRecord, RateLimitOutcome } from '../dataplane/observer.ts';
 import type { PipelineState } from '../pipeline.ts';
 import type { ProviderTelemetry } from '../provider/telemetry.ts';
 
@@ -15,6 +15,7 @@ export interface Metrics {
   registry: Registry;
   onRequest(r: AccessRecord): void;
   onUpstreamError(backend: string, code: string): void;
+  onRateLimit(policy: string, kind: 'local' | 'global', outcome: RateLimitOutcome): void;
   onApplied(state: PipelineState): void;
   onReloadError(stage: string): void;
   /** Hooks a provider calls (watch events and restarts, status writes, leadership). */
@@ -81,6 +82,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   const upstreamErrors = new Counter({
     name: 'portico_upstream_errors_total', help: 'Upstream connection and protocol failures, retried ones included.',
     labelNames: ['backend', 'code'] as const, registers,
+  });
+
+  const rateLimits = new Counter({
+    name: 'portico_rate_limit_requests_total',
+    help: 'Requests judged by TrafficPolicy rate limits, by policy, kind (local, global) and outcome (allowed, limited, shadow_limited, fail_open = Redis unreachable and let through, fail_closed = answered 503).',
+    labelNames: ['policy', 'kind', 'outcome'] as const, registers,
   });
 
   // The control plane.
@@ -172,6 +179,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       if (r.responseFlags !== undefined) for (const flag of r.responseFlags) flags.inc({ gateway, listener, flag });
     },
     onUpstreamError(backend, code) { upstreamErrors.inc({ backend, code }); },
+    onRateLimit(policy, kind, outcome) { rateLimits.inc({ policy, kind, outcome }); },
     onApplied(state) {
       configGeneration.set(state.generation);
       appliedAtMs = Date.parse(state.appliedAt);

@@ -41,6 +41,7 @@ export const serveCommand = defineCommand({
     // Client limits: the gateway-wide defaults; a listener's own limits (IR) override the first two.
     'encoded-slash': { type: 'string', arg: 'reject|keep|redirect', help: '%2F, %5C or a backslash in a path: answered 400 (default), kept encoded, or redirected (308) to the path with them decoded' },
     'max-request-body-bytes': { type: 'string', arg: 'N', help: 'answered 413 beyond (default 0: no limit)' },
+    'rate-limit-redis': { type: 'string', arg: 'URL', help: 'redis://host:port where TrafficPolicy global rate limits count (shared by replicas)' },
     'max-request-header-bytes': { type: 'string', arg: 'N', help: 'request head / header list size, answered 431 beyond (default 32768)' },
     'max-request-headers': { type: 'string', arg: 'N', help: 'request header fields, answered 431 beyond (default 100)' },
     'max-connections': { type: 'string', arg: 'N', help: 'open connections per listening socket (default 20000; 0: no limit)' },

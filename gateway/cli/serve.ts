@@ -52,6 +52,8 @@ export interface ServeOptions {
   drain?: DrainOptions;
   /** Gateway-wide client limits (flags); absent fields keep the data plane's defaults. */
   clientLimits?: ClientLimitsIR;
+  /** `--rate-limit-redis`: the Redis global rate limits count in. */
+  rateLimitRedis?: string;
 }
 
 /** Facts about where the process runs that change flag defaults. */
@@ -149,7 +151,20 @@ export function parseServeArgs(args: string[], env: ServeEnvironment = { inPod: 
     pollMs: intFlag(values['poll-ms'], 'poll-ms', 2000),
     probes: probesListen === undefined ? undefined : { listen: probesListen, allEndpoints: values['probes-all-endpoints'] ?? false },
     publishService, sessionKeyFile: values['session-key-file'], adminTokenFile,
+    rateLimitRedis: redisUrlFlag(values['rate-limit-redis']),
   };
+}
+
+function redisUrlFlag(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new UsageError(`--rate-limit-redis wants a URL such as redis://127.0.0.1:6379, got ${v}`);
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new UsageError(`--rate-limit-redis wants a redis:// or rediss:// URL, got ${v}`);
+  return v;
 }
 
 const MAX_PROBLEM_LINES = 50;
@@ -183,6 +198,7 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
     tracer: tracing?.tracer,
     onRequest: accessLog === undefined ? (r) => metrics.onRequest(r) : (r) => { metrics.onRequest(r); accessLog(r); },
     onUpstreamError: (b, c) => metrics.onUpstreamError(b, c),
+    onRateLimit: (p, k, out) => metrics.onRateLimit(p, k, out),
     onEvent: (level, message, fields) => log(level, message, fields),
   };
   // Everything that can fail on bad flags or a busy admin port, before anything is started
@@ -223,7 +239,8 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
     accessStream?.flush();
     await tracing?.shutdown().catch((err: unknown) => log('warn', 'trace export at shutdown failed', errorFields(err)));
   };
-  const dataplane = createDataplane({ portOffset: o.portOffset, observer, sessionKey, drainTimeoutMs: drainDefaults.timeoutMs, clientLimits: o.clientLimits });
+  const dataplane = createDataplane({ portOffset: o.portOffset, observer, sessionKey, drainTimeoutMs: drainDefaults.timeoutMs, clientLimits: o.clientLimits,
+    rateLimit: o.rateLimitRedis === undefined ? undefined : { redisUrl: o.rateLimitRedis } });
   const provider = kubeProvider ?? createFileProvider({ paths: o.manifests, pollMs: o.pollMs, now, log });
   const seen = { problems: new Set<string>() };
   const serving = { admin: admin.address, ...(probes ? { probes: probes.address } : {}), ...(o.kubernetes ? { kubernetes: o.kubernetes } : { manifests: o.manifests }), controllerName: o.controllerName };

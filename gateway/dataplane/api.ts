@@ -18,6 +18,11 @@ export interface DataplaneOptions {
   drainTimeoutMs?: number;
   /** Gateway-wide client limits (flags); a listener's own ClientLimitsIR overrides them. */
   clientLimits?: ClientLimitsIR;
+  /**
+   * Where global rate limits count (`--rate-limit-redis`). Without a Redis URL, global limits
+   * behave as when Redis is unreachable: fail open or answer 503, as each policy says.
+   */
+  rateLimit?: { redisUrl?: string; keyPrefix?: string; commandTimeoutMs?: number };
 }
 
 export interface BoundSocket {

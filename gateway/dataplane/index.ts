@@ -8,13 +8,27 @@ import { createUpstreams, pickEndpoint } from './upstream/index.ts';
 import { corsFilter } from './http/filters/cors.ts';
 import { externalAuthFilter } from './http/filters/external-auth.ts';
 import { mirrorFilter } from './http/filters/mirror.ts';
+import { createRateLimits } from './ratelimit/index.ts';
 
 export type { Dataplane, DataplaneOptions, ApplyResult, BoundSocket, ListenerFault } from './api.ts';
 export type { AccessRecord, DataplaneObserver } from './observer.ts';
 
 export function createDataplane(opts: DataplaneOptions = {}): Dataplane {
+  const upstreams = createUpstreams({ observer: opts.observer, sessionKey: opts.sessionKey });
+  const rateLimits = createRateLimits(opts.rateLimit ?? {}, opts.observer);
   return createDataplaneCore(opts, {
-    upstreams: createUpstreams({ observer: opts.observer, sessionKey: opts.sessionKey }),
+    upstreams: {
+      compileRule: (rule, hooks) => upstreams.compileRule(rule, hooks),
+      retain(table) {
+        upstreams.retain(table);
+        rateLimits.retain(table);
+      },
+      async close() {
+        await upstreams.close();
+        await rateLimits.close();
+      },
+    },
+    rateLimit: (ir) => rateLimits.filter(ir),
     pickEndpoint,
     cors: corsFilter,
     externalAuth: externalAuthFilter,

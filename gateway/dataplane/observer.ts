@@ -46,7 +46,12 @@ export interface AccessRecord {
   traceId?: string;
 }
 
+/** What a rate limit did with one request (shadow_limited: over the limit, let through in shadow mode). */
+export type RateLimitOutcome = 'allowed' | 'limited' | 'shadow_limited' | 'fail_open' | 'fail_closed';
+
 export interface DataplaneObserver {
+  /** One call per request a rate-limit policy judged; `policy` is RateLimitIR.id. Must not throw. */
+  onRateLimit?(policy: string, kind: 'local' | 'global', outcome: RateLimitOutcome): void;
   /** Called once per finished request (HTTP) or connection (L4). Must not throw. */
   onRequest?(record: AccessRecord): void;
   /** Upstream connection/protocol failures, for the upstream-error counter. */

@@ -30,6 +30,8 @@ export const ResponseFlag = {
   EXT_AUTH_DENIED: 'GW_ERR_EXT_AUTH_DENIED',
   EXT_AUTH_UNAVAILABLE: 'GW_ERR_EXT_AUTH_UNAVAILABLE',
   EXT_AUTH_BODY_TOO_LARGE: 'GW_ERR_EXT_AUTH_BODY_TOO_LARGE',
+  RATE_LIMITED: 'GW_ERR_RATE_LIMITED',
+  RATE_LIMIT_UNAVAILABLE: 'GW_ERR_RATE_LIMIT_UNAVAILABLE',
   // The gateway itself.
   INTERNAL: 'GW_ERR_INTERNAL',
 } as const;
@@ -43,7 +45,7 @@ export const RESPONSE_FLAG_MEANINGS: Readonly<Record<ResponseFlag, string>> = {
   GW_ERR_MISDIRECTED_REQUEST: 'the Host belongs to another listener than the TLS connection (SNI); answered 421',
   GW_ERR_REQUEST_TIMEOUT: 'the rule\'s request timeout ran out; answered 504',
   GW_ERR_HEADERS_TOO_LARGE: 'more request header fields or bytes than --max-request-headers or --max-request-header-bytes allow; answered 431',
-  GW_ERR_BODY_TOO_LARGE: 'the request body is larger than the listener\'s maxRequestBodyBytes; answered 413',
+  GW_ERR_BODY_TOO_LARGE: 'the request body is larger than the listener\'s or route\'s maxRequestBodyBytes (TrafficPolicy requestBody.maxSize); answered 413',
   GW_ERR_NO_ROUTE: 'no listener, hostname or rule matched; answered 404 (L4: connection refused)',
   GW_ERR_RULE_INVALID: 'the matched rule is invalid (e.g. an unresolved reference); answered 500',
   GW_ERR_NO_BACKEND: 'the rule has no backend with a non-zero weight; answered 500',
@@ -60,6 +62,8 @@ export const RESPONSE_FLAG_MEANINGS: Readonly<Record<ResponseFlag, string>> = {
   GW_ERR_EXT_AUTH_DENIED: 'the external authorization service denied the request',
   GW_ERR_EXT_AUTH_UNAVAILABLE: 'the external authorization service could not be reached or failed; answered 500',
   GW_ERR_EXT_AUTH_BODY_TOO_LARGE: 'the body is larger than ExternalAuth forwardBody.maxSize; answered 413',
+  GW_ERR_RATE_LIMITED: 'a TrafficPolicy rate limit (local or global) was exceeded; answered 429 with Retry-After',
+  GW_ERR_RATE_LIMIT_UNAVAILABLE: 'Redis could not count a global rate limit and the policy does not fail open; answered 503',
   GW_ERR_INTERNAL: 'a gateway bug: the handler threw; answered 500',
 };
 

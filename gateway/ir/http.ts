@@ -1,4 +1,6 @@
 import type { BackendIR } from './backend.ts';
+import type { ClientLimitsIR } from './limits.ts';
+import type { RuleTrafficIR } from './traffic.ts';
 
 /** A bucket of rules for one hostname pattern within one listener. */
 export interface HttpHostIR {
@@ -140,4 +142,11 @@ export interface HttpRuleIR {
   direct?: { status: number; reason: string };
   /** gRPC semantics for errors (grpc-status trailers) when the route is a GRPCRoute. */
   grpc: boolean;
+  /**
+   * A TrafficPolicy's client limits for this rule, over the listener's (one ClientLimitsIR for
+   * flags, listeners and routes); only maxRequestBodyBytes acts per rule.
+   */
+  limits?: ClientLimitsIR;
+  /** TrafficPolicy settings in effect for this rule. */
+  traffic?: RuleTrafficIR;
 }

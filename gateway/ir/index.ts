@@ -4,3 +4,4 @@ export * from './l4.ts';
 export * from './backend.ts';
 export * from './tls.ts';
 export * from './limits.ts';
+export * from './traffic.ts';

@@ -9,6 +9,9 @@ import { requestHeaderModifierFilter } from './filters/request-header-modifier.t
 import { responseHeaderModifierFilter } from './filters/response-header-modifier.ts';
 import { requestRedirectFilter } from './filters/request-redirect.ts';
 import { urlRewriteFilter } from './filters/url-rewrite.ts';
+import type { RateLimitIR } from '../../ir/index.ts';
+import { sendFixedResponse, compileOverrides } from '../traffic/fixed-response.ts';
+import { compileCompression } from '../traffic/compression.ts';
 
 export type Filter = (next: Handler) => Handler;
 
@@ -20,6 +23,8 @@ export interface ChainDeps {
   cors(ir: Extract<FilterIR, { type: 'CORS' }>['cors']): Filter;
   externalAuth(ir: Extract<FilterIR, { type: 'ExternalAuth' }>['auth'], deps: { pickEndpoint(b: BackendIR): EndpointIR | undefined }): { filter: Filter; close(): void };
   mirror(ir: Extract<FilterIR, { type: 'RequestMirror' }>['mirror'], deps: { pickEndpoint(b: BackendIR): EndpointIR | undefined }): { filter: Filter; close(): void };
+  /** TrafficPolicy rate limits (local buckets, Redis counters); absent in tests that need none. */
+  rateLimit?(ir: RateLimitIR): Filter;
 }
 
 export interface ChainContext {
@@ -99,13 +104,31 @@ export function compileRuleChain(rule: HttpRuleIR, ctx: ChainContext, deps: Chai
     const { status, reason } = direct;
     return (ex) => sendGatewayResponse(ex, status, reason, GW_ERR.RULE_INVALID);
   }
-  const perBackend = new Map<HttpBackendIR, (ex: Exchange) => Promise<boolean> | boolean>();
-  for (const b of rule.backends) perBackend.set(b, compileBackendFilters(b, rule.match.path, ctx, deps));
-  const terminal = deps.upstreams.compileRule(rule, {
-    applyBackendFilters(ex, backend) {
-      const run = perBackend.get(backend);
-      return run === undefined ? true : run(ex);
-    },
-  });
-  return composeFilters(rule.filters, rule.match.path, ctx, deps, terminal);
+  const traffic = rule.traffic;
+  let terminal: Handler;
+  const fixed = traffic?.directResponse;
+  if (fixed !== undefined) {
+    terminal = (ex) => sendFixedResponse(ex, fixed);
+  } else {
+    const perBackend = new Map<HttpBackendIR, (ex: Exchange) => Promise<boolean> | boolean>();
+    for (const b of rule.backends) perBackend.set(b, compileBackendFilters(b, rule.match.path, ctx, deps));
+    terminal = deps.upstreams.compileRule(rule, {
+      applyBackendFilters(ex, backend) {
+        const run = perBackend.get(backend);
+        return run === undefined ? true : run(ex);
+      },
+    });
+  }
+  // Rate limits run after the route's filters (authentication included: a JWT claim or an
+  // API key is known by then) and before anything is forwarded or answered from configuration.
+  if (traffic?.rateLimit !== undefined && deps.rateLimit !== undefined) terminal = deps.rateLimit(traffic.rateLimit)(terminal);
+  const chain = composeFilters(rule.filters, rule.match.path, ctx, deps, terminal);
+  const compression = traffic?.compression === undefined ? undefined : compileCompression(traffic.compression);
+  const override = traffic?.responseOverride === undefined || traffic.responseOverride.length === 0 ? undefined : compileOverrides(traffic.responseOverride);
+  if (compression === undefined && override === undefined) return chain;
+  return (ex) => {
+    if (compression !== undefined) ex.compression = compression;
+    if (override !== undefined) ex.override = override;
+    return chain(ex);
+  };
 }

@@ -4,7 +4,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex, Readable } from 'node:stream';
-import type { HeaderModifierIR, HttpRuleIR, HttpBackendIR, EndpointIR, ListenerIR } from '../../ir/index.ts';
+import type { FixedResponseIR, HeaderModifierIR, HttpRuleIR, HttpBackendIR, EndpointIR, ListenerIR } from '../../ir/index.ts';
+import type { Transform } from 'node:stream';
 import type { AccessRecord, RequestSpan } from '../observer.ts';
 
 export interface Exchange {
@@ -50,6 +51,20 @@ export interface Exchange {
   /** Extra response headers set by filters (CORS, session cookies), applied before modifiers. */
   responseHeaders: Record<string, string | string[]>;
 
+  /**
+   * Verified JWT claims, set by the JWT authentication filter when it accepted a token; read by
+   * rate-limit keys (JWTClaim). Undefined when the request carried no verified token.
+   */
+  claims?: Readonly<Record<string, unknown>>;
+
+  /**
+   * TrafficPolicy responseOverride: the configured answer that replaces a response of this
+   * status (the upstream's or the gateway's own), if any. Cleared once used.
+   */
+  override?: (status: number) => FixedResponseIR | undefined;
+  /** TrafficPolicy compression: picks an encoder for an upstream response, or none. */
+  compression?: ResponseCompressor;
+
   /** The request's trace span, when tracing is on. */
   span?: RequestSpan;
   /** Access-log record being filled along the way; emitted once when the response ends. */
@@ -58,6 +73,15 @@ export interface Exchange {
   readonly startedAt: bigint;
   /** Aborted when the client goes away or the request timeout fires. */
   readonly signal: AbortSignal;
+}
+
+export interface ResponseCompressor {
+  /**
+   * For an upstream response about to be relayed: an encoder to write the body through (the
+   * headers are edited for it: Content-Encoding, no Content-Length), or undefined to send as is.
+   * Vary: Accept-Encoding is added either way when the response could have been compressed.
+   */
+  start(ex: Exchange, status: number, headers: Record<string, string | string[]>): Transform | undefined;
 }
 
 /** A compiled step of the chain. Returns when the response has been fully handled. */

@@ -11,6 +11,7 @@ import type { Exchange } from './exchange.ts';
 import { connectionTokens, isHopByHop, stripHopByHop, applyResponseEdits } from '../upstream/headers.ts';
 import { abortResponse, isHttp2 } from './respond.ts';
 import { addResponseFlag, type ResponseFlag } from '../response-flags.ts';
+import { sendFixedResponse } from '../traffic/fixed-response.ts';
 
 /** Why an attempt gave up before a response head reached the client. */
 export interface UpstreamFailure {
@@ -130,6 +131,8 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
   trailersOnly = false;
   settled = false;
   readonly res: Res;
+  /** Where body chunks go: the response, or a compressor piped into it. */
+  sink: NodeJS.WritableStream;
   readonly h2: boolean;
   readonly onAbortSignal = () => this.abort(new ClientGone());
   readonly resume = () => this.controller?.resume();
@@ -140,6 +143,7 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
     readonly resolve: (o: AttemptOutcome) => void,
   ) {
     this.res = ex.res as Res;
+    this.sink = this.res;
     this.h2 = isHttp2(ex);
   }
 
@@ -155,7 +159,7 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
     this.settled = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.ex.signal.removeEventListener('abort', this.onAbortSignal);
-    this.res.off('drain', this.resume);
+    this.sink.removeListener('drain', this.resume);
     this.resolve(o);
   }
 
@@ -175,6 +179,15 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
     if (spec.retryCodes !== undefined && spec.retryCodes.includes(statusCode)) {
       this.settle({ kind: 'retry-status', status: statusCode });
       controller.abort(new RetryDiscard());
+      return;
+    }
+    const override = ex.override?.(statusCode);
+    if (override !== undefined) {
+      // responseOverride: the upstream's answer is replaced, its body never read.
+      ex.override = undefined;
+      this.settle({ kind: 'done' });
+      controller.abort(new RetryDiscard());
+      sendFixedResponse(ex, override);
       return;
     }
     const rec = ex.record;
@@ -198,6 +211,12 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
       this.trailersOnly = true;
       return;
     }
+    const enc = ex.compression?.start(ex, statusCode, out);
+    if (enc !== undefined) {
+      enc.on('error', () => abortResponse(ex));
+      enc.pipe(res);
+      this.sink = enc;
+    }
     if (this.h2 || statusMessage === undefined || statusMessage === '') res.writeHead(statusCode, out);
     else res.writeHead(statusCode, statusMessage, out);
     this.headSent = true;
@@ -206,9 +225,9 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.settled || this.trailersOnly) return;
     this.ex.record.bytesOut += chunk.length;
-    if (!this.res.write(chunk)) {
+    if (!this.sink.write(chunk)) {
       controller.pause();
-      this.res.once('drain', this.resume);
+      this.sink.once('drain', this.resume);
     }
   }
 
@@ -233,7 +252,8 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
       const gs = trailers['grpc-status'];
       if (gs !== undefined) this.ex.record.grpcStatus = Number(gs);
     }
-    res.end();
+    if (this.sink === res) res.end();
+    else this.sink.end(); // the compressor's pipe ends the response after its last bytes
     this.settle({ kind: 'done' });
   }
 
@@ -249,6 +269,7 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
       // Mid-body failure: the status is gone, so cut the client stream to make it visible.
       addResponseFlag(this.ex.record, failure.code);
       abortResponse(this.ex);
+      if (this.sink !== this.res) (this.sink as unknown as { destroy(): void }).destroy();
       this.settle({ kind: 'done', cut: failure.code });
       return;
     }

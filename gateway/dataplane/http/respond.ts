@@ -7,6 +7,7 @@ import type { Http2ServerResponse } from 'node:http2';
 import type { Exchange } from './exchange.ts';
 import { applyResponseEdits, isHopByHop } from '../upstream/headers.ts';
 import { addResponseFlag, type ResponseFlag } from '../response-flags.ts';
+import { sendFixedResponse } from '../traffic/fixed-response.ts';
 
 /** gRPC status codes for HTTP statuses, after the gRPC "HTTP to gRPC status code mapping" doc. */
 export function grpcStatusFor(httpStatus: number): number {
@@ -56,6 +57,15 @@ export function sendGatewayResponse(
   code?: ResponseFlag,
   headers?: Record<string, string>,
 ): void {
+  const override = ex.override;
+  if (override !== undefined) {
+    // TrafficPolicy responseOverride replaces the gateway's own answers too (a 429, a 503...).
+    const r = override(status);
+    if (r !== undefined) {
+      ex.override = undefined;
+      return sendFixedResponse(ex, r, code);
+    }
+  }
   const rec = ex.record;
   rec.status = status;
   if (code !== undefined) addResponseFlag(rec, code);

@@ -18,6 +18,8 @@ export interface CompiledBucket {
   handlers: Handler[];
   /** "Kind/namespace/name" per rule, for the access record (built once, not per request). */
   routeNames: string[];
+  /** Per rule: the request body limit in bytes (listener limits overlaid with the rule's), 0 = none. */
+  maxBody: number[];
 }
 
 export interface CompiledListener {
@@ -84,18 +86,21 @@ function compileListener(
   l: ListenerIR, port: number, deps: ChainDeps, contexts: SecureContextCache, closers: (() => void)[], limits: ResolvedClientLimits,
 ): CompiledListener {
   const ctx = { listenerPort: port, closers };
+  const own = resolveClientLimits(limits, l.limits);
   const hosts = hostBuckets<CompiledBucket>(l, (h) => ({
     rules: h.rules,
     matcher: new HostIndexMatcher(h.rules),
     handlers: h.rules.map((r) => compileRuleChain(r, ctx, deps)),
     routeNames: h.rules.map((r) => `${r.route.kind}/${r.route.namespace}/${r.route.name}`),
+    // One ClientLimitsIR at every level: flags, then the listener's, then the rule's (TrafficPolicy).
+    maxBody: h.rules.map((r) => (r.limits === undefined ? own : resolveClientLimits(own, r.limits)).maxRequestBodyBytes),
   }));
   const certs = l.tls?.certificates ?? [];
   const ctxByCert = new Map(certs.map((c) => [c, contexts.get(c, l)]));
   return {
     ir: l,
     hosts,
-    limits: resolveClientLimits(limits, l.limits),
+    limits: own,
     context(serverName) {
       const c = selectCertificate(certs, serverName);
       return c === undefined ? undefined : ctxByCert.get(c);

@@ -198,8 +198,6 @@ function route(port: CompiledPort, ex: HttpExchange, socket: { servername?: stri
   if (p.kind === 'reject') return answerBadRequest(ex, p.reason);
   if (p.kind === 'redirect') return sendGatewayResponse(ex, 308, 'redirecting to the normalised path', undefined, { location: p.path + ex.query });
   ex.path = p.path;
-  const maxBody = listener.limits.maxRequestBodyBytes;
-  if (maxBody > 0 && !enforceBodyLimit(ex, maxBody)) return;
   const bucket = listener.hosts.lookup(host);
   if (bucket === undefined) return answerNoRoute(ex);
   const i = bucket.matcher.match(ex);
@@ -209,6 +207,9 @@ function route(port: CompiledPort, ex: HttpExchange, socket: { servername?: stri
   record.route = bucket.routeNames[i];
   record.rule = rule.id;
   if (rule.route.ruleName !== undefined) record.ruleName = rule.route.ruleName;
+  // After matching (which never reads the body): a route's TrafficPolicy may set its own limit.
+  const maxBody = bucket.maxBody[i]!;
+  if (maxBody > 0 && !enforceBodyLimit(ex, maxBody)) return;
   const r = bucket.handlers[i]!(ex);
   if (r instanceof Promise) r.then(undefined, (err: unknown) => failed(ex, observer, err));
 }

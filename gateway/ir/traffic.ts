@@ -1,0 +1,72 @@
+// TrafficPolicy's request-path settings as the data plane reads them: already resolved per rule
+// (inheritance Gateway → listener → route → rule happens before the IR is built), plain
+// structured-cloneable data. The data plane compiles it (buckets, scripts, matchers) on its side.
+
+/** A request attribute that splits a rate limit into one counter per distinct value. */
+export type RateLimitKeyIR =
+  | { type: 'ClientIP' }
+  /** A request header (lower-case name); a request without it is not counted by this limit. */
+  | { type: 'Header'; name: string }
+  /** A verified JWT claim (dotted path into the claims); unverified requests are not counted. */
+  | { type: 'JWTClaim'; claim: string }
+  /** The API key the client presented in this header (hashed before it reaches a counter key). */
+  | { type: 'APIKey'; header: string }
+  | { type: 'Path' }
+  | { type: 'Method' };
+
+export interface RateLimitRuleIR {
+  /** Requests allowed per window (local: the bucket size, refilled at this rate). */
+  requests: number;
+  windowMs: number;
+  /** One counter per distinct combination of these values; empty: one counter for the rule. */
+  keys: RateLimitKeyIR[];
+}
+
+export interface RateLimitIR {
+  /** Stable id of the policy and rule it came from ("TrafficPolicy/ns/name"), part of every counter key. */
+  id: string;
+  /** Token buckets in each gateway process (see docs/architecture.md for workers). */
+  local?: RateLimitRuleIR[];
+  /** Fixed windows counted in Redis, shared by every gateway process using it. */
+  global?: RateLimitRuleIR[];
+  /** Count and report (headers, metric) but never answer 429. */
+  shadow: boolean;
+  /** Global only: when Redis cannot answer, let requests through (true) or answer 503 (false). */
+  failOpen: boolean;
+  /** Send X-RateLimit-Limit/-Remaining/-Reset (and Retry-After on 429). */
+  headers: boolean;
+}
+
+export type CompressionAlgorithm = 'br' | 'gzip' | 'zstd';
+
+export interface CompressionIR {
+  /** Offered algorithms in the gateway's order of preference (used on Accept-Encoding ties). */
+  algorithms: CompressionAlgorithm[];
+  /** Responses with a known length below this are sent as they are. */
+  minBytes: number;
+  /** Media types compressed ("text/html", "text/*"); empty: the default text-like set. */
+  contentTypes: string[];
+}
+
+export interface FixedResponseIR {
+  status: number;
+  /** Original spelling kept; set in this order. */
+  headers: { name: string; value: string }[];
+  body?: string;
+}
+
+export interface ResponseOverrideIR {
+  /** Statuses replaced: exact codes and inclusive ranges. */
+  match: { codes: number[]; ranges: { from: number; to: number }[] };
+  response: FixedResponseIR;
+}
+
+/** The per-rule traffic settings the data plane applies; absent fields: not configured. */
+export interface RuleTrafficIR {
+  rateLimit?: RateLimitIR;
+  compression?: CompressionIR;
+  /** Answer every request of the rule with this, nothing is forwarded. */
+  directResponse?: FixedResponseIR;
+  /** Replace answers (upstream's or the gateway's own) whose status matches, first match wins. */
+  responseOverride?: ResponseOverrideIR[];
+}
