@@ -22,6 +22,7 @@ const VERBS: Record<string, { summary: string; run: () => Promise<Run> }> = {
   diff: { summary: 'what a change does to traffic: two manifest sets or git revisions', run: async () => (await import('./cli/diff.ts')).runDiff },
   explain: { summary: 'which listener, route, rule, filters and backends a request gets, and why', run: async () => (await import('./cli/explain.ts')).runExplain },
   status: { summary: 'the status conditions of a running gateway', run: async () => (await import('./cli/status.ts')).runStatus },
+  migrate: { summary: 'convert ingress-nginx Ingresses into Portico constructs or manifests, with a report', run: async () => (await import('./cli/migrate.ts')).runMigrate },
 };
 
 export function usage(): string {

@@ -108,6 +108,12 @@ test('only gateway/runtime and gateway/provider touch files and the environment'
   assert.equal([...v, ...env], []);
 });
 
+test('gateway/migrate is pure: no node:*, no provider or data plane; only interpret.ts runs the constructs', () => {
+  const v = violations(['gateway/migrate'], (e) => isNode(e) || under(e, 'gateway/provider', 'gateway/dataplane', 'gateway/runtime', 'gateway/cli') ||
+    ((isCdk(e) || under(e, 'constructs')) && e.file !== 'gateway/migrate/interpret.ts'));
+  assert.equal(v, []);
+});
+
 test('the rules above see real imports (the checker is not vacuous)', () => {
   const edges = files('gateway/translator').flatMap(importsOf);
   assert.ok(edges.some((e) => under(e, 'gateway/model')), 'translator imports the model');

@@ -143,5 +143,26 @@ exit codes: 0 the request is forwarded or redirected, 1 the gateway answers it w
 (404 no route, 421, 500) or no Gateway accepts it, 2 usage or input error`,
 });
 
+export const migrateCommand = defineCommand({
+  name: 'migrate',
+  summary: 'Convert ingress-nginx Ingress resources into a cdk8s app of Portico constructs (or manifests), with a report of everything not converted exactly.',
+  synopsis: ['--from <file|dir|->... [--out DIR] [--gateway NS/NAME] [--format ts|yaml] [--ingress-class NAME] [--without-class] [--configmap NS/NAME]'],
+  flags: {
+    from: { type: 'string', multiple: true, arg: 'PATH', help: 'Ingresses, IngressClasses, and the Services, Secrets and controller ConfigMap they use: files, directories or - for stdin (also as positional arguments)' },
+    out: { type: 'string', arg: 'DIR', help: 'write main.ts and cdk8s.yaml (ts), or manifests.yaml (yaml), and migration-report.md here (default: the app or manifests on stdout, the report on stderr)' },
+    gateway: { type: 'string', arg: 'NS/NAME', default: 'portico-system/public', help: 'the Gateway the routes attach to (the emitted platform chart declares it)' },
+    format: { type: 'string', arg: 'ts|yaml', default: 'ts', help: 'a TypeScript cdk8s app, or the manifests it synthesizes' },
+    'ingress-class': { type: 'string', arg: 'NAME', default: 'nginx', help: "ingress-nginx's --ingress-class: its class when no IngressClass objects are given" },
+    'without-class': { type: 'boolean', help: "ingress-nginx's --watch-ingress-without-class: also convert Ingresses with no class" },
+    configmap: { type: 'string', arg: 'NS/NAME', help: "the controller's ConfigMap among the inputs (default: one named ingress-nginx-controller or nginx-configuration)" },
+    'portico-module': { type: 'string', arg: 'NAME', default: 'portico', help: 'module the emitted app imports the constructs from' },
+  },
+  notes: `Ingresses of other classes are left alone. Every annotation not converted exactly, every regex
+RE2 cannot express, and every timeout or body limit that changes meaning gets a report line
+(severity, Ingress, annotation, why); see docs/migrate.md.
+exit codes: 0 everything converted, 1 the report has errors (behaviour lost until someone acts) or
+the result fails validation, 2 usage or input error`,
+});
+
 /** Every verb with a flag table (the dispatcher's help for `portico <verb> --help`). */
-export const COMMANDS: Command[] = [serveCommand, validateCommand, translateCommand, diffCommand, explainCommand, statusCommand];
+export const COMMANDS: Command[] = [serveCommand, validateCommand, translateCommand, diffCommand, explainCommand, statusCommand, migrateCommand];

@@ -1,7 +1,7 @@
 // Everything the control plane needs from Node itself, in one place: argv, env, signals,
 // file watching and address probing. Other modules take these as plain functions so a
 // Deno runtime file can provide the same shape.
-import { readFileSync, watch as fsWatch, type FSWatcher } from 'node:fs';
+import { mkdirSync, readFileSync, watch as fsWatch, writeFileSync, type FSWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import { watchTargets } from './watch-targets.ts';
@@ -138,6 +138,12 @@ export function readKeyFile(path: string): Buffer {
   } catch (err) {
     throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+}
+
+/** Writes `files` (name -> text) into `dir`, creating it; `portico migrate --out`. */
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
 }
 
 /** All of stdin as UTF-8 (`-` as a manifest path). */

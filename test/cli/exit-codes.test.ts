@@ -9,7 +9,7 @@ import { withTempDir } from '../helpers/cli.ts';
 import { GATEWAY_CLASS, httpGateway } from '../helpers/manifests.ts';
 import { REPO, runCli } from './run-cli.ts';
 
-const VERBS = ['serve', 'validate', 'translate', 'diff', 'explain', 'status'];
+const VERBS = ['serve', 'validate', 'translate', 'diff', 'explain', 'status', 'migrate'];
 
 const clean = `${GATEWAY_CLASS}---
 ${httpGateway('gw', 'apps')}`;
