@@ -12,14 +12,9 @@ import { migrate, printProgram, reportMarkdown } from '../../gateway/migrate/ind
 import { synthesize } from '../../gateway/migrate/interpret.ts';
 import { assertGolden } from '../helpers/golden.ts';
 import { REPO, runNode, TSX, tsxArgv } from '../helpers/cli.ts';
+import { FIXTURES, fixtureObjects } from './corpus.ts';
 
-const FIXTURES = resolve(import.meta.dirname, 'fixtures');
 const GOLDEN = resolve(import.meta.dirname, 'golden');
-
-export function fixtureObjects(): unknown[] {
-  return readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml')).sort()
-    .flatMap((f) => parseAllDocuments(readFileSync(join(FIXTURES, f), 'utf8')).map((d) => d.toJS()).filter((o) => o));
-}
 
 const result = migrate(fixtureObjects());
 const yamlText = synthesize(result.program, { quiet: true });
