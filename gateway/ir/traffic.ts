@@ -70,3 +70,37 @@ export interface RuleTrafficIR {
   /** Replace answers (upstream's or the gateway's own) whose status matches, first match wins. */
   responseOverride?: ResponseOverrideIR[];
 }
+
+/** How a backend's endpoint is chosen for each request (TrafficPolicy loadBalancer). */
+export type LoadBalancerIR =
+  | { type: 'RoundRobin' }
+  /** Two endpoints drawn at random, the one with fewer requests in flight from this process wins. */
+  | { type: 'LeastRequest' }
+  /** The same key goes to the same endpoint while the endpoint set is unchanged (rendezvous hashing). */
+  | { type: 'ConsistentHash'; hashOn: { type: 'Header'; name: string } | { type: 'Cookie'; name: string } | { type: 'SourceIP' } };
+
+/** Active health checking of a backend's endpoints (TrafficPolicy healthCheck.active). */
+export interface ActiveHealthCheckIR {
+  probe:
+    | { type: 'HTTP'; path: string; method: string; host?: string; expectedStatuses: { from: number; to: number }[] }
+    /** Connects; with `send`, writes it and expects a reply containing `receive` (both UTF-8). */
+    | { type: 'TCP'; send?: string; receive?: string }
+    /** grpc.health.v1.Health/Check; SERVING is healthy. */
+    | { type: 'GRPC'; service: string };
+  intervalMs: number;
+  timeoutMs: number;
+  /** Consecutive passes that make an unhealthy endpoint healthy again. */
+  healthyThreshold: number;
+  /** Consecutive failures that make an endpoint unhealthy. */
+  unhealthyThreshold: number;
+}
+
+/** TrafficPolicy settings that act per backend (copied onto each backend of the rules it covers). */
+export interface BackendTrafficIR {
+  loadBalancer?: LoadBalancerIR;
+  healthCheck?: ActiveHealthCheckIR;
+  /** Connections one gateway process keeps open to each endpoint at most (circuitBreaker.maxConnections). */
+  maxConnectionsPerEndpoint?: number;
+  /** Retries in flight to the backend, as a share of its active requests (Envoy's retry budget). */
+  retryBudget?: { percent: number; minRetryConcurrency: number };
+}

@@ -9,6 +9,7 @@ import { PoolRegistry, transportKey } from './pools.ts';
 import type { PoolLimits } from './pools.ts';
 import { compileRuleHandler } from './rule.ts';
 import type { RuleHooks } from './rule.ts';
+import { HealthChecks } from './health-checks.ts';
 
 export { pickEndpoint, createWeightedPicker } from './balancer.ts';
 export type { RuleHooks } from './rule.ts';
@@ -41,9 +42,10 @@ function filterBackendIds(filters: readonly FilterIR[], ids: Set<string>): void 
 
 export function createUpstreams(opts: UpstreamsOptions = {}): Upstreams {
   const pools = new PoolRegistry(opts.limits);
+  const health = new HealthChecks((e) => opts.observer?.onEvent?.(e.healthy ? 'info' : 'warn', e.healthy ? 'endpoint healthy again' : 'endpoint failed its health checks', { ...e }));
   if (opts.sessionKey !== undefined) setSessionKey(opts.sessionKey);
   return {
-    compileRule: (rule, hooks) => compileRuleHandler(rule, hooks, pools, opts.observer),
+    compileRule: (rule, hooks) => compileRuleHandler(rule, hooks, pools, opts.observer, health),
     retain(table) {
       const keep = new Set<string>();
       const ids = new Set<string>();
@@ -67,9 +69,13 @@ export function createUpstreams(opts: UpstreamsOptions = {}): Upstreams {
         }
       }
       pools.retain(keep);
+      health.retain(table);
       retainCursors(ids);
     },
-    close: () => pools.close(),
+    close: () => {
+      health.close();
+      return pools.close();
+    },
     get poolCount() {
       return pools.size;
     },

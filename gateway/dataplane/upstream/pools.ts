@@ -23,7 +23,9 @@ export interface PoolLimits {
 /** Identity of a backend's transport settings; endpoints are appended per request. */
 export function transportKey(backend: BackendIR): string {
   const t = backend.tls;
-  const proto = backend.protocol === 'h2c' ? 'h2c' : 'h1';
+  const max = backend.traffic?.maxConnectionsPerEndpoint;
+  // A connection cap is part of the pool's identity: another cap is another pool.
+  const proto = (backend.protocol === 'h2c' ? 'h2c' : 'h1') + (max === undefined ? '' : `|max:${max}`);
   if (t === undefined) return proto;
   const client = t.clientCertificate ? `|client:${hash(t.clientCertificate.certPem + t.clientCertificate.keyPem)}` : '';
   return `${proto}|tls|${t.hostname}|${t.system ? 'sys' : ''}|${t.caPem.join('').length}:${hash(t.caPem.join(''))}|${t.subjectAltNames.map((s) => `${s.type}=${s.value}`).join(',')}${client}`;
@@ -128,6 +130,8 @@ export class PoolRegistry {
       keepAliveTimeout: l.keepAliveTimeoutMs,
       keepAliveMaxTimeout: Math.max(l.keepAliveTimeoutMs, 600_000),
       allowH2: h2c,
+      // TrafficPolicy circuitBreaker.maxConnections: more requests wait in the pool for one.
+      ...(backend.traffic?.maxConnectionsPerEndpoint !== undefined ? { connections: backend.traffic.maxConnectionsPerEndpoint } : {}),
     } as Pool.Options;
     return tls === undefined ? new Pool(origin, options) : new TlsPool(origin, options, tls.hostname);
   }

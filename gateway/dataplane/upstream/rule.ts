@@ -12,7 +12,10 @@ import { compileRetry, readReplayableBody, sleep } from '../http/retry.ts';
 import { attemptBudget, compileTimeouts, remainingMs } from '../http/timeouts.ts';
 import { compileSession } from '../http/session-persistence.ts';
 import { proxyUpgrade } from '../http/websocket.ts';
-import { createWeightedPicker, pickEndpoint } from './balancer.ts';
+import { createWeightedPicker } from './balancer.ts';
+import { compileEndpointPicker, trackRequest, type EndpointPicker } from './load-balancer.ts';
+import type { HealthChecks } from './health-checks.ts';
+import { beginBudgeted, retryFits, tryRetry } from './retry-budget.ts';
 import { PoolRegistry, transportKey } from './pools.ts';
 import { addResponseFlag } from '../response-flags.ts';
 import { countedBody, endpointAddress } from '../http/counted-body.ts';
@@ -33,6 +36,7 @@ export function compileRuleHandler(
   hooks: RuleHooks,
   pools: PoolRegistry,
   observer: DataplaneObserver | undefined,
+  health?: HealthChecks,
 ): Handler {
   const pick = createWeightedPicker(rule.backends);
   const session = rule.sessionPersistence ? compileSession(rule.sessionPersistence, rule) : undefined;
@@ -40,6 +44,11 @@ export function compileRuleHandler(
   const timeouts = compileTimeouts(rule);
   const transports = new Map<HttpBackendIR, string>(rule.backends.map((b) => [b, transportKey(b)]));
   const anyBackendFilters = rule.backends.some((b) => b.filters.length > 0);
+  // TrafficPolicy loadBalancer and healthCheck: one endpoint picker per backend.
+  const pickers = new Map<HttpBackendIR, EndpointPicker>(rule.backends.map((b) => {
+    const hc = b.traffic?.healthCheck;
+    return [b, compileEndpointPicker(b, b.traffic?.loadBalancer, hc !== undefined && health !== undefined ? health.view(b, hc) : undefined)];
+  }));
 
   const fail = (ex: Exchange, backend: HttpBackendIR, f: UpstreamFailure) => {
     observer?.onUpstreamError?.(backend.id, f.code);
@@ -47,6 +56,18 @@ export function compileRuleHandler(
   };
 
   const forward = async (ex: Exchange, backend: HttpBackendIR, first: EndpointIR, pinned: boolean) => {
+    if (backend.traffic?.retryBudget === undefined) return forwardOn(ex, backend, first, pinned);
+    const end = beginBudgeted(backend);
+    try {
+      return await forwardOn(ex, backend, first, pinned);
+    } finally {
+      end();
+    }
+  };
+
+  const forwardOn = async (ex: Exchange, backend: HttpBackendIR, first: EndpointIR, pinned: boolean) => {
+    const leastRequest = backend.traffic?.loadBalancer?.type === 'LeastRequest';
+    let retrySlot: (() => void) | undefined;
     const transport = transports.get(backend)!;
     const headers = buildUpstreamHeaders(ex);
     let body: Buffer | Readable | AsyncIterable<Buffer> | null = null;
@@ -94,7 +115,8 @@ export function compileRuleHandler(
         sendGatewayResponse(ex, 504, 'request timeout', 'GW_ERR_REQUEST_TIMEOUT');
         return;
       }
-      const last = n >= attempts;
+      // Beyond the retry budget this attempt is the last: its answer is relayed as it is.
+      const last = n >= attempts || !retryFits(backend);
       ex.endpoint = endpoint;
       ex.record.upstreamAddress = endpointAddress(endpoint);
       ex.record.attempts = n;
@@ -102,6 +124,7 @@ export function compileRuleHandler(
         'gateway_api.backend': backend.id, 'server.address': endpoint.address, 'server.port': endpoint.port,
         'http.request.method': ex.method, ...(n > 1 ? { 'http.request.resend_count': n - 1 } : {}),
       });
+      const done = leastRequest ? trackRequest(endpoint) : undefined;
       const outcome = await forwardAttempt(ex, {
         pool: pools.get(backend, transport, endpoint),
         backend,
@@ -113,6 +136,9 @@ export function compileRuleHandler(
         timeoutCode: budget.code,
         idleTimeoutMs: timeouts.idleMs,
       });
+      done?.();
+      retrySlot?.();
+      retrySlot = undefined;
       attempt?.end(outcome.kind === 'done' ? { status: ex.record.status }
         : outcome.kind === 'retry-status' ? { status: outcome.status } : { status: outcome.failure.status, error: outcome.failure.code });
       if (outcome.kind === 'done' && outcome.cut !== undefined) observer?.onUpstreamError?.(backend.id, outcome.cut);
@@ -129,8 +155,9 @@ export function compileRuleHandler(
         // Logged even when a later attempt succeeds: the retry hides the fault from the client only.
         addResponseFlag(ex.record, f.code);
         // A dead endpoint is worth leaving; a pinned session stays where it is.
-        if (!pinned) endpoint = pickEndpoint(backend) ?? endpoint;
+        if (!pinned) endpoint = pickers.get(backend)!(ex) ?? endpoint;
       }
+      retrySlot = tryRetry(backend);
       // Backoff never outlasts the request timeout: the next budget check then answers 504.
       await sleep(Math.min(retry!.backoffMs, Math.max(0, remainingMs(ex, timeouts))), ex.signal);
       if (ex.signal.aborted) return;
@@ -153,7 +180,7 @@ export function compileRuleHandler(
     if (anyBackendFilters && backend.filters.length > 0) {
       if (!(await hooks.applyBackendFilters(ex, backend))) return;
     }
-    const endpoint = sticky?.endpoint ?? pickEndpoint(backend);
+    const endpoint = sticky?.endpoint ?? pickers.get(backend)!(ex);
     if (endpoint === undefined) {
       sendGatewayResponse(ex, 503, 'no healthy endpoints', 'GW_ERR_NO_ENDPOINTS');
       return;

@@ -1,0 +1,134 @@
+// One active health probe of one endpoint: HTTP (a request, the status in the expected ranges),
+// TCP (a connection, optionally a payload and an expected reply) or gRPC (grpc.health.v1
+// Health/Check answering SERVING). Each resolves true or false within the timeout, never throws.
+import http from 'node:http';
+import net from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import type { ActiveHealthCheckIR, BackendIR, EndpointIR } from '../../ir/index.ts';
+
+export type Probe = () => Promise<boolean>;
+
+function httpProbe(p: Extract<ActiveHealthCheckIR['probe'], { type: 'HTTP' }>, b: BackendIR, ep: EndpointIR, timeoutMs: number): Probe {
+  return () => new Promise((done) => {
+    const req = http.request({
+      host: ep.address, port: ep.port, method: p.method, path: p.path, agent: false, timeout: timeoutMs,
+      headers: { host: p.host ?? b.name, 'user-agent': 'portico-health-check' },
+    }, (res) => {
+      const s = res.statusCode ?? 0;
+      res.resume();
+      done(p.expectedStatuses.some((r) => s >= r.from && s <= r.to));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => done(false));
+    req.end();
+  });
+}
+
+function tcpProbe(p: Extract<ActiveHealthCheckIR['probe'], { type: 'TCP' }>, ep: EndpointIR, timeoutMs: number): Probe {
+  return () => new Promise((done) => {
+    let settled = false;
+    const finish = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      done(ok);
+    };
+    const socket = net.connect({ host: ep.address, port: ep.port });
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.on('error', () => finish(false));
+    socket.on('connect', () => {
+      if (p.send === undefined) return finish(true);
+      socket.write(p.send);
+      if (p.receive === undefined) return finish(true);
+    });
+    let got = '';
+    socket.on('data', (c: Buffer) => {
+      got += c.toString('utf8');
+      if (p.receive !== undefined && got.includes(p.receive)) finish(true);
+      else if (got.length > 65536) finish(false);
+    });
+    socket.on('end', () => finish(false));
+  });
+}
+
+// grpc.health.v1: HealthCheckRequest { string service = 1; } and HealthCheckResponse
+// { ServingStatus status = 1; } with SERVING = 1. Two one-field messages: their wire format is
+// written here rather than loading a .proto at run time.
+function encodeRequest(service: string): Buffer {
+  // The empty service (the server as a whole) is sent as an explicit empty field, which every
+  // proto3 parser reads as the default.
+  const s = Buffer.from(service, 'utf8');
+  const len: number[] = [];
+  let n = s.length;
+  while (n > 0x7f) {
+    len.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  len.push(n);
+  return Buffer.concat([Buffer.from([0x0a, ...len]), s]);
+}
+
+/** The ServingStatus of a HealthCheckResponse (0 UNKNOWN when the field is absent). */
+export function decodeServingStatus(b: Buffer): number {
+  let i = 0;
+  while (i < b.length) {
+    const tag = b[i++]!;
+    if (tag === 0x08) {
+      let v = 0;
+      let shift = 0;
+      while (i < b.length) {
+        const byte = b[i++]!;
+        v |= (byte & 0x7f) << shift;
+        if ((byte & 0x80) === 0) return v;
+        shift += 7;
+      }
+      return 0;
+    }
+    // Any other field: skip it by its wire type (varint or length-delimited).
+    if ((tag & 7) === 0) while (i < b.length && (b[i++]! & 0x80) !== 0);
+    else if ((tag & 7) === 2) {
+      let len = 0;
+      let shift = 0;
+      while (i < b.length) {
+        const byte = b[i++]!;
+        len |= (byte & 0x7f) << shift;
+        if ((byte & 0x80) === 0) break;
+        shift += 7;
+      }
+      i += len;
+    } else return 0;
+  }
+  return 0;
+}
+
+const HealthClient = grpc.makeGenericClientConstructor({
+  Check: {
+    path: '/grpc.health.v1.Health/Check',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (s: string) => encodeRequest(s),
+    requestDeserialize: (b: Buffer) => b.toString(),
+    responseSerialize: (v: number) => Buffer.from([0x08, v]),
+    responseDeserialize: (b: Buffer) => decodeServingStatus(b),
+  },
+}, 'Health');
+
+function grpcProbe(p: Extract<ActiveHealthCheckIR['probe'], { type: 'GRPC' }>, ep: EndpointIR, timeoutMs: number): Probe & { close(): void } {
+  const target = ep.address.includes(':') ? `[${ep.address}]:${ep.port}` : `${ep.address}:${ep.port}`;
+  const client = new HealthClient(target, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+    Check(req: string, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, status?: number) => void): void;
+  };
+  const probe = (() => new Promise<boolean>((done) => {
+    client.Check(p.service, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, status) => done(err === null && status === 1));
+  })) as Probe & { close(): void };
+  probe.close = () => client.close();
+  return probe;
+}
+
+export function createProbe(hc: ActiveHealthCheckIR, b: BackendIR, ep: EndpointIR): Probe & { close?(): void } {
+  switch (hc.probe.type) {
+    case 'HTTP': return httpProbe(hc.probe, b, ep, hc.timeoutMs);
+    case 'TCP': return tcpProbe(hc.probe, ep, hc.timeoutMs);
+    case 'GRPC': return grpcProbe(hc.probe, ep, hc.timeoutMs);
+  }
+}
