@@ -19,6 +19,7 @@ import { startDemoBackends } from './demo-backends.ts';
 import { explain, type Outcome } from '../gateway/explain/explain.ts';
 import { outcomeLine } from '../gateway/explain/format.ts';
 import { demoSecrets } from './demo-certs.ts';
+import { startLocalRedis, type LocalRedis } from './local-redis.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -163,15 +164,26 @@ async function main(): Promise<number> {
 
   const portOffset = Number(values['port-offset']);
   const log = createLogger(writeStderr, () => new Date().toISOString(), values.check ? 'warn' : 'info');
+  // Global rate limits (TrafficPolicy) count in Redis: a local redis-server when there is one;
+  // without it they run as Redis-down (the example's policies fail open).
+  let redis: LocalRedis | undefined;
+  try {
+    redis = await startLocalRedis();
+    writeStderr(`rate limits: started redis-server for global limits at ${redis.url} (stopped with npm start)`);
+  } catch (err) {
+    writeStderr(`rate limits: no Redis (${(err as Error).message}); global limits run fail-open`);
+  }
   const gw = await startGateway({
     manifests: [...manifests, endpointsDir], controllerName: values['controller-name']!, portOffset,
     addressPool: values['address-pool'], bind: '127.0.0.1', admin: values.admin ?? (values.check ? '127.0.0.1:0' : '127.0.0.1:9901'),
     accessLog: { ...DEFAULT_ACCESS_LOG, mode: values.check ? 'off' : 'stdout' }, pollMs: 2000,
+    rateLimitRedis: redis?.url,
   }, log, () => new Date().toISOString());
   await gw.pipeline.idle();
   const cleanup = async () => {
     await gw.stop();
     await backends.close();
+    await redis?.stop();
     rmSync(endpointsDir, { recursive: true, force: true });
   };
 
