@@ -178,7 +178,10 @@ async function main(): Promise<number> {
     addressPool: values['address-pool'], bind: '127.0.0.1', admin: values.admin ?? (values.check ? '127.0.0.1:0' : '127.0.0.1:9901'),
     accessLog: { ...DEFAULT_ACCESS_LOG, mode: values.check ? 'off' : 'stdout' }, pollMs: 2000,
     rateLimitRedis: redis?.url,
-  }, log, () => new Date().toISOString());
+  }, log, () => new Date().toISOString()).catch(async (err: unknown) => {
+    await redis?.stop(); // not left running after a failed start
+    throw err;
+  });
   await gw.pipeline.idle();
   const cleanup = async () => {
     await gw.stop();
