@@ -22,8 +22,8 @@ export type Expr =
 export type Stmt =
   | { k: 'comment'; text: string }
   | { k: 'blank' }
-  /** `const name = expr;` (or just `expr;` without a name). */
-  | { k: 'do'; name?: string; expr: Expr };
+  /** `const name = expr;` (or just `expr;` without a name); `type` annotates the constant. */
+  | { k: 'do'; name?: string; type?: string; expr: Expr };
 
 export const lit = (v: string | number | boolean): Expr => ({ k: 'lit', v });
 export const arr = (items: Expr[]): Expr => ({ k: 'arr', items });
@@ -60,6 +60,10 @@ export function symbolsUsed(program: Stmt[]): Set<string> {
       default: break;
     }
   };
-  for (const s of program) if (s.k === 'do') walk(s.expr);
+  for (const s of program) {
+    if (s.k !== 'do') continue;
+    walk(s.expr);
+    if (s.type) out.add(s.type);
+  }
   return out;
 }

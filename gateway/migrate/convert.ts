@@ -175,6 +175,11 @@ export function convert(ingresses: readonly Ingress[], inputs: Inputs, opts: Con
         const plain = st.rules.map((r) => (r.sslRedirect === undefined ? r : { ...r, backends: [], filters: [{ type: 'redirect' as const, scheme: 'https' as const, code: r.sslRedirect }], backendRequestTimeout: undefined, session: undefined }));
         np.routes.push(route('HTTPRoute', `${name}-http`, st, hostnames, [{ kind: 'gateway', listener: 'http' }], plain, from));
       } else {
+        if (redirects && !httpsParent) {
+          for (const id of new Set(st.rules.filter((r) => r.sslRedirect !== undefined).map((r) => r.from.split(' ')[0]))) {
+            report.warning(id, `${NGINX_PREFIX}force-ssl-redirect`, `not converted: ${st.host || 'the host'} has no TLS section, so there is no https listener to redirect to (TLS ended before ingress-nginx?); port 80 serves the routes`);
+          }
+        }
         const parents: ParentPlan[] = [{ kind: 'gateway', listener: 'http' }, ...(httpsParent ? [httpsParent] : [])];
         np.routes.push(route('HTTPRoute', name, st, hostnames, parents, st.rules, from));
       }
@@ -425,7 +430,8 @@ function mergeCanary(ing: Ingress, s: Settings, hosts: Map<string, HostState>, r
         if (c.headerValue) header({ type: 'Exact', name: c.header, value: c.headerValue });
         else if (c.headerPattern) {
           const conv = pcreToRe2(c.headerPattern);
-          if (conv.ok) header({ type: 'RegularExpression', name: c.header, value: conv.re2 });
+          // nginx searches the header value for the pattern; a Gateway API regex must match the whole value.
+          if (conv.ok) header({ type: 'RegularExpression', name: c.header, value: `.*(?:${conv.re2}).*` });
           else report.error(id, `${NGINX_PREFIX}canary-by-header-pattern`, `not converted: ${JSON.stringify(c.headerPattern)} ${conv.reason}`);
         } else {
           header({ type: 'Exact', name: c.header, value: 'always' });

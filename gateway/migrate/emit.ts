@@ -24,15 +24,17 @@ function ident(used: Set<string>, ...parts: string[]): string {
 }
 
 export function emitProgram(plan: Plan, options: EmitOptions = {}): Stmt[] {
-  const used = new Set(['app', 'platform', 'gatewayClass', 'gateway', 'http']);
+  const used = new Set(['app', 'anyTenant', 'platform', 'gatewayClass', 'gateway', 'http']);
   const out: Stmt[] = [];
-  const stmt = (expr: Expr, name?: string) => out.push({ k: 'do', name, expr });
+  const stmt = (expr: Expr, name?: string, type?: string) => out.push({ k: 'do', name, type, expr });
   const comment = (text: string) => out.push({ k: 'comment', text });
-  const anyTenant = { from: sym('FromNamespaces.SELECTOR'), selector: obj({ matchExpressions: value([{ key: TENANT_LABEL, operator: 'Exists' }]) }) };
+  const anyTenant = { namespaces: ref('anyTenant') };
   const usesListenerSets = plan.namespaces.some((n) => n.tls.length > 0);
 
   stmt(construct('App'), 'app');
   out.push({ k: 'blank' });
+  comment('Routes from any tenant namespace (never from unlabelled ones such as default or kube-system).');
+  stmt(obj({ from: sym('FromNamespaces.SELECTOR'), selector: obj({ matchExpressions: value([{ key: TENANT_LABEL, operator: 'Exists' }]) }) }), 'anyTenant', 'RouteNamespaces');
   comment('The platform: the class, the Gateway every tenant shares, and one tenant per namespace.');
   stmt(construct('Platform', ref('app'), lit('platform'), obj({ namespace: lit(plan.gateway.namespace) })), 'platform');
   stmt(construct('GatewayClass', ref('platform'), lit('class'), obj({ metadata: obj({ name: lit(options.gatewayClassName ?? 'portico') }) })), 'gatewayClass');
@@ -40,10 +42,10 @@ export function emitProgram(plan: Plan, options: EmitOptions = {}): Stmt[] {
     metadata: obj({ name: lit(plan.gateway.name) }),
     gatewayClass: ref('gatewayClass'),
     // Each namespace brings its own certificates in its own ListenerSet, as each Ingress did.
-    allowedListeners: usesListenerSets ? obj({ namespaces: obj(anyTenant) }) : undefined,
+    allowedListeners: usesListenerSets ? obj(anyTenant) : undefined,
   })), 'gateway');
   stmt(invoke('gateway', 'addListener', obj({
-    name: lit('http'), port: lit(80), protocol: sym('ListenerProtocol.HTTP'), allowedRoutes: obj({ namespaces: obj(anyTenant) }),
+    name: lit('http'), port: lit(80), protocol: sym('ListenerProtocol.HTTP'), allowedRoutes: obj(anyTenant),
   })), 'http');
   const passthroughVars = new Map<string, string>();
   for (const p of plan.passthrough) {
@@ -89,7 +91,7 @@ export function emitProgram(plan: Plan, options: EmitOptions = {}): Stmt[] {
         stmt(invoke(ls, 'addListener', obj({
           name: lit(t.name), port: lit(443), protocol: sym('ListenerProtocol.HTTPS'), hostname: lit(t.hostname),
           tls: obj({ certificateRefs: arr([call('CertificateRef.fromName', lit(t.secret))]) }),
-          allowedRoutes: obj({ namespaces: obj(anyTenant) }),
+          allowedRoutes: obj(anyTenant),
         })), v);
       }
     }

@@ -25,7 +25,7 @@ export function printProgram(program: Stmt[], options: PrintOptions = {}): strin
     if (s.k === 'blank') lines.push('');
     else if (s.k === 'comment') lines.push(...s.text.split('\n').map((t) => `// ${t}`.trimEnd()));
     else {
-      const head = s.name ? `const ${s.name} = ` : '';
+      const head = s.name ? `const ${s.name}${s.type ? `: ${s.type}` : ''} = ` : '';
       lines.push(`${head}${fmt(s.expr, 0, head.length)};`);
     }
   }

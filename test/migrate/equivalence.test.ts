@@ -27,9 +27,14 @@ const SUBNET = 100 + Math.floor(Math.random() * 100);
 const OFFSET = 21000 + Math.floor(Math.random() * 2000);
 
 /** What ingress-nginx does with the request: the Service it proxies to (and the path it sends), or a redirect. */
-type Want = { service: string | string[]; path?: string; host?: string } | { status: number; location: string };
+type Want = { service: string | string[]; path?: string; host?: string; upstreamHeaders?: Record<string, string> } | { status: number; location: string };
 
-interface Row { scheme: 'http' | 'https'; host: string; path: string; headers?: Record<string, string>; want: Want; why: string }
+interface Row {
+  scheme: 'http' | 'https'; host: string; path: string; method?: string; headers?: Record<string, string>;
+  want: Want; why: string;
+  /** Response headers the answer must carry. */
+  responseHeaders?: Record<string, string>;
+}
 
 const ROWS: Row[] = [
   // www.shop.example.com: Prefix /, Prefix /cart, Exact /checkout (+ a canary by header and weight)
@@ -54,7 +59,13 @@ const ROWS: Row[] = [
   // old.shop.example.com: permanent-redirect with code 308
   { scheme: 'http', host: 'old.shop.example.com', path: '/anything', want: { status: 308, location: 'https://www.shop.example.com/' }, why: 'permanent-redirect to the URL, permanent-redirect-code 308' },
   // catalog.shop.example.com: an ExternalName bridge to catalog/catalog
-  { scheme: 'http', host: 'catalog.shop.example.com', path: '/items', want: { service: 'catalog' }, why: 'the ExternalName Service resolves to catalog.catalog.svc' },
+  { scheme: 'http', host: 'catalog.shop.example.com', path: '/items', want: { service: 'catalog', host: 'catalog.internal', upstreamHeaders: { 'X-Forwarded-Prefix': '/catalog' } }, why: 'the ExternalName Service resolves to catalog.catalog.svc; upstream-vhost and x-forwarded-prefix' },
+  { scheme: 'http', host: 'catalog.shop.example.com', path: '/items', headers: { cookie: 'theme=dark; catalog_canary=always' }, want: { service: 'catalog-v2' }, why: 'canary-by-cookie: the cookie set to "always"' },
+  { scheme: 'http', host: 'catalog.shop.example.com', path: '/items', headers: { cookie: 'catalog_canary=never' }, want: { service: 'catalog' }, why: 'canary-by-cookie: any other value stays on the main backend' },
+  { scheme: 'http', host: 'catalog.shop.example.com', path: '/items', headers: { 'x-beta': 'staff-42' }, want: { service: 'catalog-v2' }, why: 'canary-by-header-pattern ^(tester|staff)-[0-9]+$' },
+  { scheme: 'http', host: 'catalog.shop.example.com', path: '/items', headers: { 'x-beta': 'staff-x' }, want: { service: 'catalog' }, why: 'the pattern does not match' },
+  { scheme: 'http', host: 'promo.shop.example.com', path: '/spring', want: { status: 302, location: 'https://www.shop.example.com/sale' }, why: 'temporal-redirect: 302 to the URL' },
+  { scheme: 'https', host: 'api.shop.example.com', path: '/v1/cart', method: 'OPTIONS', headers: { origin: 'https://www.shop.example.com', 'access-control-request-method': 'POST' }, want: { status: 204, location: '' }, responseHeaders: { 'access-control-allow-origin': 'https://www.shop.example.com', 'access-control-allow-credentials': 'true' }, why: 'enable-cors: the preflight is answered for the allowed origin' },
   // hooks.payments.example.com: ssl-redirect false, so port 80 serves too
   { scheme: 'http', host: 'hooks.payments.example.com', path: '/stripe/events', want: { service: 'webhooks' }, why: 'ssl-redirect "false": no redirect on port 80' },
   { scheme: 'https', host: 'hooks.payments.example.com', path: '/stripe', want: { service: 'webhooks' }, why: 'TLS host served on 443' },
@@ -122,7 +133,7 @@ function call(ctx: Ctx, r: Row): Promise<{ status: number; headers: IncomingHttp
   const port = (r.scheme === 'https' ? 443 : 80) + OFFSET;
   return new Promise((done, fail) => {
     const req = (r.scheme === 'https' ? httpsRequest : httpRequest)({
-      host: ctx.address, port, path: r.path, method: 'GET', agent: false, timeout: 5000,
+      host: ctx.address, port, path: r.path, method: r.method ?? 'GET', agent: false, timeout: 5000,
       headers: { host: r.host, ...r.headers }, servername: r.host, rejectUnauthorized: false,
     }, (res) => {
       let body = '';
@@ -145,6 +156,9 @@ eq('every request of the table reaches what ingress-nginx\'s documented rules pi
   for (const r of ROWS) {
     const got = await call(ctx, r);
     const where = `${r.scheme}://${r.host}${r.path} (${r.why})`;
+    for (const [h, v] of Object.entries(r.responseHeaders ?? {})) {
+      if (got.headers[h] !== v) failures.push(`${where}: want response header ${h}: ${v}, got ${String(got.headers[h])}`);
+    }
     if ('status' in r.want) {
       // Redirects name the listener's port; the gateway serves port p on p + OFFSET, so compare without it.
       const location = String(got.headers.location ?? '').replace(`:${443 + OFFSET}`, '').replace(`:${80 + OFFSET}`, '');
@@ -154,6 +168,10 @@ eq('every request of the table reaches what ingress-nginx\'s documented rules pi
     const want = Array.isArray(r.want.service) ? r.want.service : [r.want.service];
     if (got.status !== 200 || !want.includes(got.json?.service)) { failures.push(`${where}: want ${want.join(' or ')}, got ${got.status} ${got.json?.service ?? ''}`); continue; }
     if (r.want.path !== undefined && got.json.path !== r.want.path) failures.push(`${where}: want upstream path ${r.want.path}, got ${got.json.path}`);
+    if (r.want.host !== undefined && got.json.host !== r.want.host) failures.push(`${where}: want upstream Host ${r.want.host}, got ${got.json.host}`);
+    for (const [h, v] of Object.entries(r.want.upstreamHeaders ?? {})) {
+      if (got.json.headers?.[h]?.[0] !== v) failures.push(`${where}: want upstream header ${h}: ${v}, got ${String(got.json.headers?.[h])}`);
+    }
   }
   assert.equal(failures, []);
 });
