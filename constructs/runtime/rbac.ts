@@ -17,6 +17,9 @@ const GW = 'gateway.networking.k8s.io';
 /** Experimental kinds: XBackendTrafficPolicy is watched only to report it as unsupported in its status. */
 const XGW = 'gateway.networking.x-k8s.io';
 const X_KINDS = { read: ['xbackendtrafficpolicies'], status: ['xbackendtrafficpolicies'] };
+/** Portico's own policy kinds (crds/portico): read, and their status written. */
+const POLICY = 'policy.portico.dev';
+const POLICY_KINDS = { read: ['securitypolicies'], status: ['securitypolicies'] };
 const READ = ['get', 'list', 'watch'];
 const WRITE_STATUS = ['patch', 'update'];
 
@@ -45,6 +48,8 @@ export function namespacedRules(): PolicyRule[] {
     { apiGroups: [GW], resources: GATEWAY_KINDS.namespaced.status.map((r) => `${r}/status`), verbs: WRITE_STATUS },
     { apiGroups: [XGW], resources: X_KINDS.read, verbs: READ },
     { apiGroups: [XGW], resources: X_KINDS.status.map((r) => `${r}/status`), verbs: WRITE_STATUS },
+    { apiGroups: [POLICY], resources: POLICY_KINDS.read, verbs: READ },
+    { apiGroups: [POLICY], resources: POLICY_KINDS.status.map((r) => `${r}/status`), verbs: WRITE_STATUS },
     { apiGroups: [''], resources: ['services', 'configmaps', 'secrets'], verbs: READ },
     { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
   ];

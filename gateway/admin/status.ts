@@ -19,7 +19,7 @@ export interface StatusList {
   problems: Problem[];
 }
 
-const KIND_ORDER = ['GatewayClass', 'Gateway', 'ListenerSet', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'BackendTLSPolicy', 'XBackendTrafficPolicy'];
+const KIND_ORDER = ['GatewayClass', 'Gateway', 'ListenerSet', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'BackendTLSPolicy', 'XBackendTrafficPolicy', 'SecurityPolicy'];
 
 function indexSnapshot(s: Snapshot): Map<string, KubeObject> {
   const m = new Map<string, KubeObject>();

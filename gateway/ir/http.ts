@@ -1,6 +1,7 @@
 import type { BackendIR } from './backend.ts';
 import type { ClientLimitsIR } from './limits.ts';
 import type { RuleTrafficIR } from './traffic.ts';
+import type { RulePoliciesIR } from './policies.ts';
 
 /** A bucket of rules for one hostname pattern within one listener. */
 export interface HttpHostIR {
@@ -149,4 +150,9 @@ export interface HttpRuleIR {
   limits?: ClientLimitsIR;
   /** TrafficPolicy settings in effect for this rule. */
   traffic?: RuleTrafficIR;
+  /**
+   * Effective attached policies (SecurityPolicy ...) for this rule on this listener, inheritance
+   * already resolved; absent when none applies.
+   */
+  policies?: RulePoliciesIR;
 }

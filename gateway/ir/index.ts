@@ -5,3 +5,4 @@ export * from './backend.ts';
 export * from './tls.ts';
 export * from './limits.ts';
 export * from './traffic.ts';
+export * from './policies.ts';

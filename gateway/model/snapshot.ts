@@ -5,6 +5,8 @@ import type {
   KubeObject, ListenerSet, Namespace, ReferenceGrant, Secret, Service, TCPRoute, TLSRoute, UDPRoute, XBackendTrafficPolicy,
 } from './resources.ts';
 import { X_GATEWAY_GROUP } from './resources.ts';
+import type { SecurityPolicy } from './policies.ts';
+import { POLICY_GROUP } from './policies.ts';
 import type { PkiVerdicts } from './pki.ts';
 
 export interface Snapshot {
@@ -19,6 +21,8 @@ export interface Snapshot {
   referenceGrants: ReferenceGrant[];
   backendTLSPolicies: BackendTLSPolicy[];
   xBackendTrafficPolicies: XBackendTrafficPolicy[];
+  /** Portico's policies (group policy.portico.dev), attached per GEP-713. */
+  securityPolicies: SecurityPolicy[];
   namespaces: Namespace[];
   services: Service[];
   endpointSlices: EndpointSlice[];
@@ -60,6 +64,7 @@ const KINDS: Record<string, { group: string; key: SnapshotKey }> = {
   ReferenceGrant: { group: GATEWAY_GROUP, key: 'referenceGrants' },
   BackendTLSPolicy: { group: GATEWAY_GROUP, key: 'backendTLSPolicies' },
   XBackendTrafficPolicy: { group: X_GATEWAY_GROUP, key: 'xBackendTrafficPolicies' },
+  SecurityPolicy: { group: POLICY_GROUP, key: 'securityPolicies' },
   Namespace: { group: '', key: 'namespaces' },
   Service: { group: '', key: 'services' },
   EndpointSlice: { group: 'discovery.k8s.io', key: 'endpointSlices' },
@@ -70,7 +75,7 @@ const KINDS: Record<string, { group: string; key: SnapshotKey }> = {
 export function emptySnapshot(): Snapshot {
   return {
     gatewayClasses: [], gateways: [], listenerSets: [], httpRoutes: [], grpcRoutes: [], tlsRoutes: [],
-    tcpRoutes: [], udpRoutes: [], referenceGrants: [], backendTLSPolicies: [], xBackendTrafficPolicies: [], namespaces: [],
+    tcpRoutes: [], udpRoutes: [], referenceGrants: [], backendTLSPolicies: [], xBackendTrafficPolicies: [], securityPolicies: [], namespaces: [],
     services: [], endpointSlices: [], secrets: [], configMaps: [],
   };
 }

@@ -20,6 +20,7 @@ import { markTlsOverlaps } from './tls-overlap.ts';
 import { translateL4Route } from './l4-routes.ts';
 import type { ListenerState } from './state.ts';
 import type { TrafficPolicyState } from './x-backend-traffic-policies.ts';
+import { POLICY_KINDS, processPolicies } from './policies/index.ts';
 import { processTrafficPolicies, trafficPoliciesTargeting, trafficPolicyStatus } from './x-backend-traffic-policies.ts';
 import { gatewayClassStatus, gatewayStatus, listenerSetStatus, policyStatus, routeStatus } from './status.ts';
 
@@ -36,6 +37,9 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   // 2. Policies that shape backends, before any route resolves one.
   const tls = processBackendTLSPolicies(ctx);
   const traffic = processTrafficPolicies(ctx);
+  // Attached policies (GEP-713: SecurityPolicy ...): targets, conflicts and per-level sections;
+  // inheritance is resolved onto each rule as routes are placed on listeners.
+  const policies = processPolicies(ctx, tls, gateways, listenerSets, POLICY_KINDS);
 
   // 3. Routes: attach to listeners, resolve rules and backends, fill listener route tables.
   const parents = indexParents(gateways, listenerSets);
@@ -70,11 +74,13 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       for (const a of r.attachments) {
         const lr = routesOf(perListener, a.listener);
         lr.http ??= new HostBuckets();
+        let rules: typeof t.rules | undefined;
         for (const h of a.hostnames) {
           const key = `${a.listener.ir.id}\n${h}`;
           if (placed.has(key)) continue;
           placed.add(key);
-          lr.http.add(h, t.rules);
+          rules ??= policies.rulesFor(a.listener, kind, obj.metadata.namespace ?? 'default', obj.metadata.name, t.rules);
+          lr.http.add(h, rules);
         }
       }
     }
@@ -129,6 +135,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     ...routeStatuses,
     ...tls.all.map((p) => policyStatus(ctx, p)).filter((s): s is ResourceStatus => s !== undefined),
     ...traffic.map((p) => trafficPolicyStatus(ctx, p)).filter((s): s is ResourceStatus => s !== undefined),
+    ...policies.statuses(),
   ];
   // A BackendTLSPolicy is judged (has status) only where our routes use its targets.
   const judged = new Set(tls.all.filter((p) => p.ancestors.size > 0).map((p) => `${p.obj.metadata.namespace ?? 'default'}/${p.obj.metadata.name}`));

@@ -16,6 +16,7 @@ export interface WatchedKind {
 
 const GW = 'gateway.networking.k8s.io';
 const XGW = 'gateway.networking.x-k8s.io';
+const POLICY = 'policy.portico.dev';
 
 export const WATCHED_KINDS: WatchedKind[] = [
   { kind: 'GatewayClass', group: GW, version: 'v1', plural: 'gatewayclasses', namespaced: false, status: 'merge' },
@@ -29,6 +30,8 @@ export const WATCHED_KINDS: WatchedKind[] = [
   { kind: 'BackendTLSPolicy', group: GW, version: 'v1', plural: 'backendtlspolicies', namespaced: true, status: 'ancestors' },
   // Experimental; watched so it can be reported as unsupported (empty with NotServed without the CRD).
   { kind: 'XBackendTrafficPolicy', group: XGW, version: 'v1alpha1', plural: 'xbackendtrafficpolicies', namespaced: true, status: 'ancestors' },
+  // Portico's policy kinds (crds/portico); without the CRD installed the list is empty (NotServed).
+  { kind: 'SecurityPolicy', group: POLICY, version: 'v1alpha1', plural: 'securitypolicies', namespaced: true, status: 'ancestors' },
   { kind: 'ReferenceGrant', group: GW, version: 'v1beta1', plural: 'referencegrants', namespaced: true },
   { kind: 'Namespace', group: '', version: 'v1', plural: 'namespaces', namespaced: false },
   { kind: 'Service', group: '', version: 'v1', plural: 'services', namespaced: true, statusIsInput: true },

@@ -60,7 +60,7 @@ interface GeneratedFile {
 const file = schemas as unknown as GeneratedFile;
 
 /** API groups whose objects are validated; everything else passes through untouched. */
-export const GATEWAY_GROUPS: readonly string[] = ['gateway.networking.k8s.io', 'gateway.networking.x-k8s.io'];
+export const GATEWAY_GROUPS: readonly string[] = ['gateway.networking.k8s.io', 'gateway.networking.x-k8s.io', 'policy.portico.dev'];
 
 export function kindSchemas(group: string, kind: string): KindSchemas | undefined {
   return file.kinds[`${group}/${kind}`];

@@ -4,8 +4,9 @@ export interface ApiResource { group: string; version: string; plural: string; k
 
 const GW = 'gateway.networking.k8s.io';
 const XGW = 'gateway.networking.x-k8s.io';
+const POLICY = 'policy.portico.dev';
 const r = (group: string, version: string, plural: string, kind: string, namespaced = true): ApiResource =>
-  ({ group, version, plural, kind, namespaced, custom: group === GW || group === XGW });
+  ({ group, version, plural, kind, namespaced, custom: group === GW || group === XGW || group === POLICY });
 
 export const API_RESOURCES: ApiResource[] = [
   r(GW, 'v1', 'gatewayclasses', 'GatewayClass', false),
@@ -19,6 +20,7 @@ export const API_RESOURCES: ApiResource[] = [
   r(GW, 'v1', 'backendtlspolicies', 'BackendTLSPolicy'),
   r(GW, 'v1beta1', 'referencegrants', 'ReferenceGrant'),
   r(XGW, 'v1alpha1', 'xbackendtrafficpolicies', 'XBackendTrafficPolicy'),
+  r(POLICY, 'v1alpha1', 'securitypolicies', 'SecurityPolicy'),
   r('', 'v1', 'namespaces', 'Namespace', false),
   r('', 'v1', 'services', 'Service'),
   r('', 'v1', 'secrets', 'Secret'),

@@ -1,0 +1,6 @@
+// The policy kinds the translator attaches, in the order their results are applied to rules.
+// A new kind is one descriptor (descriptor.ts) added here.
+import type { PolicyDescriptor } from './descriptor.ts';
+import { securityPolicyDescriptor } from './security/descriptor.ts';
+
+export const POLICY_KINDS: readonly PolicyDescriptor[] = [securityPolicyDescriptor];
