@@ -54,5 +54,8 @@ export function buildStatusList(statuses: ResourceStatus[], snapshot: Snapshot, 
  */
 export function redactTable(table: RoutingTable): RoutingTable {
   return JSON.parse(JSON.stringify(table, (k, v) =>
-    typeof v === 'string' && (k === 'keyPem' || /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v)) ? '<redacted>' : v));
+    typeof v === 'string' && (SECRET_FIELDS.has(k) || /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v)) ? '<redacted>' : v));
 }
+
+/** IR fields that carry credentials from Secrets (SecurityPolicy: htpasswd hashes, API keys, OIDC secrets). */
+const SECRET_FIELDS = new Set(['keyPem', 'hash', 'apiKey', 'clientSecret', 'cookieSecret']);

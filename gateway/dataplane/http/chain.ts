@@ -12,6 +12,8 @@ import { urlRewriteFilter } from './filters/url-rewrite.ts';
 import type { RateLimitIR } from '../../ir/index.ts';
 import { sendFixedResponse, compileOverrides } from '../traffic/fixed-response.ts';
 import { compileCompression } from '../traffic/compression.ts';
+import type { CompiledSecurity } from './security/policy.ts';
+import { compileSecurity } from './security/policy.ts';
 
 export type Filter = (next: Handler) => Handler;
 
@@ -122,7 +124,10 @@ export function compileRuleChain(rule: HttpRuleIR, ctx: ChainContext, deps: Chai
   // Rate limits run after the route's filters (authentication included: a JWT claim or an
   // API key is known by then) and before anything is forwarded or answered from configuration.
   if (traffic?.rateLimit !== undefined && deps.rateLimit !== undefined) terminal = deps.rateLimit(traffic.rateLimit)(terminal);
-  const chain = composeFilters(rule.filters, rule.match.path, ctx, deps, terminal);
+  const filtered = composeFilters(rule.filters, rule.match.path, ctx, deps, terminal);
+  // The rule's effective SecurityPolicy runs before everything else of the rule.
+  const security = rule.policies?.security;
+  const chain = security ? securityFor(security, ctx, deps).filter(filtered) : filtered;
   const compression = traffic?.compression === undefined ? undefined : compileCompression(traffic.compression);
   const override = traffic?.responseOverride === undefined || traffic.responseOverride.length === 0 ? undefined : compileOverrides(traffic.responseOverride);
   if (compression === undefined && override === undefined) return chain;

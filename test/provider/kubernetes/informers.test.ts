@@ -2,6 +2,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { waitFor } from '../wait.ts';
 import { resourceForObject } from '../../helpers/kube-api-server/resources.ts';
+import { WATCHED_KINDS } from '../../../gateway/provider/kubernetes/kinds.ts';
+
+/** One watch per watched kind (SecurityPolicy made it 17). */
+const INFORMERS = WATCHED_KINDS.length;
 import { endpointSlice, gateway, gatewayClass, httpRoute, namespace, service, withProvider } from './fixtures.ts';
 
 const tlsSecret = (name: string, type = 'kubernetes.io/tls') => ({
@@ -52,7 +56,7 @@ test('a watch event becomes a new snapshot; a burst of events is coalesced', asy
 
 test('410 Gone on re-watch: the informer re-lists and recovers, seeing changes made meanwhile', async () => {
   await withProvider(async ({ last, api }) => {
-    await waitFor(() => api.openWatches() >= 16, 3000, 'all watches open');
+    await waitFor(() => api.openWatches() >= INFORMERS, 3000, 'all watches open');
     const lists = () => api.requests.filter((r) => r.path.endsWith('/httproutes') && r.query.get('watch') === null).length;
     const listsBefore = lists();
     api.dropWatches();
@@ -68,7 +72,7 @@ test('410 Gone on re-watch: the informer re-lists and recovers, seeing changes m
 
 test('a dropped watch connection re-watches from the last resourceVersion (no re-list)', async () => {
   await withProvider(async ({ last, api }) => {
-    await waitFor(() => api.openWatches() >= 16, 3000, 'all watches open');
+    await waitFor(() => api.openWatches() >= INFORMERS, 3000, 'all watches open');
     const routeReq = (watch: boolean) => api.requests.filter((r) => r.path === '/apis/gateway.networking.k8s.io/v1/httproutes' && (r.query.get('watch') === 'true') === watch);
     const lists = routeReq(false).length;
     const lastRv = routeReq(true).at(-1)!.query.get('resourceVersion');
@@ -83,7 +87,7 @@ test('a dropped watch connection re-watches from the last resourceVersion (no re
 
 test('a silently stalled watch is abandoned after the inactivity timeout and resumed from its resourceVersion', async () => {
   await withProvider(async ({ last, api }) => {
-    await waitFor(() => api.openWatches() >= 16, 3000, 'all watches open');
+    await waitFor(() => api.openWatches() >= INFORMERS, 3000, 'all watches open');
     api.freezeWatches();
     api.store.apply(httpRoute('during-stall'));
     await waitFor(() => last().snapshot.httpRoutes.some((r) => r.metadata.name === 'during-stall'), 5000, 'event sent during the stall');
@@ -92,7 +96,7 @@ test('a silently stalled watch is abandoned after the inactivity timeout and res
 
 test('the watchdog restarts a watch that stays silent past stallMs even when the client timeout is long', async () => {
   await withProvider(async ({ last, api, provider }) => {
-    await waitFor(() => api.openWatches() >= 16, 3000, 'all watches open');
+    await waitFor(() => api.openWatches() >= INFORMERS, 3000, 'all watches open');
     api.freezeWatches();
     api.store.apply(httpRoute('during-stall'));
     await waitFor(() => last().snapshot.httpRoutes.some((r) => r.metadata.name === 'during-stall'), 5000, 'event sent during the stall');
@@ -106,15 +110,15 @@ test('a watch that fails with a server error is restarted with backoff, once at 
     api.before((r) => {
       if (failing > 0 && r.path.endsWith('/grpcroutes') && r.query.get('watch') === 'true') { failing--; throw new Error('injected'); }
     });
-    await waitFor(() => api.openWatches() >= 16, 3000, 'all watches open');
+    await waitFor(() => api.openWatches() >= INFORMERS, 3000, 'all watches open');
     api.dropWatches();
     await waitFor(() => failing === 0, 5000, 'three injected failures');
     api.store.apply({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GRPCRoute', metadata: { name: 'g', namespace: 'default' }, spec: { parentRefs: [{ name: 'edge' }] } });
     await waitFor(() => last().snapshot.grpcRoutes.length === 1, 5000, 'grpc route after restarts');
     const grpc = provider.informers().find((i) => i.name === 'GRPCRoute')!;
     assert.ok(grpc.restarts() >= 1 && grpc.restarts() <= 4, `restarts: ${grpc.restarts()}`);
-    await waitFor(() => api.openWatches() >= 16, 3000, 'all watches open again');
-    assert.is(api.openWatches(), 16, 'exactly one watch per informer');
+    await waitFor(() => api.openWatches() >= INFORMERS, 3000, 'all watches open again');
+    assert.is(api.openWatches(), INFORMERS, 'exactly one watch per informer');
   }, {}, [gatewayClass(), gateway()]);
 });
 
