@@ -137,3 +137,19 @@ export function compileRuleChain(rule: HttpRuleIR, ctx: ChainContext, deps: Chai
     return chain(ex);
   };
 }
+
+// Rules that share an effective SecurityPolicy share one IR object (the translator memoises it),
+// so they share one compiled policy: one JWKS cache, one verified-credentials cache.
+const compiledSecurity = new WeakMap<ChainContext, Map<object, CompiledSecurity>>();
+
+function securityFor(ir: NonNullable<NonNullable<HttpRuleIR['policies']>['security']>, ctx: ChainContext, deps: ChainDeps): CompiledSecurity {
+  let m = compiledSecurity.get(ctx);
+  if (!m) { m = new Map(); compiledSecurity.set(ctx, m); }
+  let c = m.get(ir);
+  if (!c) {
+    c = compileSecurity(ir, { pickEndpoint: deps.pickEndpoint, externalAuth: deps.externalAuth });
+    m.set(ir, c);
+    ctx.closers.push(c.close);
+  }
+  return c;
+}

@@ -3,10 +3,9 @@
 import type { JWTPayload } from 'jose';
 import type { Exchange } from '../exchange.ts';
 
-const claimsOf = new WeakMap<Exchange, JWTPayload>();
-
-export function setClaims(ex: Exchange, claims: JWTPayload): void { claimsOf.set(ex, claims); }
-export function getClaims(ex: Exchange): JWTPayload | undefined { return claimsOf.get(ex); }
+// On the exchange (`ex.claims`), where TrafficPolicy rate-limit keys (JWTClaim) read them too.
+export function setClaims(ex: Exchange, claims: JWTPayload): void { ex.claims = claims; }
+export function getClaims(ex: Exchange): JWTPayload | undefined { return ex.claims as JWTPayload | undefined; }
 
 /** A claim by name; a dotted name reaches into objects ("realm.role"). */
 export function claimAt(claims: JWTPayload, name: string): unknown {
