@@ -46,8 +46,14 @@ test('model, ir, translator and the offline validation are pure: no node:*, no c
   assert.equal(v, []);
 });
 
-test('constructs use only gateway/model, gateway/translator and gateway/validate of the gateway', () => {
-  const v = violations(['constructs'], (e) => under(e, 'gateway') && !under(e, 'gateway/model', 'gateway/translator', 'gateway/validate'));
+test('constructs use only gateway/model, gateway/translator, gateway/validate and gateway/pki of the gateway', () => {
+  const v = violations(['constructs'], (e) => under(e, 'gateway') && !under(e, 'gateway/model', 'gateway/translator', 'gateway/validate', 'gateway/pki'));
+  assert.equal(v, []);
+});
+
+test('gateway/pki (the certificate inspector synth, validate and serve share) uses node:crypto and node:tls over the model only', () => {
+  const v = violations(['gateway/pki'], (e) => isCdk(e) || (isNode(e) && !['node:crypto', 'node:tls'].includes(e.spec)) ||
+    (under(e, 'gateway') && !under(e, 'gateway/pki', 'gateway/model', 'gateway/translator/pem.ts')));
   assert.equal(v, []);
 });
 

@@ -5,6 +5,7 @@
 import { App } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import type { Problem } from '../../gateway/translator/index.ts';
+import { inspectCertificates } from '../../gateway/pki/certificates.ts';
 import { formatProblem, isAssumedExternal, tenancyRules, validateOffline } from '../../gateway/validate/index.ts';
 import { PORTICO_CONTROLLER_NAME } from '../gateway-class.ts';
 import { Annotations } from './annotations.ts';
@@ -67,6 +68,11 @@ function judge({ objects, standIns, tenants }: Collected, options: ValidationOpt
   const { problems, view } = validateOffline({
     objects: all,
     controllerNames: controllers,
+    // The certificate checks serve and `portico validate` run (node:crypto): a key that does not
+    // match its certificate fails synth with the same message.
+    inspectCertificates,
+    // The clock only words warnings (an expired certificate is still served, with a warning).
+    now: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     hooks: [tenancyRules({ tenants, tenantOf: (o) => tenantOf.get(objectRefKey(o)) })],
   });
   const elsewhere = new Set(standIns.map(objectRefKey));

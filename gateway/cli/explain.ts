@@ -6,7 +6,7 @@ import type { RoutingTable } from '../ir/index.ts';
 import type { Problem } from '../translator/api.ts';
 import { translate } from '../translator/index.ts';
 import { assumeExternalRefs } from '../translator/assume-external.ts';
-import { inspectPki } from '../provider/pki.ts';
+import { inspectPki } from '../pki/certificates.ts';
 import { adminGet } from './admin-client.ts';
 import { explain, ExplainInputError } from '../explain/explain.ts';
 import { formatExplanation } from '../explain/format.ts';

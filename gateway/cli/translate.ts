@@ -6,7 +6,7 @@ import { redactTable } from '../admin/status.ts';
 import { EXIT, outputFormat, parseCommand, UsageError, usageText } from './command.ts';
 import { translateCommand } from './commands.ts';
 import { readInputs } from './inputs.ts';
-import { inspectPki } from '../provider/pki.ts';
+import { inspectPki } from '../pki/certificates.ts';
 import { locate } from './problems.ts';
 import type { CliIo } from '../cli.ts';
 

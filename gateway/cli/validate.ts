@@ -6,7 +6,7 @@ import { snapshotLists, type KubeObject } from '../model/index.ts';
 import type { Problem, TranslateResult } from '../translator/api.ts';
 import { tenancyOf, tenancyRules, tenantByNamespace, tenantSetStandIns, validateOffline, type OfflineHook } from '../validate/index.ts';
 import { readTenantSetFile } from '../provider/files/tenant-set.ts';
-import { inspectPki } from '../provider/pki.ts';
+import { inspectCertificates } from '../pki/certificates.ts';
 import type { ProviderUpdate } from '../pipeline.ts';
 import { EXIT, outputFormat, parseCommand, UsageError, usageText } from './command.ts';
 import { validateCommand } from './commands.ts';
@@ -43,9 +43,8 @@ export function validateUpdate(update: ProviderUpdate, controllerName: string, n
       }
     }
   }
-  // Certificates are checked as serve checks them (provider/pki.ts), so validate reports what serve would refuse.
-  const { pki } = inspectPki(update.snapshot);
-  const result = validateOffline({ objects: [...own, ...standIns], pki, controllerNames: [controllerName], now, hooks });
+  // Certificates are checked as serve checks them (gateway/pki), so validate reports what serve would refuse.
+  const result = validateOffline({ objects: [...own, ...standIns], inspectCertificates, controllerNames: [controllerName], now, hooks });
   // Stand-ins belong to the platform repo, which validates them.
   const elsewhere = new Set(standIns.map(refKeyOf));
   problems.push(...result.problems.filter((p) => !elsewhere.has(refKeyOf(p.ref))));

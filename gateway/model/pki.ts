@@ -1,8 +1,10 @@
 // What the input stage learned about the TLS material held by Secrets and ConfigMaps. The
 // translator is pure and cannot parse X.509 or match keys, so whoever builds a Snapshot from
-// live objects (the pipeline, `portico validate`/`translate`) inspects the PEM data once, with a
-// real crypto library, and attaches the verdicts here; the translator only reads them. Without
-// verdicts (e.g. a construct test) the translator falls back to checking the PEM's shape.
+// live objects (the pipeline, `portico validate`/`translate`, cdk8s synth) inspects the PEM data
+// once, with a real crypto library (gateway/pki), and attaches the verdicts here; the translator
+// only reads them. Without verdicts (a caller that passes no inspector) the translator falls back
+// to checking the PEM's shape.
+import type { Snapshot } from './snapshot.ts';
 
 /** A kubernetes.io/tls pair: tls.crt (leaf first, then its chain) and tls.key. */
 export interface KeyPairVerdict {
@@ -39,3 +41,11 @@ export type PkiVerdicts = Record<string, PkiVerdict>;
 export function pkiKey(kind: 'Secret' | 'ConfigMap', namespace: string, name: string): string {
   return `${kind}/${namespace}/${name}`;
 }
+
+/**
+ * The input stage's certificate check, as a value: it reads the snapshot's Secrets and ConfigMaps
+ * and returns a verdict for each that holds TLS material. Pure code (the translator, the offline
+ * validation) takes one as a parameter; the hosts (Node and Deno, with node:crypto) provide
+ * gateway/pki's inspectCertificates.
+ */
+export type CertificateInspector = (snapshot: Snapshot) => PkiVerdicts;

@@ -2,7 +2,7 @@
 // the CRD schema and CEL rules the API server applies, then the translator over the whole set
 // (what the gateway would report in status), then registered hooks (the tenancy rules) that judge
 // the translator's own decisions. Pure: no I/O, no clock (`now` only stamps conditions).
-import type { KubeObject, PkiVerdicts, Snapshot } from '../model/index.ts';
+import type { CertificateInspector, KubeObject, Snapshot } from '../model/index.ts';
 import { fromObjects, snapshotKeyOf } from '../model/index.ts';
 import type { Decisions, Problem, TranslateResult } from '../translator/api.ts';
 import { ASSUMED_EXTERNAL_ANNOTATION, assumeExternalRefs } from '../translator/assume-external.ts';
@@ -18,11 +18,13 @@ export interface OfflineInput {
    */
   controllerNames: readonly string[];
   /**
-   * Verdicts on the TLS material of the objects' Secrets and ConfigMaps (model/pki.ts), from the
-   * caller's input stage (the CLI inspects with node:crypto, as serve does). @default - none: the
-   * translator then checks only the PEM's shape
+   * The input stage's certificate check (model/pki.ts), run over the objects' Secrets and
+   * ConfigMaps before the translator: the hosts pass gateway/pki's inspectCertificates (node:crypto,
+   * what serve uses), so synth and `portico validate` reject the Secrets serve would refuse (key
+   * mismatch, unparseable). It stays a parameter because this module is pure. @default - none:
+   * the translator then checks only the PEM's shape
    */
-  pki?: PkiVerdicts;
+  inspectCertificates?: CertificateInspector;
   /** Rules that run after the translator, over its decisions (e.g. tenancyRules()). */
   hooks?: readonly OfflineHook[];
   /** RFC 3339 time for condition timestamps; irrelevant to the verdict. @default the epoch */
@@ -60,7 +62,7 @@ export function validateOffline(input: OfflineInput): OfflineResult {
   const objects = input.objects.filter(isKubeObject);
 
   const { snapshot: parsed } = fromObjects([...objects]);
-  const { snapshot, warnings } = assumeExternalRefs(input.pki ? { ...parsed, pki: input.pki } : parsed);
+  const { snapshot, warnings } = assumeExternalRefs(input.inspectCertificates ? { ...parsed, pki: input.inspectCertificates(parsed) } : parsed);
   problems.push(...warnings);
   const decisions: Decisions = { parents: [], references: [] };
   const translations: OfflineResult['translations'] = [];

@@ -13,7 +13,7 @@ import * as assert from 'uvu/assert';
 import { fromObjects, parseManifests } from '../../gateway/model/index.ts';
 import { translate } from '../../gateway/translator/index.ts';
 import { assertGolden } from '../helpers/golden.ts';
-import { inspectPki } from '../../gateway/provider/pki.ts';
+import { inspectPki } from '../../gateway/pki/certificates.ts';
 import * as placeholders from './placeholder-pem.ts';
 
 const { PLACEHOLDER_CERT_PEM, PLACEHOLDER_KEY_PEM } = placeholders;
