@@ -22,6 +22,12 @@ export function resolveValueFrom(v: unknown, lookup: (kind: string, ns: string, 
 }
 
 export async function applyStep(world: World, step: StepSpec): Promise<void> {
+  // The wait comes first, as upstream's time.Sleep comes before the objects it creates: creationTimestamp
+  // has second precision, so only a wait before the create makes the new objects strictly newer
+  // than everything before the step. (Waiting after it let a route created in the same second as
+  // an older one tie with it, and the spec's tie-break, "{namespace}/{name}" alphabetical, then
+  // made tcproute-attach-newer the oldest: TCPRouteMultipleRoutesAttachment failed one run in three.)
+  if (step.delaySeconds) await world.clock.sleep(step.delaySeconds * 1000);
   const put = (o: Obj) => {
     const prepared = world.prepare(o);
     world.store.put(prepared);
@@ -54,5 +60,4 @@ export async function applyStep(world: World, step: StepSpec): Promise<void> {
     }));
   }
   world.write();
-  if (step.delaySeconds) await new Promise((r) => setTimeout(r, step.delaySeconds! * 1000));
 }

@@ -9,7 +9,9 @@ import type { CaseSpec } from './case-types.ts';
 import { CertStore } from './certs.ts';
 import { AddressPool } from './pods.ts';
 import { applyStep } from './steps.ts';
-import { World } from './world.ts';
+import { type Clock, World } from './world.ts';
+import { fromObjects } from '../../gateway/model/index.ts';
+import { translate } from '../../gateway/translator/index.ts';
 
 const HERE = import.meta.dirname;
 const loadCase = (name: string): CaseSpec => JSON.parse(readFileSync(join(HERE, 'cases', `${name}.json`), 'utf8'));
@@ -95,6 +97,37 @@ test('patch steps bump generation, keep creationTimestamp, expand address placeh
     assert.is(after.metadata.creationTimestamp, before.metadata.creationTimestamp);
     const onDisk = docs(w.dir, '10-manifests.yaml').find((o) => o.metadata.name === 'gateway-static-addresses');
     assert.is(onDisk.metadata.generation, 2);
+  } finally {
+    await w.close();
+  }
+});
+
+/** A clock that moves only when told to, or when a step sleeps. */
+function fakeClock(start: string): Clock & { advance(ms: number): void } {
+  let t = Date.parse(start);
+  return { now: () => new Date(t), sleep: async (ms) => { t += ms; }, advance: (ms) => { t += ms; } };
+}
+
+test('a step\'s delaySeconds waits before its objects are created, so they are strictly newer (TCPRouteMultipleRoutesAttachment)', async () => {
+  // Given the case's world, made 0.2 s into a second, and the gateway ready 0.3 s later (same second)
+  const c = loadCase('TCPRouteMultipleRoutesAttachment');
+  const clock = fakeClock('2026-01-01T00:00:00.200Z');
+  const w = new World(c, { ...opts, clock });
+  try {
+    await w.init();
+    clock.advance(300);
+    // When the step (upstream: sleep 1 s, then create the newer TCPRoute) is applied
+    await applyStep(w, c.steps![0]);
+    // Then the newer route's creationTimestamp (second precision) is later than the older one's
+    const stamp = (name: string) => w.store.get('TCPRoute', 'gateway-conformance-infra', name)!.metadata.creationTimestamp;
+    assert.is(stamp('tcproute-attach-older'), '2026-01-01T00:00:00Z');
+    assert.is(stamp('tcproute-attach-newer'), '2026-01-01T00:00:01Z');
+    // And the translator binds the older route to the listener, as the case expects of the data plane
+    // (with equal timestamps the spec's tie-break, name order, would pick tcproute-attach-newer)
+    const { table } = translate(fromObjects(w.store.list()).snapshot, { controllerName: opts.controllerName, now: clock.now().toISOString() });
+    const gw = table.gateways.find((g) => g.name === 'tcp-multi-route-attach-gateway')!;
+    const tcp = gw.ports.flatMap((p) => p.listeners).find((l) => l.protocol === 'TCP')!;
+    assert.equal(tcp.l4!.map((r) => r.route), ['TCPRoute/gateway-conformance-infra/tcproute-attach-older', 'TCPRoute/gateway-conformance-infra/tcproute-attach-newer']);
   } finally {
     await w.close();
   }

@@ -16,7 +16,20 @@ export interface WorldOptions extends PrepareOptions {
   manifestsRoot: string;
   certs: CertStore;
   podAddresses: AddressPool;
+  /** The time creationTimestamps are stamped with and steps wait by. @default - the real clock */
+  clock?: Clock;
 }
+
+/** What the "API server" of a world reads the time from, and how a step waits. */
+export interface Clock {
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+export const REAL_CLOCK: Clock = {
+  now: () => new Date(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+};
 
 type FileGroup = '00-gatewayclass.yaml' | '10-manifests.yaml' | '20-generated-tls.yaml' | '30-generated-endpointslices.yaml';
 
@@ -50,14 +63,18 @@ export function referencedServices(objects: Obj[]): Set<string> {
 }
 
 export class World {
-  readonly store = new ObjectStore();
+  readonly store: ObjectStore;
+  readonly clock: Clock;
   readonly dir = mkdtempSync(join(tmpdir(), 'portico-conf-case-'));
   readonly files = new Map<string, FileGroup>();
   pods: EchoPod[] = [];
   running: RunningPod[] = [];
   private readonly specs = new Map<string, SecretSpec>();
 
-  constructor(readonly spec: CaseSpec, readonly opts: WorldOptions) {}
+  constructor(readonly spec: CaseSpec, readonly opts: WorldOptions) {
+    this.clock = opts.clock ?? REAL_CLOCK;
+    this.store = new ObjectStore(() => this.clock.now());
+  }
 
   private put(o: Obj, group: FileGroup): Obj {
     const stored = this.store.put(o);
