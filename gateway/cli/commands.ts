@@ -75,13 +75,14 @@ ${EXIT_CODES_NOTE} (a missing path, or no objects at all, is an input error)`,
 export const translateCommand = defineCommand({
   name: 'translate',
   summary: 'Print the routing table, every status block and the problems the gateway would produce for these manifests.',
-  synopsis: ['<file|dir|->... [-o yaml|json] [--controller-name NAME] [--gateway NS/NAME ...] [--assume-external] [--show-keys]'],
+  synopsis: ['<file|dir|->... [-o yaml|json] [--controller-name NAME] [--gateway NS/NAME ...] [--assume-external] [--show-keys] [--decisions]'],
   flags: {
     output: { ...outputFlag('yaml'), arg: 'yaml|json' },
     'controller-name': { type: 'string', arg: 'NAME', default: DEFAULT_CONTROLLER, help: 'GatewayClasses with this controllerName are ours' },
     gateway: { type: 'string', multiple: true, arg: 'NS/NAME', help: 'translate only these Gateways' },
     'assume-external': { type: 'boolean', default: false, help: 'treat Services, Secrets and ConfigMaps missing from the manifests as existing elsewhere' },
     'show-keys': { type: 'boolean', default: false, help: 'print private keys instead of <redacted>' },
+    decisions: { type: 'boolean', default: false, help: "also print the translator's decisions: per route parentRef, each listener's verdict; per reference, whether it is permitted (through which ReferenceGrant) and resolved" },
   },
   notes: `\`-\` reads manifests from stdin.
 ${EXIT_CODES_NOTE} (errors among the problems: 1; a missing path or YAML that does not parse: 2)`,

@@ -34,6 +34,47 @@ test('translate prints the table, statuses and problems as YAML', async () => {
   });
 });
 
+test('translate --decisions prints per parentRef which listener took the route or why not, and per reference its grant', async () => {
+  // Given a route with two parentRefs (one names a listener that does not exist) and a
+  // cross-namespace backend allowed by a ReferenceGrant
+  const manifests = `${GATEWAY_CLASS}---
+${httpGateway('gw', 'apps')}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: web, namespace: apps }
+spec:
+  parentRefs: [{ name: gw }, { name: gw, sectionName: nope }]
+  rules: [{ backendRefs: [{ name: db, namespace: data, port: 80 }] }]
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: { name: apps-to-db, namespace: data }
+spec:
+  from: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: apps }]
+  to: [{ group: '', kind: Service, name: db }]
+`;
+  await withTempDir('portico-translate-decisions-', { 'app.yaml': manifests }, async (d) => {
+    // When translated without and with --decisions (JSON)
+    const plain = JSON.parse((await runCli(['translate', '--assume-external', '-o', 'json', d])).stdout);
+    const r = await runCli(['translate', '--assume-external', '--decisions', '-o', 'json', d]);
+    const out = JSON.parse(r.stdout);
+    // Then only --decisions adds them, beside the same table and statuses
+    assert.is(plain.decisions, undefined);
+    assert.equal(out.table, plain.table);
+    const parents = out.decisions.parents.filter((p: any) => p.route.kind === 'HTTPRoute' && p.route.name === 'web');
+    assert.equal(parents.map((p: any) => [p.field, p.accepted, p.reason]), [
+      ['spec.parentRefs[0]', true, 'Accepted'],
+      ['spec.parentRefs[1]', false, 'NoMatchingParent'],
+    ], JSON.stringify(parents, null, 2));
+    assert.equal(parents[0].listeners.map((l: any) => [l.name, l.attached]), [['http', true]]);
+    const backend = out.decisions.references.find((x: any) => x.from.name === 'web' && x.to.kind === 'Service');
+    assert.equal([backend.to.namespace, backend.to.name, backend.permitted, backend.grant], ['data', 'db', true, { namespace: 'data', name: 'apps-to-db' }]);
+    // And YAML carries the same decisions
+    const yaml = parse((await runCli(['translate', '--assume-external', '--decisions', d])).stdout);
+    assert.equal(yaml.decisions, out.decisions);
+  });
+});
+
 test('status prints the conditions of a running gateway as a table', async () => {
   const d = tempDir('portico-status-', { 'app.yaml': app });
   const gw = serve(['--manifests', d, '--port-offset', '0', '--bind', '127.0.0.1', '--admin', '127.0.0.1:0', '--access-log', 'off', '--gateway', 'apps/none']);
