@@ -16,6 +16,7 @@ export interface Metrics {
   onRequest(r: AccessRecord): void;
   onUpstreamError(backend: string, code: string): void;
   onRateLimit(policy: string, kind: 'local' | 'global', outcome: RateLimitOutcome): void;
+  onEjection(backend: string, endpoint: string): void;
   onApplied(state: PipelineState): void;
   onReloadError(stage: string): void;
   /** Hooks a provider calls (watch events and restarts, status writes, leadership). */
@@ -82,6 +83,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   const upstreamErrors = new Counter({
     name: 'portico_upstream_errors_total', help: 'Upstream connection and protocol failures, retried ones included.',
     labelNames: ['backend', 'code'] as const, registers,
+  });
+  const ejections = new Counter({
+    name: 'portico_upstream_ejections_total', help: 'Endpoints taken out of rotation by passive outlier detection (this process).',
+    labelNames: ['backend'] as const, registers,
   });
 
   const rateLimits = new Counter({
@@ -180,6 +185,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     },
     onUpstreamError(backend, code) { upstreamErrors.inc({ backend, code }); },
     onRateLimit(policy, kind, outcome) { rateLimits.inc({ policy, kind, outcome }); },
+    onEjection(backend) { ejections.inc({ backend }); },
     onApplied(state) {
       configGeneration.set(state.generation);
       appliedAtMs = Date.parse(state.appliedAt);

@@ -51,6 +51,16 @@ export const serveCommand = defineCommand({
     'idle-timeout': { type: 'string', arg: 'S', help: 'keep-alive idle time on client connections (default 65)' },
     'h2-max-concurrent-streams': { type: 'string', arg: 'N', help: 'HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS (default 100)' },
     'h2-max-resets': { type: 'string', arg: 'N', help: 'HTTP/2 streams a client may cancel before they are answered, then GOAWAY (rapid reset; default 100)' },
+    // Upstream resilience: per backend, per process (each worker process counts its own requests).
+    'outlier-consecutive-failures': { type: 'string', arg: 'N', help: 'eject an endpoint after N connect/reset/timeout failures in a row (default 5; 0: off)' },
+    'outlier-consecutive-5xx': { type: 'string', arg: 'N', help: 'eject an endpoint after N 5xx answers or failures in a row (default 0: off)' },
+    'outlier-consecutive-gateway-failures': { type: 'string', arg: 'N', help: 'eject an endpoint after N 502/503/504 answers or connect/reset/timeout failures in a row (default 0: off)' },
+    'outlier-base-ejection': { type: 'string', arg: 'S', help: 'first ejection lasts S seconds, the n-th in a row n times that (default 30)' },
+    'outlier-max-ejection': { type: 'string', arg: 'S', help: 'longest ejection (default 300)' },
+    'outlier-max-ejection-percent': { type: 'string', arg: 'P', help: "share of a backend's endpoints ejected at once, at least one; all only when all fail (default 50)" },
+    'upstream-max-requests': { type: 'string', arg: 'N', help: 'requests in flight per backend, more wait in its queue (default 1024; 0: no limit)' },
+    'upstream-max-pending': { type: 'string', arg: 'N', help: 'requests waiting per backend, more are answered 503 at once (default 1024)' },
+    'upstream-queue-timeout': { type: 'string', arg: 'S', help: 'a request waits at most S seconds in the queue, then 503 (default 5)' },
   },
   notes: 'exit codes: 0 after a clean shutdown, 1 when the gateway fails, 2 usage or input error',
 });

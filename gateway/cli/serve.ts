@@ -18,7 +18,7 @@ import { tracingConfig, type TracingConfig } from '../admin/tracing-config.ts';
 import { DEFAULT_LEASE_NAME, PROBES_PORT, dnsLabelFlag, intFlag, secondsFlag, countFlag, UsageError } from './args.ts';
 import { DEFAULT_DRAIN_TIMEOUT_MS } from '../dataplane/index.ts';
 import { drainAndStop, type DrainOptions } from './shutdown.ts';
-import type { ClientLimitsIR } from '../ir/index.ts';
+import type { ClientLimitsIR, UpstreamResilienceIR } from '../ir/index.ts';
 import { InputError, parseCommand, usageText } from './command.ts';
 import { collectFiles } from '../provider/files/reader.ts';
 import { serveCommand } from './commands.ts';
@@ -54,6 +54,8 @@ export interface ServeOptions {
   clientLimits?: ClientLimitsIR;
   /** `--rate-limit-redis`: the Redis global rate limits count in. */
   rateLimitRedis?: string;
+  /** Outlier detection and per-backend queue defaults (flags); absent fields keep the data plane's defaults. */
+  upstream?: UpstreamResilienceIR;
 }
 
 /** Facts about where the process runs that change flag defaults. */
@@ -144,8 +146,25 @@ export function parseServeArgs(args: string[], env: ServeEnvironment = { inPod: 
     http2MaxConcurrentStreams: countFlag(values['h2-max-concurrent-streams'], 'h2-max-concurrent-streams'),
     http2MaxPrematureResets: countFlag(values['h2-max-resets'], 'h2-max-resets'),
   });
+  const seconds = (name: 'outlier-base-ejection' | 'outlier-max-ejection' | 'upstream-queue-timeout') =>
+    (values[name] === undefined ? undefined : secondsFlag(values[name], name, 0));
+  const upstream: UpstreamResilienceIR = {
+    outlierDetection: dropUndefined({
+      consecutiveLocalOriginFailure: countFlag(values['outlier-consecutive-failures'], 'outlier-consecutive-failures'),
+      consecutive5xx: countFlag(values['outlier-consecutive-5xx'], 'outlier-consecutive-5xx'),
+      consecutiveGatewayFailure: countFlag(values['outlier-consecutive-gateway-failures'], 'outlier-consecutive-gateway-failures'),
+      baseEjectionMs: seconds('outlier-base-ejection'),
+      maxEjectionMs: seconds('outlier-max-ejection'),
+      maxEjectionPercent: countFlag(values['outlier-max-ejection-percent'], 'outlier-max-ejection-percent', 100),
+    }),
+    queue: dropUndefined({
+      maxRequests: countFlag(values['upstream-max-requests'], 'upstream-max-requests'),
+      maxPending: countFlag(values['upstream-max-pending'], 'upstream-max-pending'),
+      queueTimeoutMs: seconds('upstream-queue-timeout'),
+    }),
+  };
   return {
-    clientLimits, drain, manifests, kubernetes, controllerName: values['controller-name']!, gateways: values.gateway,
+    clientLimits, upstream, drain, manifests, kubernetes, controllerName: values['controller-name']!, gateways: values.gateway,
     portOffset: intFlag(values['port-offset'], 'port-offset', 0), addressPool: values['address-pool'],
     bind: values.bind ?? (env.inPod ? '0.0.0.0' : '127.0.0.1'), admin: values.admin!, accessLog, logLevel, tracing,
     pollMs: intFlag(values['poll-ms'], 'poll-ms', 2000),
@@ -199,6 +218,7 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
     onRequest: accessLog === undefined ? (r) => metrics.onRequest(r) : (r) => { metrics.onRequest(r); accessLog(r); },
     onUpstreamError: (b, c) => metrics.onUpstreamError(b, c),
     onRateLimit: (p, k, out) => metrics.onRateLimit(p, k, out),
+    onEjection: (b, e) => metrics.onEjection(b, e),
     onEvent: (level, message, fields) => log(level, message, fields),
   };
   // Everything that can fail on bad flags or a busy admin port, before anything is started
@@ -240,7 +260,7 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
     await tracing?.shutdown().catch((err: unknown) => log('warn', 'trace export at shutdown failed', errorFields(err)));
   };
   const dataplane = createDataplane({ portOffset: o.portOffset, observer, sessionKey, drainTimeoutMs: drainDefaults.timeoutMs, clientLimits: o.clientLimits,
-    rateLimit: o.rateLimitRedis === undefined ? undefined : { redisUrl: o.rateLimitRedis } });
+    rateLimit: o.rateLimitRedis === undefined ? undefined : { redisUrl: o.rateLimitRedis }, upstream: o.upstream });
   const provider = kubeProvider ?? createFileProvider({ paths: o.manifests, pollMs: o.pollMs, now, log });
   const seen = { problems: new Set<string>() };
   const serving = { admin: admin.address, ...(probes ? { probes: probes.address } : {}), ...(o.kubernetes ? { kubernetes: o.kubernetes } : { manifests: o.manifests }), controllerName: o.controllerName };

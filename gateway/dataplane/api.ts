@@ -1,5 +1,5 @@
 // The data plane's public surface, used by gateway/pipeline.ts.
-import type { ClientLimitsIR, ListenerSourceIR, RoutingTable } from '../ir/index.ts';
+import type { ClientLimitsIR, ListenerSourceIR, RoutingTable, UpstreamResilienceIR } from '../ir/index.ts';
 import type { DataplaneObserver } from './observer.ts';
 
 export interface DataplaneOptions {
@@ -23,6 +23,8 @@ export interface DataplaneOptions {
    * behave as when Redis is unreachable: fail open or answer 503, as each policy says.
    */
   rateLimit?: { redisUrl?: string; keyPrefix?: string; commandTimeoutMs?: number };
+  /** Gateway-wide outlier detection and per-backend queue settings (flags); per process. */
+  upstream?: UpstreamResilienceIR;
 }
 
 export interface BoundSocket {

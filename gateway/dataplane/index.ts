@@ -14,7 +14,7 @@ export type { Dataplane, DataplaneOptions, ApplyResult, BoundSocket, ListenerFau
 export type { AccessRecord, DataplaneObserver } from './observer.ts';
 
 export function createDataplane(opts: DataplaneOptions = {}): Dataplane {
-  const upstreams = createUpstreams({ observer: opts.observer, sessionKey: opts.sessionKey });
+  const upstreams = createUpstreams({ observer: opts.observer, sessionKey: opts.sessionKey, resilience: opts.upstream });
   const rateLimits = createRateLimits(opts.rateLimit ?? {}, opts.observer);
   return createDataplaneCore(opts, {
     upstreams: {

@@ -56,6 +56,8 @@ export interface DataplaneObserver {
   onRequest?(record: AccessRecord): void;
   /** Upstream connection/protocol failures, for the upstream-error counter. */
   onUpstreamError?(backend: string, code: string): void;
+  /** Passive outlier detection took an endpoint ("address:port") of the backend out of rotation. */
+  onEjection?(backend: string, endpoint: string): void;
   /** Tracing, when it is on. */
   tracer?: RequestTracer;
   /** Non-request events worth a log line (bind failures, TLS errors, reloads). */

@@ -6,3 +6,4 @@ export * from './tls.ts';
 export * from './limits.ts';
 export * from './traffic.ts';
 export * from './policies.ts';
+export * from './upstream.ts';

@@ -1,6 +1,6 @@
 // Upstream side of the data plane: rule terminal handlers, connection pools per endpoint,
 // balancing. The server compiles each rule's chain and ends it with compileRule().
-import type { FilterIR, HttpRuleIR, RoutingTable } from '../../ir/index.ts';
+import type { BackendIR, FilterIR, HttpRuleIR, RoutingTable, UpstreamResilienceIR } from '../../ir/index.ts';
 import type { Handler } from '../http/exchange.ts';
 import type { DataplaneObserver } from '../observer.ts';
 import { setSessionKey } from '../http/session-persistence.ts';
@@ -10,6 +10,7 @@ import type { PoolLimits } from './pools.ts';
 import { compileRuleHandler } from './rule.ts';
 import type { RuleHooks } from './rule.ts';
 import { HealthChecks } from './health-checks.ts';
+import { ResilienceRegistry } from './resilience.ts';
 
 export { pickEndpoint, createWeightedPicker } from './balancer.ts';
 export type { RuleHooks } from './rule.ts';
@@ -21,6 +22,8 @@ export interface UpstreamsOptions {
   limits?: PoolLimits;
   /** HMAC key for session-persistence values; share it between workers. Default: random per process. */
   sessionKey?: Buffer;
+  /** Outlier detection and per-backend queue defaults (flags); absent fields keep upstream/outlier.ts and queue.ts defaults. */
+  resilience?: UpstreamResilienceIR;
 }
 
 export interface Upstreams {
@@ -43,12 +46,18 @@ function filterBackendIds(filters: readonly FilterIR[], ids: Set<string>): void 
 export function createUpstreams(opts: UpstreamsOptions = {}): Upstreams {
   const pools = new PoolRegistry(opts.limits);
   const health = new HealthChecks((e) => opts.observer?.onEvent?.(e.healthy ? 'info' : 'warn', e.healthy ? 'endpoint healthy again' : 'endpoint failed its health checks', { ...e }));
+  const observer = opts.observer;
+  const resilience = new ResilienceRegistry(opts.resilience, (e) => {
+    observer?.onEjection?.(e.backend, e.endpoint);
+    observer?.onEvent?.('warn', 'endpoint ejected', { ...e });
+  });
   if (opts.sessionKey !== undefined) setSessionKey(opts.sessionKey);
   return {
-    compileRule: (rule, hooks) => compileRuleHandler(rule, hooks, pools, opts.observer, health),
+    compileRule: (rule, hooks) => compileRuleHandler(rule, hooks, pools, resilience, opts.observer, health),
     retain(table) {
       const keep = new Set<string>();
       const ids = new Set<string>();
+      const served: BackendIR[] = [];
       for (const gw of table.gateways) {
         for (const port of gw.ports) {
           for (const listener of port.listeners) {
@@ -56,6 +65,7 @@ export function createUpstreams(opts: UpstreamsOptions = {}): Upstreams {
               for (const rule of host.rules) {
                 for (const b of rule.backends) {
                   ids.add(b.id);
+                  served.push(b);
                   const t = transportKey(b);
                   for (const ep of b.endpoints) keep.add(PoolRegistry.key(t, ep));
                   filterBackendIds(b.filters, ids);
@@ -70,6 +80,7 @@ export function createUpstreams(opts: UpstreamsOptions = {}): Upstreams {
       }
       pools.retain(keep);
       health.retain(table);
+      resilience.retain(served);
       retainCursors(ids);
     },
     close: () => {

@@ -17,6 +17,9 @@ import { compileEndpointPicker, trackRequest, type EndpointPicker } from './load
 import type { HealthChecks } from './health-checks.ts';
 import { beginBudgeted, retryFits, tryRetry } from './retry-budget.ts';
 import { PoolRegistry, transportKey } from './pools.ts';
+import type { ResilienceRegistry, BackendResilience } from './resilience.ts';
+import type { EndpointVerdict } from './outlier.ts';
+import type { AttemptOutcome } from '../http/forward.ts';
 import { addResponseFlag } from '../response-flags.ts';
 import { countedBody, endpointAddress } from '../http/counted-body.ts';
 import { withTrace, withoutTrace } from '../http/trace-headers.ts';
@@ -31,10 +34,30 @@ const FAILURE_TEXT: Record<number, string> = {
   504: 'upstream request timeout',
 };
 
+const gatewayStatus = (status: number) => (status >= 502 && status <= 504 ? 'gateway' : '5xx');
+
+// Failures that are the endpoint's: a broken request body (the body limit's 413, a client that
+// sends garbage) also fails the attempt, with another code or after the client was answered.
+const ENDPOINT_FAILURES = new Set(['GW_ERR_UPSTREAM_CONNECT', 'GW_ERR_UPSTREAM_RESET', 'GW_ERR_UPSTREAM_TIMEOUT', 'GW_ERR_REQUEST_TIMEOUT', 'GW_ERR_UPSTREAM_TLS']);
+
+/** What an attempt says about the endpoint's health; undefined when it says nothing (client gone). */
+function verdictOf(ex: Exchange, outcome: AttemptOutcome): EndpointVerdict | undefined {
+  if (outcome.kind === 'failed') {
+    if (ex.signal.aborted || ex.res?.headersSent === true || !ENDPOINT_FAILURES.has(outcome.failure.code)) return undefined;
+    return 'local';
+  }
+  if (outcome.kind === 'retry-status') return outcome.status >= 500 ? gatewayStatus(outcome.status) : 'success';
+  if (outcome.cut !== undefined) return 'local';
+  // 'done' without an upstream head: the client went away first.
+  if (ex.record.upstreamMs === undefined) return undefined;
+  return ex.record.status >= 500 ? gatewayStatus(ex.record.status) : 'success';
+}
+
 export function compileRuleHandler(
   rule: HttpRuleIR,
   hooks: RuleHooks,
   pools: PoolRegistry,
+  resilience: ResilienceRegistry,
   observer: DataplaneObserver | undefined,
   health?: HealthChecks,
 ): Handler {
@@ -49,23 +72,25 @@ export function compileRuleHandler(
     const hc = b.traffic?.healthCheck;
     return [b, compileEndpointPicker(b, b.traffic?.loadBalancer, hc !== undefined && health !== undefined ? health.view(b, hc) : undefined)];
   }));
+  const guards = new Map<HttpBackendIR, BackendResilience>(rule.backends.map((b) => [b, resilience.get(b)]));
 
   const fail = (ex: Exchange, backend: HttpBackendIR, f: UpstreamFailure) => {
     observer?.onUpstreamError?.(backend.id, f.code);
     sendGatewayResponse(ex, f.status, FAILURE_TEXT[f.status] ?? 'upstream error', f.code);
   };
 
-  const forward = async (ex: Exchange, backend: HttpBackendIR, first: EndpointIR, pinned: boolean) => {
-    if (backend.traffic?.retryBudget === undefined) return forwardOn(ex, backend, first, pinned);
+  const forward = async (ex: Exchange, backend: HttpBackendIR, first: EndpointIR, pinned: boolean, guard: BackendResilience) => {
+    if (backend.traffic?.retryBudget === undefined) return forwardOn(ex, backend, first, pinned, guard);
     const end = beginBudgeted(backend);
     try {
-      return await forwardOn(ex, backend, first, pinned);
+      return await forwardOn(ex, backend, first, pinned, guard);
     } finally {
       end();
     }
   };
 
-  const forwardOn = async (ex: Exchange, backend: HttpBackendIR, first: EndpointIR, pinned: boolean) => {
+  const forwardOn = async (ex: Exchange, backend: HttpBackendIR, first: EndpointIR, pinned: boolean, guard: BackendResilience) => {
+    const picker = pickers.get(backend)!;
     const leastRequest = backend.traffic?.loadBalancer?.type === 'LeastRequest';
     let retrySlot: (() => void) | undefined;
     const transport = transports.get(backend)!;
@@ -141,6 +166,8 @@ export function compileRuleHandler(
       retrySlot = undefined;
       attempt?.end(outcome.kind === 'done' ? { status: ex.record.status }
         : outcome.kind === 'retry-status' ? { status: outcome.status } : { status: outcome.failure.status, error: outcome.failure.code });
+      const verdict = verdictOf(ex, outcome);
+      if (verdict !== undefined) guard.outliers.record(backend, endpoint, verdict);
       if (outcome.kind === 'done' && outcome.cut !== undefined) observer?.onUpstreamError?.(backend.id, outcome.cut);
       if (outcome.kind === 'done' || ex.signal.aborted) return;
       if (outcome.kind === 'failed') {
@@ -155,7 +182,7 @@ export function compileRuleHandler(
         // Logged even when a later attempt succeeds: the retry hides the fault from the client only.
         addResponseFlag(ex.record, f.code);
         // A dead endpoint is worth leaving; a pinned session stays where it is.
-        if (!pinned) endpoint = pickers.get(backend)!(ex) ?? endpoint;
+        if (!pinned) endpoint = guard.outliers.pick(backend, () => picker(ex)) ?? endpoint;
       }
       retrySlot = tryRetry(backend);
       // Backoff never outlasts the request timeout: the next budget check then answers 504.
@@ -180,9 +207,13 @@ export function compileRuleHandler(
     if (anyBackendFilters && backend.filters.length > 0) {
       if (!(await hooks.applyBackendFilters(ex, backend))) return;
     }
-    const endpoint = sticky?.endpoint ?? pickers.get(backend)!(ex);
+    const guard = guards.get(backend)!;
+    const picker = pickers.get(backend)!;
+    let endpoint = sticky?.endpoint ?? guard.outliers.pick(backend, () => picker(ex));
     if (endpoint === undefined) {
-      sendGatewayResponse(ex, 503, 'no healthy endpoints', 'GW_ERR_NO_ENDPOINTS');
+      // None left: no endpoints, all failing active health checks, or all ejected (outlier detection).
+      if (backend.endpoints.length === 0 || guard.outliers.ejectedCount() === 0) sendGatewayResponse(ex, 503, 'no healthy endpoints', 'GW_ERR_NO_ENDPOINTS');
+      else sendGatewayResponse(ex, 503, 'no healthy endpoints', 'GW_ERR_ENDPOINTS_EJECTED');
       return;
     }
     if (session !== undefined) session.issue(ex, backend, endpoint, sticky);
@@ -196,6 +227,34 @@ export function compileRuleHandler(
       });
       return;
     }
-    await forward(ex, backend, endpoint, sticky !== undefined);
+    // WebSockets above are connections (bounded by --max-connections), not queued requests.
+    const queue = guard.queue;
+    const entered = queue.enter(ex.signal);
+    if (entered !== true) {
+      const admitted = entered === 'queue-full' ? entered : await entered;
+      if (admitted !== true) {
+        if (admitted === 'aborted') addResponseFlag(ex.record, 'GW_ERR_CLIENT_ABORT');
+        else if (admitted === 'queue-full') sendGatewayResponse(ex, 503, 'upstream overloaded', 'GW_ERR_QUEUE_FULL');
+        else sendGatewayResponse(ex, 503, 'upstream overloaded', 'GW_ERR_QUEUE_TIMEOUT');
+        return;
+      }
+      // It waited: its endpoint may have been ejected meanwhile.
+      if (sticky === undefined && guard.outliers.isEjected(endpoint)) {
+        const other = guard.outliers.pick(backend, () => picker(ex));
+        if (other === undefined) {
+          queue.leave();
+          sendGatewayResponse(ex, 503, 'no healthy endpoints', 'GW_ERR_ENDPOINTS_EJECTED');
+          return;
+        }
+        endpoint = other;
+        ex.endpoint = endpoint;
+        ex.record.upstreamAddress = endpointAddress(endpoint);
+      }
+    }
+    try {
+      await forward(ex, backend, endpoint, sticky !== undefined, guard);
+    } finally {
+      queue.leave();
+    }
   };
 }
