@@ -6,7 +6,7 @@ import type { Context } from './context.ts';
 import type { RouteSource } from './backends.ts';
 import type { TlsPolicies } from './backend-tls-policies.ts';
 import type { RouteTranslation } from './rule-parts.ts';
-import { ruleBackends, ruleFilters } from './rule-parts.ts';
+import { noteInvalidRule, ruleBackends, ruleFilters, settleInvalidRules } from './rule-parts.ts';
 import { firstByName, sessionPersistence } from './http-routes.ts';
 import { checkSessionPersistence } from './safe-values.ts';
 
@@ -44,12 +44,12 @@ export function translateGRPCRoute(ctx: Context, tls: TlsPolicies, route: GRPCRo
   const out: RouteTranslation = { rules: [], problems: [], services: new Set() };
   (route.spec?.rules ?? []).forEach((rule, ri) => {
     const field = `spec.rules[${ri}]`;
-    const { filters, direct: filterDirect } = ruleFilters(ctx, tls, src, rule.filters, `${field}.filters`, out);
+    const { filters, direct: filterDirect } = ruleFilters(ctx, tls, src, rule.filters, `${field}.filters`, out, ri);
     let direct = filterDirect;
-    const backends = ruleBackends(ctx, tls, src, rule.backendRefs, `${field}.backendRefs`, 'grpc', out);
+    const backends = ruleBackends(ctx, tls, src, rule.backendRefs, `${field}.backendRefs`, 'grpc', out, ri);
     if (!direct && backends.length === 0) direct = { status: 500, reason: 'NoBackends' };
     const spProblem = checkSessionPersistence(rule.sessionPersistence, `${field}.sessionPersistence`);
-    if (spProblem) out.problems.push(spProblem);
+    if (spProblem) direct ??= noteInvalidRule(out, ri, spProblem);
     const sp = spProblem ? undefined : sessionPersistence(rule.sessionPersistence, src, ri);
     const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
     matches.forEach((m, mi) => {
@@ -63,5 +63,6 @@ export function translateGRPCRoute(ctx: Context, tls: TlsPolicies, route: GRPCRo
       out.rules.push(ir);
     });
   });
+  settleInvalidRules(out, route.spec?.rules?.length ?? 0);
   return out;
 }

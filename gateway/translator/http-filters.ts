@@ -16,6 +16,8 @@ export interface FilterResult {
   problem?: ConditionInput;
   /** The rule cannot be served as written: answer this status instead. */
   direct?: { status: number; reason: string };
+  /** A value the data plane must not send (safe-values.ts): the rule is invalid. */
+  unsafe?: ConditionInput;
   service?: string;
 }
 
@@ -57,7 +59,7 @@ export function translateFilter(
   ctx: Context, tls: TlsPolicies, route: RouteSource, f: HTTPRouteFilter, field: string,
 ): FilterResult {
   const unsafe = checkFilterValues(f, field);
-  if (unsafe !== undefined) return { problem: unsafe };
+  if (unsafe !== undefined) return { unsafe };
   switch (f.type) {
     case 'RequestHeaderModifier':
       return { filter: { type: 'RequestHeaderModifier', modifier: headerModifier(f.requestHeaderModifier) } };

@@ -7,7 +7,7 @@ import type { RouteSource } from './backends.ts';
 import type { TlsPolicies } from './backend-tls-policies.ts';
 import { parseDuration } from './durations.ts';
 import type { RouteTranslation } from './rule-parts.ts';
-import { ruleBackends, ruleFilters } from './rule-parts.ts';
+import { noteInvalidRule, ruleBackends, ruleFilters, settleInvalidRules } from './rule-parts.ts';
 import { checkSessionPersistence } from './safe-values.ts';
 
 export type { RouteTranslation };
@@ -52,15 +52,17 @@ export function sessionPersistence(sp: SessionPersistence | undefined, route: Ro
 export function translateHTTPRoute(ctx: Context, tls: TlsPolicies, route: HTTPRoute): RouteTranslation {
   const src: RouteSource = { kind: 'HTTPRoute', namespace: route.metadata.namespace ?? 'default', name: route.metadata.name };
   const out: RouteTranslation = { rules: [], problems: [], services: new Set() };
-  (route.spec?.rules ?? []).forEach((rule, ri) => translateRule(ctx, tls, src, rule, ri, out));
+  const rules = route.spec?.rules ?? [];
+  rules.forEach((rule, ri) => translateRule(ctx, tls, src, rule, ri, out));
+  settleInvalidRules(out, rules.length);
   return out;
 }
 
 function translateRule(ctx: Context, tls: TlsPolicies, src: RouteSource, rule: HTTPRouteRule, ri: number, out: RouteTranslation): void {
   const field = `spec.rules[${ri}]`;
-  const { filters, direct: filterDirect } = ruleFilters(ctx, tls, src, rule.filters, `${field}.filters`, out);
+  const { filters, direct: filterDirect } = ruleFilters(ctx, tls, src, rule.filters, `${field}.filters`, out, ri);
   let direct = filterDirect;
-  const backends = ruleBackends(ctx, tls, src, rule.backendRefs, `${field}.backendRefs`, 'http', out);
+  const backends = ruleBackends(ctx, tls, src, rule.backendRefs, `${field}.backendRefs`, 'http', out, ri);
   const answersItself = filters.some((f) => f.type === 'RequestRedirect');
   // "If no backendRefs or filters are specified that would result in a response being sent,
   // a HTTP 500 status code MUST be returned."
@@ -76,7 +78,7 @@ function translateRule(ctx: Context, tls: TlsPolicies, src: RouteSource, rule: H
     backoffMs: parseDuration(rule.retry.backoff) ?? 0,
   } : undefined;
   const spProblem = checkSessionPersistence(rule.sessionPersistence, `${field}.sessionPersistence`);
-  if (spProblem) out.problems.push(spProblem);
+  if (spProblem) direct ??= noteInvalidRule(out, ri, spProblem);
   const sp = spProblem ? undefined : sessionPersistence(rule.sessionPersistence, src, ri);
   matches.forEach((m, mi) => {
     const ir: HttpRuleIR = {

@@ -3,8 +3,9 @@
 // inject a header line (CR, LF), end a string early (NUL), or make the data plane throw in the
 // request path. The CRD schema refuses most of these in a cluster; the translator does not rely
 // on it (objects also come from files, older CRDs, or a client that skipped validation).
-// A failed check makes the whole route not Accepted (UnsupportedValue, the field named), exactly
-// as if the API server had refused the object: its requests are neither mangled nor turned into 500s.
+// A failed check makes the rule invalid (UnsupportedValue, the field named; rule-parts.ts): it
+// answers 500 where it matches, with no value sent, and never lets its requests fall through to
+// a less specific route. Nothing is refused at request time: no request turns into a runtime 500.
 import type { HTTPHeaderFilter, HTTPPathModifier, HTTPRouteFilter, SessionPersistence } from '../model/index.ts';
 import type { ConditionInput } from './conditions.ts';
 import { Reason } from './conditions.ts';
@@ -24,7 +25,7 @@ function bad(field: string, what: string, value: unknown): ConditionInput {
   const shown = typeof value === 'string' ? JSON.stringify(value.length > 64 ? value.slice(0, 64) + '…' : value) : `a ${value === null ? 'null' : typeof value}`;
   return {
     type: 'Accepted', status: false, reason: Reason.UnsupportedValueRoute,
-    message: `${field}: ${shown} is not ${what}; the route is not served until it is fixed`,
+    message: `${field}: ${shown} is not ${what}; the rule answers 500 until it is fixed`,
   };
 }
 

@@ -152,13 +152,15 @@ export function routeStatus(
   const resolved = problems.find((p) => p.type === 'ResolvedRefs')
     ?? { type: 'ResolvedRefs', status: true, reason: Reason.ResolvedRefs, message: 'All references are resolved' };
   const unacceptable = problems.find((p) => p.type === 'Accepted');
+  const partial = problems.find((p) => p.type === 'PartiallyInvalid');
   for (const p of problems) ctx.problems.push(problem(ref, 'spec.rules', p, fixFor(p.reason)));
   const entries: RouteParentStatus[] = parents.map((p) => {
     const accepted = p.accepted.status && unacceptable ? unacceptable : p.accepted;
     // A rule problem that made the route unacceptable is already reported above, once.
     if (!p.accepted.status && p.accepted !== unacceptable) ctx.problems.push(problem(ref, p.field, p.accepted, fixFor(p.accepted.reason)));
     const before = (obj.status?.parents as RouteParentStatus[] | undefined)?.find((e) => e.controllerName === ctx.controllerName && sameParent(e.parentRef, p.ref));
-    return { parentRef: p.ref, controllerName: ctx.controllerName, conditions: conditions([accepted, resolved], g, ctx.now, before?.conditions) };
+    const list = partial !== undefined && accepted.status ? [accepted, resolved, partial] : [accepted, resolved];
+    return { parentRef: p.ref, controllerName: ctx.controllerName, conditions: conditions(list, g, ctx.now, before?.conditions) };
   });
   return { ref, generation: g, status: { parents: entries } };
 }

@@ -65,12 +65,21 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     const t = kind === 'HTTPRoute' ? translateHTTPRoute(ctx, tls, obj) : translateGRPCRoute(ctx, tls, obj);
     const results = attachRoute(ctx, parents, head(kind, obj, obj.spec?.hostnames ?? []));
     const unacceptable = t.problems.find((p) => p.type === 'Accepted');
-    if (unacceptable) for (const r of results) if (r.accepted.status) r.accepted = unacceptable;
+    // A route whose every rule is invalid is not Accepted, but where its parents would accept it,
+    // its rules still hold their matches and answer 500 (rule-parts.ts, noteInvalidRule).
+    const held = new Set<ParentResult>();
+    if (unacceptable) {
+      for (const r of results) {
+        if (!r.accepted.status) continue;
+        r.accepted = unacceptable;
+        if (t.holdInvalid) held.add(r);
+      }
+    }
     // Several parentRefs may select the same listener (the whole Gateway and one section): its
     // rules go into each host bucket once.
     const placed = new Set<string>();
     for (const r of results) {
-      if (!r.accepted.status) continue;
+      if (!r.accepted.status && !held.has(r)) continue;
       for (const a of r.attachments) {
         const lr = routesOf(perListener, a.listener);
         lr.http ??= new HostBuckets();

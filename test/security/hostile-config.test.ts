@@ -1,13 +1,20 @@
 // Hostile configuration: values a tenant writes into a route must not inject anything. Each row
-// puts one bad value in one field; the translator must refuse the route (Accepted=False,
-// UnsupportedValue, a message naming the field), program none of its rules, and leave every other
-// route alone. A fast-check property then throws random and malformed resources at translate().
+// puts one bad value in one field; the translator must report it (UnsupportedValue, a message
+// naming the field) and program the rule to answer 500 without the value (fail closed: its
+// requests never fall through to a less specific route, which would skip an ExternalAuth or a
+// redirect), and leave every other route alone. A fast-check property then throws random and
+// malformed resources at translate().
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { fromObjects, type Snapshot } from '../../gateway/model/index.ts';
 import { translate } from '../../gateway/translator/index.ts';
 import { validateObject } from '../../gateway/translator/schema/index.ts';
+import type { HttpRuleIR } from '../../gateway/ir/index.ts';
+import { createDataplane } from '../../gateway/dataplane/index.ts';
+import type { AccessRecord } from '../../gateway/dataplane/index.ts';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fuzzRuns } from './fuzz-runs.ts';
 
 const CONTROLLER = 'portico.dev/gateway-controller';
@@ -62,15 +69,16 @@ function run(objects: unknown[]) {
   return translate(snapshot, { controllerName: CONTROLLER, now: NOW });
 }
 
-function ruleIdsOf(result: ReturnType<typeof run>, name: string): string[] {
-  const ids: string[] = [];
+function rulesOf(result: ReturnType<typeof run>, name: string): HttpRuleIR[] {
+  const rules: HttpRuleIR[] = [];
   for (const g of result.table.gateways) for (const p of g.ports) for (const l of p.listeners) for (const h of l.http ?? []) {
-    for (const r of h.rules) if (r.route.name === name) ids.push(r.id);
+    for (const r of h.rules) if (r.route.name === name) rules.push(r);
   }
-  return ids;
+  return rules;
 }
+const ruleIdsOf = (result: ReturnType<typeof run>, name: string) => rulesOf(result, name).map((r) => r.id);
 
-test('hostile values in route fields: the route is refused naming the field, its neighbour still served', () => {
+test('hostile values in route fields: reported naming the field, the rule answers 500 without the value, its neighbour still served', () => {
   const failures: string[] = [];
   for (const [what, evil, field] of ROWS) {
     const result = run([...base, evil]);
@@ -79,11 +87,71 @@ test('hostile values in route fields: the route is refused naming the field, its
     const accepted = parents[0]?.conditions.find((c) => c.type === 'Accepted');
     if (accepted?.status !== 'False' || accepted.reason !== 'UnsupportedValue') failures.push(`${what}: Accepted=${accepted?.status} ${accepted?.reason}`);
     else if (field !== '' && !accepted.message.includes(field)) failures.push(`${what}: message does not name ${field}: ${accepted.message}`);
-    if (ruleIdsOf(result, 'evil').length > 0) failures.push(`${what}: the route's rules were programmed`);
+    const evilRules = rulesOf(result, 'evil');
+    // Held, not dropped (fail closed), and carrying nothing of the bad value to the data plane.
+    if (evilRules.length !== 1 || evilRules[0]!.direct?.status !== 500) failures.push(`${what}: the rule does not answer 500: ${JSON.stringify(evilRules.map((r) => r.direct))}`);
+    else if (JSON.stringify(evilRules[0]).includes('\r') || evilRules[0]!.filters.length > 0 || evilRules[0]!.sessionPersistence !== undefined) failures.push(`${what}: the unsafe value reached the table`);
     if (ruleIdsOf(result, 'neighbour').length !== 1) failures.push(`${what}: the neighbour route is not served`);
     if (!result.problems.some((p) => p.ref.name === 'evil' && p.reason === 'UnsupportedValue')) failures.push(`${what}: no problem line for validate`);
   }
   assert.equal(failures, []);
+});
+
+test('one invalid rule of several: the route stays Accepted with PartiallyInvalid, the invalid rule answers 500, the others are served', () => {
+  const evil = route({});
+  (evil.spec as { rules: unknown[] }).rules = [
+    { matches: [{ path: { type: 'PathPrefix', value: '/admin' } }], filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-a', value: 'v\r\nx-injected: 1' }] } }], backendRefs: [{ name: 'svc', port: 80 }] },
+    { backendRefs: [{ name: 'svc', port: 80 }] },
+  ];
+  const result = run([...base, evil]);
+  const st = result.statuses.find((s) => s.ref.kind === 'HTTPRoute' && s.ref.name === 'evil');
+  const conds = ((st?.status.parents ?? []) as { conditions: { type: string; status: string; reason: string; message: string }[] }[])[0]!.conditions;
+  assert.is(conds.find((c) => c.type === 'Accepted')?.status, 'True');
+  const partial = conds.find((c) => c.type === 'PartiallyInvalid');
+  assert.is(partial?.status, 'True');
+  assert.is(partial?.reason, 'UnsupportedValue');
+  assert.match(partial!.message, 'spec.rules[0].filters[0].requestHeaderModifier.set[0].value');
+  const rules = rulesOf(result, 'evil');
+  assert.equal(rules.map((r) => [r.route.ruleIndex, r.direct?.status ?? 200]).sort(), [[0, 500], [1, 200]]);
+  assert.ok(result.problems.some((p) => p.ref.name === 'evil' && p.reason === 'UnsupportedValue'), 'validate reports it');
+});
+
+test('fail closed over real sockets: an /admin rule with ExternalAuth and an invalid header value answers 500; its requests never reach the catch-all route', async () => {
+  const hits: string[] = [];
+  const be = http.createServer((req, res) => { hits.push(req.url!); res.end('backend'); });
+  await new Promise<void>((r) => be.listen(0, '127.0.0.1', r));
+  const port = (be.address() as AddressInfo).port;
+  const objects = [
+    ...base.slice(0, 2),
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc', namespace: 'ns' }, spec: { ports: [{ port: 80, targetPort: port }] } },
+    { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'svc-1', namespace: 'ns', labels: { 'kubernetes.io/service-name': 'svc' } },
+      addressType: 'IPv4', ports: [{ port }], endpoints: [{ addresses: ['127.0.0.1'] }] },
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'catch-all', namespace: 'ns' },
+      spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'svc', port: 80 }] }] } },
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'admin', namespace: 'ns' },
+      spec: { parentRefs: [{ name: 'gw' }], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/admin' } }], filters: [
+        { type: 'ExternalAuth', externalAuth: { protocol: 'HTTP', backendRef: { name: 'svc', port: 80 } } },
+        { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-a', value: 'v\nx-injected: 1' }] } },
+      ], backendRefs: [{ name: 'svc', port: 80 }] }] } },
+  ];
+  const result = run(objects);
+  for (const g of result.table.gateways) g.addresses = ['127.0.0.1'];
+  const records: AccessRecord[] = [];
+  const dp = createDataplane({ observer: { onRequest: (r) => records.push(r) } });
+  try {
+    const applied = await dp.apply(result.table);
+    const gwPort = applied.listening[0]!.boundPort;
+    const get = (path: string) => new Promise<number>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: gwPort, path, headers: { host: 'www.example' }, agent: false }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode!)); }).on('error', reject);
+    });
+    assert.is(await get('/'), 200, 'the catch-all route serves');
+    for (const path of ['/admin', '/admin/x', '/x/../admin', '//admin']) assert.is(await get(path), 500, path);
+    assert.equal(hits, ['/'], 'no /admin request reached a backend (neither the auth service nor the catch-all)');
+    assert.ok(records.slice(1).every((r) => r.responseFlags?.includes('GW_ERR_RULE_INVALID')));
+  } finally {
+    await dp.close(0);
+    await new Promise<void>((r) => be.close(() => r()));
+  }
 });
 
 test('valid values in the same fields are accepted (the checks are not too strict)', () => {
