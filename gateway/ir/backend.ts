@@ -1,5 +1,4 @@
 // Backends with their endpoints already resolved from EndpointSlices.
-import type { BackendTrafficIR } from './traffic.ts';
 
 export interface EndpointIR {
   address: string;
@@ -38,6 +37,4 @@ export interface BackendIR {
    * go to this backend is answered with this status (500 per spec) instead of forwarded.
    */
   invalid?: { status: number; reason: string };
-  /** TrafficPolicy settings for this backend (load balancing, health checks, connection limits). */
-  traffic?: BackendTrafficIR;
 }

@@ -1,6 +1,4 @@
 import type { BackendIR } from './backend.ts';
-import type { ClientLimitsIR } from './limits.ts';
-import type { RuleTrafficIR } from './traffic.ts';
 import type { RulePoliciesIR } from './policies.ts';
 
 /** A bucket of rules for one hostname pattern within one listener. */
@@ -143,13 +141,6 @@ export interface HttpRuleIR {
   direct?: { status: number; reason: string };
   /** gRPC semantics for errors (grpc-status trailers) when the route is a GRPCRoute. */
   grpc: boolean;
-  /**
-   * A TrafficPolicy's client limits for this rule, over the listener's (one ClientLimitsIR for
-   * flags, listeners and routes); only maxRequestBodyBytes acts per rule.
-   */
-  limits?: ClientLimitsIR;
-  /** TrafficPolicy settings in effect for this rule. */
-  traffic?: RuleTrafficIR;
   /**
    * Effective attached policies (SecurityPolicy ...) for this rule on this listener, inheritance
    * already resolved; absent when none applies.

@@ -3,10 +3,12 @@
 // result on each rule, so a request never looks at scopes. Plain data only (it crosses processes).
 import type { BackendIR } from './backend.ts';
 import type { ExternalAuthIR } from './http.ts';
+import type { TrafficPolicyIR } from './traffic.ts';
 
 /** The effective policies of one rule on one listener, by policy kind. */
 export interface RulePoliciesIR {
   security?: SecurityIR;
+  traffic?: TrafficPolicyIR;
 }
 
 /** Where each section of an effective policy came from: "Kind/namespace/name@level". */

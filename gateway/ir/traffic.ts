@@ -1,3 +1,6 @@
+import type { ClientLimitsIR } from './limits.ts';
+import type { OutlierDetectionIR } from './upstream.ts';
+
 // TrafficPolicy's request-path settings as the data plane reads them: already resolved per rule
 // (inheritance Gateway → listener → route → rule happens before the IR is built), plain
 // structured-cloneable data. The data plane compiles it (buckets, scripts, matchers) on its side.
@@ -61,15 +64,6 @@ export interface ResponseOverrideIR {
   response: FixedResponseIR;
 }
 
-/** The per-rule traffic settings the data plane applies; absent fields: not configured. */
-export interface RuleTrafficIR {
-  rateLimit?: RateLimitIR;
-  compression?: CompressionIR;
-  /** Answer every request of the rule with this, nothing is forwarded. */
-  directResponse?: FixedResponseIR;
-  /** Replace answers (upstream's or the gateway's own) whose status matches, first match wins. */
-  responseOverride?: ResponseOverrideIR[];
-}
 
 /** How a backend's endpoint is chosen for each request (TrafficPolicy loadBalancer). */
 export type LoadBalancerIR =
@@ -95,12 +89,39 @@ export interface ActiveHealthCheckIR {
   unhealthyThreshold: number;
 }
 
-/** TrafficPolicy settings that act per backend (copied onto each backend of the rules it covers). */
-export interface BackendTrafficIR {
-  loadBalancer?: LoadBalancerIR;
-  healthCheck?: ActiveHealthCheckIR;
-  /** Connections one gateway process keeps open to each endpoint at most (circuitBreaker.maxConnections). */
-  maxConnectionsPerEndpoint?: number;
-  /** Retries in flight to the backend, as a share of its active requests (Envoy's retry budget). */
+export interface CircuitBreakerIR {
+  /** Connections one gateway process keeps open to each endpoint at most. */
+  maxConnections?: number;
+  /** Requests in flight to one backend (per process); more wait as pending. */
+  maxParallelRequests?: number;
+  /** Requests that may wait for a slot; more are answered 503. */
+  maxPendingRequests?: number;
+  /** Retries in flight to a backend, as a share of its active requests (Envoy's retry budget). */
   retryBudget?: { percent: number; minRetryConcurrency: number };
+}
+
+export interface TrafficHealthCheckIR {
+  active?: ActiveHealthCheckIR;
+  /** Outlier detection on live traffic: overrides the gateway's --outlier-* defaults for the rule's backends. */
+  passive?: OutlierDetectionIR;
+}
+
+/**
+ * The effective TrafficPolicy of one rule (inheritance resolved, section by section). The
+ * backend sections (circuitBreaker, healthCheck, loadBalancer) act on every backend of the rule.
+ */
+export interface TrafficPolicyIR {
+  /** Where each section came from: "Kind/namespace/name@level". */
+  sources?: Record<string, string>;
+  rateLimit?: RateLimitIR;
+  /** requestBody.maxSize, as the ClientLimitsIR that flags and listeners use too. */
+  requestBody?: ClientLimitsIR;
+  compression?: CompressionIR;
+  /** Answer every request of the rule with this, nothing is forwarded. */
+  directResponse?: FixedResponseIR;
+  /** Replace answers (upstream's or the gateway's own) whose status matches, first match wins. */
+  responseOverride?: ResponseOverrideIR[];
+  circuitBreaker?: CircuitBreakerIR;
+  healthCheck?: TrafficHealthCheckIR;
+  loadBalancer?: LoadBalancerIR;
 }

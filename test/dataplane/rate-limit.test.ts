@@ -23,7 +23,7 @@ function policy(p: Partial<RateLimitIR>): RateLimitIR {
 }
 
 function tableFor(echoPort: number, rl: RateLimitIR, extra: Partial<HttpRuleIR> = {}): RoutingTable {
-  const rule = H.httpRule({}, { backends: [H.backend('echo', echoPort)], traffic: { rateLimit: rl }, ...extra });
+  const rule = H.httpRule({}, { backends: [H.backend('echo', echoPort)], policies: { traffic: { rateLimit: rl } }, ...extra });
   return H.table(H.gateway([H.port(0, [H.listener('l', 'HTTP', undefined, [{ hostname: '*', rules: [rule] }])])]));
 }
 

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { createDataplane } from '../../gateway/dataplane/index.ts';
-import type { BackendTrafficIR, HttpBackendIR, HttpRuleIR, RoutingTable } from '../../gateway/ir/index.ts';
+import type { HttpBackendIR, HttpRuleIR, RoutingTable, TrafficPolicyIR } from '../../gateway/ir/index.ts';
 import { createProbe } from '../../gateway/dataplane/upstream/health-probes.ts';
 import { rendezvous } from '../../gateway/dataplane/upstream/load-balancer.ts';
 import * as H from './server-helpers.ts';
@@ -56,12 +56,13 @@ async function endpoint(name: string, status = 200): Promise<Ep> {
   return ep;
 }
 
-function backendOf(eps: Ep[], traffic: BackendTrafficIR): HttpBackendIR {
-  return { ...H.backend('svc', eps[0]!.port), endpoints: eps.map((e) => ({ address: '127.0.0.1', port: e.port })), traffic };
+function backendOf(eps: Ep[]): HttpBackendIR {
+  return { ...H.backend('svc', eps[0]!.port), endpoints: eps.map((e) => ({ address: '127.0.0.1', port: e.port })) };
 }
 
-function tableOf(b: HttpBackendIR, extra: Partial<HttpRuleIR> = {}): RoutingTable {
-  return H.table(H.gateway([H.port(0, [H.listener('l', 'HTTP', undefined, [{ hostname: '*', rules: [H.httpRule({}, { backends: [b], ...extra })] }])])]));
+/** One rule to the backend, with the TrafficPolicy settings given (they act on all its backends). */
+function tableOf(b: HttpBackendIR, traffic: TrafficPolicyIR, extra: Partial<HttpRuleIR> = {}): RoutingTable {
+  return H.table(H.gateway([H.port(0, [H.listener('l', 'HTTP', undefined, [{ hostname: '*', rules: [H.httpRule({}, { backends: [b], policies: { traffic }, ...extra })] }])])]));
 }
 
 async function until(cond: () => boolean | Promise<boolean>, what: string, tries = 400): Promise<void> {
@@ -77,7 +78,7 @@ test('least request: while one endpoint holds a request, every other request goe
   const b = await endpoint('b');
   const dp = createDataplane();
   try {
-    const p = H.boundPort(await dp.apply(tableOf(backendOf([a, b], { loadBalancer: { type: 'LeastRequest' } }))), 0);
+    const p = H.boundPort(await dp.apply(tableOf(backendOf([a, b]), { loadBalancer: { type: 'LeastRequest' } })), 0);
     const pending = H.h1(p, { path: '/hold' });
     await until(() => a.held.length + b.held.length === 1, 'the held request');
     const busy = a.held.length === 1 ? a : b;
@@ -98,7 +99,7 @@ test('consistent hash: one header value, cookie or client address always reaches
   const eps = [await endpoint('a'), await endpoint('b'), await endpoint('c')];
   const dp = createDataplane();
   try {
-    const byHeader = H.boundPort(await dp.apply(tableOf(backendOf(eps, { loadBalancer: { type: 'ConsistentHash', hashOn: { type: 'Header', name: 'x-user' } } }))), 0);
+    const byHeader = H.boundPort(await dp.apply(tableOf(backendOf(eps), { loadBalancer: { type: 'ConsistentHash', hashOn: { type: 'Header', name: 'x-user' } } })), 0);
     const seen = new Map<string, Set<string>>();
     for (let u = 0; u < 12; u++) {
       for (let i = 0; i < 3; i++) {
@@ -108,11 +109,11 @@ test('consistent hash: one header value, cookie or client address always reaches
     }
     for (const [u, s] of seen) assert.is(s.size, 1, u);
     assert.ok(new Set([...seen.values()].map((s) => [...s][0])).size >= 2, 'twelve users all on one endpoint');
-    await dp.apply(tableOf(backendOf(eps, { loadBalancer: { type: 'ConsistentHash', hashOn: { type: 'Cookie', name: 'sid' } } })));
+    await dp.apply(tableOf(backendOf(eps), { loadBalancer: { type: 'ConsistentHash', hashOn: { type: 'Cookie', name: 'sid' } } }));
     const c1 = new Set<string>();
     for (let i = 0; i < 4; i++) c1.add((await H.h1(byHeader, { headers: { cookie: 'a=1; sid=abc' } })).body);
     assert.is(c1.size, 1);
-    await dp.apply(tableOf(backendOf(eps, { loadBalancer: { type: 'ConsistentHash', hashOn: { type: 'SourceIP' } } })));
+    await dp.apply(tableOf(backendOf(eps), { loadBalancer: { type: 'ConsistentHash', hashOn: { type: 'SourceIP' } } }));
     const ip = new Set<string>();
     for (let i = 0; i < 4; i++) ip.add((await H.h1(byHeader)).body);
     assert.is(ip.size, 1);
@@ -136,10 +137,10 @@ test('active HTTP health check: an endpoint failing /healthz leaves the rotation
   b.health = 503;
   const dp = createDataplane();
   try {
-    const p = H.boundPort(await dp.apply(tableOf(backendOf([a, b], { healthCheck: {
+    const p = H.boundPort(await dp.apply(tableOf(backendOf([a, b]), { healthCheck: { active: {
       probe: { type: 'HTTP', path: '/healthz', method: 'GET', expectedStatuses: [{ from: 200, to: 299 }] },
       intervalMs: 20, timeoutMs: 1000, healthyThreshold: 1, unhealthyThreshold: 2,
-    } }))), 0);
+    } } })), 0);
     // Bounded wait for the checks to take b out (state, not timing: the next 10 answers).
     await until(async () => {
       const names = [];
@@ -162,9 +163,11 @@ test('active TCP health check: an endpoint nobody listens on leaves the rotation
   await gone.close();
   const dp = createDataplane();
   try {
-    const be = { ...backendOf([a], { healthCheck: { probe: { type: 'TCP' as const }, intervalMs: 20, timeoutMs: 1000, healthyThreshold: 1, unhealthyThreshold: 1 } }) };
+    const be = backendOf([a]);
     be.endpoints = [...be.endpoints, { address: '127.0.0.1', port: deadPort }];
-    const p = H.boundPort(await dp.apply(tableOf(be)), 0);
+    const p = H.boundPort(await dp.apply(tableOf(be, { healthCheck: { active: {
+      probe: { type: 'TCP' }, intervalMs: 20, timeoutMs: 1000, healthyThreshold: 1, unhealthyThreshold: 1,
+    } } })), 0);
     await until(async () => {
       const st = [];
       for (let i = 0; i < 10; i++) st.push((await H.h1(p)).status);
@@ -220,7 +223,7 @@ test('circuitBreaker.maxConnections: at most N connections per endpoint, the oth
   const a = await endpoint('a');
   const dp = createDataplane();
   try {
-    const p = H.boundPort(await dp.apply(tableOf(backendOf([a], { maxConnectionsPerEndpoint: 2 }))), 0);
+    const p = H.boundPort(await dp.apply(tableOf(backendOf([a]), { circuitBreaker: { maxConnections: 2 } })), 0);
     const all = await Promise.all(Array.from({ length: 12 }, () => H.h1(p, { path: '/tick' })));
     assert.ok(all.every((r) => r.status === 200));
     assert.ok(a.maxSockets <= 2, String(a.maxSockets));
@@ -235,13 +238,13 @@ test('retry budget: with no budget left a retryable 503 is relayed instead of re
   const dp = createDataplane();
   try {
     const retry = { codes: [503], attempts: 3, backoffMs: 1 };
-    const p = H.boundPort(await dp.apply(tableOf(backendOf([a], {}), { retry })), 0);
+    const p = H.boundPort(await dp.apply(tableOf(backendOf([a]), {}, { retry })), 0);
     assert.is((await H.h1(p)).status, 503);
     assert.is(a.hits, 3);
-    await dp.apply(tableOf(backendOf([a], { retryBudget: { percent: 0, minRetryConcurrency: 0 } }), { retry }));
+    await dp.apply(tableOf(backendOf([a]), { circuitBreaker: { retryBudget: { percent: 0, minRetryConcurrency: 0 } } }, { retry }));
     assert.is((await H.h1(p)).status, 503);
     assert.is(a.hits, 4);
-    await dp.apply(tableOf(backendOf([a], { retryBudget: { percent: 20, minRetryConcurrency: 3 } }), { retry }));
+    await dp.apply(tableOf(backendOf([a]), { circuitBreaker: { retryBudget: { percent: 20, minRetryConcurrency: 3 } } }, { retry }));
     assert.is((await H.h1(p)).status, 503);
     assert.is(a.hits, 7);
   } finally {

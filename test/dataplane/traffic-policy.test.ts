@@ -80,7 +80,7 @@ test('compression: gzip, br and zstd by Accept-Encoding, threshold, media types,
   try {
     const res = await dp.apply(one(H.httpRule({}, {
       backends: [H.backend('shop', shop.port)],
-      traffic: { compression: { algorithms: [...algorithms], minBytes: 1024, contentTypes: ['text/*', 'application/json'] } },
+      policies: { traffic: { compression: { algorithms: [...algorithms], minBytes: 1024, contentTypes: ['text/*', 'application/json'] } } },
     })));
     const p = H.boundPort(res, 0);
     const gz = await raw(p, '/text', { 'accept-encoding': 'gzip' });
@@ -132,7 +132,7 @@ test('directResponse: status, headers and body from the policy; nothing forwarde
     const res = await dp.apply(one(H.httpRule({}, {
       backends: [H.backend('shop', shop.port)],
       filters: [{ type: 'ResponseHeaderModifier', modifier: { set: [{ name: 'X-Route', value: 'yes' }], add: [], remove: [] } }],
-      traffic: { directResponse: { status: 503, headers: [{ name: 'Content-Type', value: 'application/json' }, { name: 'Retry-After', value: '120' }], body: '{"maintenance":true}' } },
+      policies: { traffic: { directResponse: { status: 503, headers: [{ name: 'Content-Type', value: 'application/json' }, { name: 'Retry-After', value: '120' }], body: '{"maintenance":true}' } } },
     })));
     const p = H.boundPort(res, 0);
     for (const r of [await H.h1(p, { path: '/x' }), await H.h2(p, { path: '/y' })]) {
@@ -155,13 +155,13 @@ test('responseOverride: an upstream 5xx and the gateway\'s own 429 replaced by c
   try {
     const res = await dp.apply(one(H.httpRule({}, {
       backends: [H.backend('shop', shop.port)],
-      traffic: {
+      policies: { traffic: {
         rateLimit: { id: 'TrafficPolicy/ns/o', local: [{ requests: 3, windowMs: 60_000, keys: [{ type: 'Path' }] }], shadow: false, failOpen: true, headers: true },
         responseOverride: [
           { match: { codes: [429], ranges: [] }, response: { status: 429, headers: [{ name: 'content-type', value: 'text/html' }], body: '<h1>slow down</h1>' } },
           { match: { codes: [], ranges: [{ from: 500, to: 599 }] }, response: { status: 502, headers: [{ name: 'content-type', value: 'text/html' }], body: '<h1>sorry</h1>' } },
         ],
-      },
+      } },
     })));
     const p = H.boundPort(res, 0);
     const bad = await H.h1(p, { path: '/500' });
@@ -211,9 +211,9 @@ test('requestBody.maxSize per rule over the listener\'s: 413 on a declared or st
   const shop = await startShop();
   const dp = createDataplane();
   try {
-    const upload = H.httpRule({ path: { type: 'PathPrefix', value: '/upload' } }, { backends: [H.backend('shop', shop.port)], limits: { maxRequestBodyBytes: 100_000 } });
+    const upload = H.httpRule({ path: { type: 'PathPrefix', value: '/upload' } }, { backends: [H.backend('shop', shop.port)], policies: { traffic: { requestBody: { maxRequestBodyBytes: 100_000 } } } });
     const other = H.httpRule({}, { backends: [H.backend('shop', shop.port)] });
-    const small = H.httpRule({ path: { type: 'PathPrefix', value: '/tiny' } }, { backends: [H.backend('shop', shop.port)], limits: { maxRequestBodyBytes: 10 } });
+    const small = H.httpRule({ path: { type: 'PathPrefix', value: '/tiny' } }, { backends: [H.backend('shop', shop.port)], policies: { traffic: { requestBody: { maxRequestBodyBytes: 10 } } } });
     const t = H.table(H.gateway([H.port(0, [{ ...H.listener('l', 'HTTP', undefined, [{ hostname: '*', rules: [upload, small, other] }]), limits: { maxRequestBodyBytes: 1000 } }])]));
     const res = await dp.apply(t);
     const p = H.boundPort(res, 0);

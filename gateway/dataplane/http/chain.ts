@@ -14,6 +14,7 @@ import { sendFixedResponse, compileOverrides } from '../traffic/fixed-response.t
 import { compileCompression } from '../traffic/compression.ts';
 import type { CompiledSecurity } from './security/policy.ts';
 import { compileSecurity } from './security/policy.ts';
+import { trafficOf } from '../traffic/of.ts';
 
 export type Filter = (next: Handler) => Handler;
 
@@ -106,7 +107,7 @@ export function compileRuleChain(rule: HttpRuleIR, ctx: ChainContext, deps: Chai
     const { status, reason } = direct;
     return (ex) => sendGatewayResponse(ex, status, reason, GW_ERR.RULE_INVALID);
   }
-  const traffic = rule.traffic;
+  const traffic = trafficOf(rule);
   let terminal: Handler;
   const fixed = traffic?.directResponse;
   if (fixed !== undefined) {

@@ -11,6 +11,7 @@ import type { Handler } from '../http/exchange.ts';
 import { SecureContextCache } from '../tls/contexts.ts';
 import { selectCertificate } from '../tls/sni.ts';
 import { DEFAULT_CLIENT_LIMITS, resolveClientLimits, type ResolvedClientLimits } from '../limits.ts';
+import { trafficOf } from '../traffic/of.ts';
 
 export interface CompiledBucket {
   rules: HttpRuleIR[];
@@ -93,7 +94,10 @@ function compileListener(
     handlers: h.rules.map((r) => compileRuleChain(r, ctx, deps)),
     routeNames: h.rules.map((r) => `${r.route.kind}/${r.route.namespace}/${r.route.name}`),
     // One ClientLimitsIR at every level: flags, then the listener's, then the rule's (TrafficPolicy).
-    maxBody: h.rules.map((r) => (r.limits === undefined ? own : resolveClientLimits(own, r.limits)).maxRequestBodyBytes),
+    maxBody: h.rules.map((r) => {
+      const body = trafficOf(r)?.requestBody;
+      return (body === undefined ? own : resolveClientLimits(own, body)).maxRequestBodyBytes;
+    }),
   }));
   const certs = l.tls?.certificates ?? [];
   const ctxByCert = new Map(certs.map((c) => [c, contexts.get(c, l)]));

@@ -6,6 +6,7 @@ import type { DataplaneObserver } from '../observer.ts';
 import { rateLimitFilter } from './filter.ts';
 import { createRedisCounter, type RedisCounter } from './redis-counter.ts';
 import { TokenBuckets } from './token-bucket.ts';
+import { trafficOf } from '../traffic/of.ts';
 
 export interface RateLimitOptions {
   /** redis://host:port of the Redis that global limits count in; absent: none (they fail open or closed). */
@@ -26,7 +27,7 @@ function localIds(table: RoutingTable): Set<string> {
   const ids = new Set<string>();
   for (const gw of table.gateways) for (const p of gw.ports) for (const l of p.listeners) for (const h of l.http ?? []) {
     for (const r of h.rules) {
-      const rl = r.traffic?.rateLimit;
+      const rl = trafficOf(r)?.rateLimit;
       if (rl?.local !== undefined) rl.local.forEach((x, i) => ids.add(bucketId(`${rl.id}:${i}`, x)));
     }
   }

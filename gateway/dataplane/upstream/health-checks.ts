@@ -4,6 +4,7 @@
 // this process: each data-plane process probes on its own (see docs/architecture.md).
 import type { ActiveHealthCheckIR, BackendIR, EndpointIR, RoutingTable } from '../../ir/index.ts';
 import { createProbe, type Probe } from './health-probes.ts';
+import { trafficOf } from '../traffic/of.ts';
 
 interface EndpointState {
   ep: EndpointIR;
@@ -118,7 +119,10 @@ export class HealthChecks {
   retain(table: RoutingTable): void {
     const keep = new Set<string>();
     for (const gw of table.gateways) for (const p of gw.ports) for (const l of p.listeners) for (const h of l.http ?? []) {
-      for (const r of h.rules) for (const b of r.backends) if (b.traffic?.healthCheck !== undefined) keep.add(keyOf(b, b.traffic.healthCheck));
+      for (const r of h.rules) {
+        const hc = trafficOf(r)?.healthCheck?.active;
+        if (hc !== undefined) for (const b of r.backends) keep.add(keyOf(b, hc));
+      }
     }
     for (const [k, c] of this.checkers) {
       if (keep.has(k)) continue;

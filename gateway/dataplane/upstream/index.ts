@@ -11,6 +11,7 @@ import { compileRuleHandler } from './rule.ts';
 import type { RuleHooks } from './rule.ts';
 import { HealthChecks } from './health-checks.ts';
 import { ResilienceRegistry } from './resilience.ts';
+import { trafficOf } from '../traffic/of.ts';
 
 export { pickEndpoint, createWeightedPicker } from './balancer.ts';
 export type { RuleHooks } from './rule.ts';
@@ -63,10 +64,11 @@ export function createUpstreams(opts: UpstreamsOptions = {}): Upstreams {
           for (const listener of port.listeners) {
             for (const host of listener.http ?? []) {
               for (const rule of host.rules) {
+                const maxConnections = trafficOf(rule)?.circuitBreaker?.maxConnections;
                 for (const b of rule.backends) {
                   ids.add(b.id);
                   served.push(b);
-                  const t = transportKey(b);
+                  const t = transportKey(b, maxConnections);
                   for (const ep of b.endpoints) keep.add(PoolRegistry.key(t, ep));
                   filterBackendIds(b.filters, ids);
                 }

@@ -21,9 +21,10 @@ export interface PoolLimits {
 }
 
 /** Identity of a backend's transport settings; endpoints are appended per request. */
-export function transportKey(backend: BackendIR): string {
+/** `maxConnections`: the rule's TrafficPolicy circuitBreaker.maxConnections (per endpoint). */
+export function transportKey(backend: BackendIR, maxConnections?: number): string {
   const t = backend.tls;
-  const max = backend.traffic?.maxConnectionsPerEndpoint;
+  const max = maxConnections;
   // A connection cap is part of the pool's identity: another cap is another pool.
   const proto = (backend.protocol === 'h2c' ? 'h2c' : 'h1') + (max === undefined ? '' : `|max:${max}`);
   if (t === undefined) return proto;
@@ -91,18 +92,18 @@ export class PoolRegistry {
     return `${ep.address}|${ep.port}|${transport}`;
   }
 
-  /** The pool for this endpoint; `transport` is transportKey(backend), computed once per rule. */
-  get(backend: BackendIR, transport: string, ep: EndpointIR): Pool {
+  /** The pool for this endpoint; `transport` is transportKey(backend, maxConnections), computed once per rule. */
+  get(backend: BackendIR, transport: string, ep: EndpointIR, maxConnections?: number): Pool {
     const key = PoolRegistry.key(transport, ep);
     let pool = this.#pools.get(key);
     if (pool === undefined) {
-      pool = this.#create(backend, ep);
+      pool = this.#create(backend, ep, maxConnections);
       this.#pools.set(key, pool);
     }
     return pool;
   }
 
-  #create(backend: BackendIR, ep: EndpointIR): Pool {
+  #create(backend: BackendIR, ep: EndpointIR, maxConnections: number | undefined): Pool {
     const l = this.#limits;
     const tls = backend.tls;
     const host = ep.address.includes(':') ? `[${ep.address}]` : ep.address;
@@ -131,7 +132,7 @@ export class PoolRegistry {
       keepAliveMaxTimeout: Math.max(l.keepAliveTimeoutMs, 600_000),
       allowH2: h2c,
       // TrafficPolicy circuitBreaker.maxConnections: more requests wait in the pool for one.
-      ...(backend.traffic?.maxConnectionsPerEndpoint !== undefined ? { connections: backend.traffic.maxConnectionsPerEndpoint } : {}),
+      ...(maxConnections !== undefined ? { connections: maxConnections } : {}),
     } as Pool.Options;
     return tls === undefined ? new Pool(origin, options) : new TlsPool(origin, options, tls.hostname);
   }

@@ -2,7 +2,9 @@
 // backend may be at most `percent` of its active requests, and never fewer than
 // minRetryConcurrency. It keeps retries from multiplying the load on a backend that is already
 // failing. Counts are per backend id and per process.
-import type { BackendIR } from '../../ir/index.ts';
+import type { BackendIR, CircuitBreakerIR } from '../../ir/index.ts';
+
+type Budget = CircuitBreakerIR['retryBudget'];
 
 interface Counts {
   active: number;
@@ -28,16 +30,14 @@ export function beginBudgeted(b: BackendIR): () => void {
 }
 
 /** Whether one more retry would fit the budget now (without counting it). */
-export function retryFits(b: BackendIR): boolean {
-  const budget = b.traffic?.retryBudget;
+export function retryFits(b: BackendIR, budget: Budget): boolean {
   if (budget === undefined) return true;
   const c = counts(b.id);
   return c.retries < Math.max(budget.minRetryConcurrency, Math.floor((c.active * budget.percent) / 100));
 }
 
 /** Whether one more retry fits the budget; when it does it is counted until the returned release. */
-export function tryRetry(b: BackendIR): (() => void) | undefined {
-  const budget = b.traffic?.retryBudget;
+export function tryRetry(b: BackendIR, budget: Budget): (() => void) | undefined {
   if (budget === undefined) return () => {};
   const c = counts(b.id);
   const allowed = Math.max(budget.minRetryConcurrency, Math.floor((c.active * budget.percent) / 100));

@@ -16,6 +16,7 @@ import { createWeightedPicker } from './balancer.ts';
 import { compileEndpointPicker, trackRequest, type EndpointPicker } from './load-balancer.ts';
 import type { HealthChecks } from './health-checks.ts';
 import { beginBudgeted, retryFits, tryRetry } from './retry-budget.ts';
+import { trafficOf } from '../traffic/of.ts';
 import { PoolRegistry, transportKey } from './pools.ts';
 import type { ResilienceRegistry, BackendResilience } from './resilience.ts';
 import type { EndpointVerdict } from './outlier.ts';
@@ -65,14 +66,26 @@ export function compileRuleHandler(
   const session = rule.sessionPersistence ? compileSession(rule.sessionPersistence, rule) : undefined;
   const retry = compileRetry(rule.retry);
   const timeouts = compileTimeouts(rule);
-  const transports = new Map<HttpBackendIR, string>(rule.backends.map((b) => [b, transportKey(b)]));
+  const traffic = trafficOf(rule);
+  const maxConnections = traffic?.circuitBreaker?.maxConnections;
+  const retryBudget = traffic?.circuitBreaker?.retryBudget;
+  const leastRequest = traffic?.loadBalancer?.type === 'LeastRequest';
+  const transports = new Map<HttpBackendIR, string>(rule.backends.map((b) => [b, transportKey(b, maxConnections)]));
   const anyBackendFilters = rule.backends.some((b) => b.filters.length > 0);
   // TrafficPolicy loadBalancer and healthCheck: one endpoint picker per backend.
-  const pickers = new Map<HttpBackendIR, EndpointPicker>(rule.backends.map((b) => {
-    const hc = b.traffic?.healthCheck;
-    return [b, compileEndpointPicker(b, b.traffic?.loadBalancer, hc !== undefined && health !== undefined ? health.view(b, hc) : undefined)];
-  }));
-  const guards = new Map<HttpBackendIR, BackendResilience>(rule.backends.map((b) => [b, resilience.get(b)]));
+  const hc = traffic?.healthCheck?.active;
+  const pickers = new Map<HttpBackendIR, EndpointPicker>(rule.backends.map((b) => (
+    [b, compileEndpointPicker(b, traffic?.loadBalancer, hc !== undefined && health !== undefined ? health.view(b, hc) : undefined)]
+  )));
+  // TrafficPolicy circuitBreaker (parallel and pending requests) and healthCheck.passive are the
+  // backend's overrides of the gateway-wide queue and outlier-detection defaults.
+  const cb = traffic?.circuitBreaker;
+  const passive = traffic?.healthCheck?.passive;
+  const queue = cb?.maxParallelRequests !== undefined || cb?.maxPendingRequests !== undefined
+    ? { ...(cb.maxParallelRequests !== undefined ? { maxRequests: cb.maxParallelRequests } : {}), ...(cb.maxPendingRequests !== undefined ? { maxPending: cb.maxPendingRequests } : {}) }
+    : undefined;
+  const override = queue !== undefined || passive !== undefined ? { ...(queue ? { queue } : {}), ...(passive ? { outlierDetection: passive } : {}) } : undefined;
+  const guards = new Map<HttpBackendIR, BackendResilience>(rule.backends.map((b) => [b, resilience.get(b, override)]));
 
   const fail = (ex: Exchange, backend: HttpBackendIR, f: UpstreamFailure) => {
     observer?.onUpstreamError?.(backend.id, f.code);
@@ -80,7 +93,7 @@ export function compileRuleHandler(
   };
 
   const forward = async (ex: Exchange, backend: HttpBackendIR, first: EndpointIR, pinned: boolean, guard: BackendResilience) => {
-    if (backend.traffic?.retryBudget === undefined) return forwardOn(ex, backend, first, pinned, guard);
+    if (retryBudget === undefined) return forwardOn(ex, backend, first, pinned, guard);
     const end = beginBudgeted(backend);
     try {
       return await forwardOn(ex, backend, first, pinned, guard);
@@ -91,7 +104,6 @@ export function compileRuleHandler(
 
   const forwardOn = async (ex: Exchange, backend: HttpBackendIR, first: EndpointIR, pinned: boolean, guard: BackendResilience) => {
     const picker = pickers.get(backend)!;
-    const leastRequest = backend.traffic?.loadBalancer?.type === 'LeastRequest';
     let retrySlot: (() => void) | undefined;
     const transport = transports.get(backend)!;
     const headers = buildUpstreamHeaders(ex);
@@ -141,7 +153,7 @@ export function compileRuleHandler(
         return;
       }
       // Beyond the retry budget this attempt is the last: its answer is relayed as it is.
-      const last = n >= attempts || !retryFits(backend);
+      const last = n >= attempts || !retryFits(backend, retryBudget);
       ex.endpoint = endpoint;
       ex.record.upstreamAddress = endpointAddress(endpoint);
       ex.record.attempts = n;
@@ -151,7 +163,7 @@ export function compileRuleHandler(
       });
       const done = leastRequest ? trackRequest(endpoint) : undefined;
       const outcome = await forwardAttempt(ex, {
-        pool: pools.get(backend, transport, endpoint),
+        pool: pools.get(backend, transport, endpoint, maxConnections),
         backend,
         endpoint,
         headers: attempt === undefined ? headers : withTrace(untraced, attempt.headers),
@@ -184,7 +196,7 @@ export function compileRuleHandler(
         // A dead endpoint is worth leaving; a pinned session stays where it is.
         if (!pinned) endpoint = guard.outliers.pick(backend, () => picker(ex)) ?? endpoint;
       }
-      retrySlot = tryRetry(backend);
+      retrySlot = tryRetry(backend, retryBudget);
       // Backoff never outlasts the request timeout: the next budget check then answers 504.
       await sleep(Math.min(retry!.backoffMs, Math.max(0, remainingMs(ex, timeouts))), ex.signal);
       if (ex.signal.aborted) return;
