@@ -233,6 +233,44 @@ test('circuitBreaker.maxConnections: at most N connections per endpoint, the oth
   }
 });
 
+test('circuitBreaker.maxParallelRequests and maxPendingRequests: the backend queue per policy, 503 beyond it', async () => {
+  const a = await endpoint('a');
+  const dp = createDataplane();
+  try {
+    const p = H.boundPort(await dp.apply(tableOf(backendOf([a]), { circuitBreaker: { maxParallelRequests: 1, maxPendingRequests: 1 } })), 0);
+    const first = H.h1(p, { path: '/hold' });
+    await until(() => a.held.length === 1, 'the first request in flight');
+    const queued = H.h1(p, { path: '/x' }); // waits for the slot
+    const over = await H.h1(p, { path: '/y' });
+    assert.is(over.status, 503);
+    assert.is(a.hits, 1);
+    a.held.shift()!.end('done');
+    assert.is((await first).status, 200);
+    assert.is((await queued).status, 200);
+  } finally {
+    await dp.close(0);
+    await a.close();
+  }
+});
+
+test('healthCheck.passive: the policy\'s outlier detection ejects an endpoint after its consecutive 5xx', async () => {
+  const good = await endpoint('good');
+  const bad = await endpoint('bad', 500);
+  const dp = createDataplane();
+  try {
+    const p = H.boundPort(await dp.apply(tableOf(backendOf([good, bad]), { healthCheck: { passive: { consecutive5xx: 2, baseEjectionMs: 60_000 } } })), 0);
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await H.h1(p)).status);
+    // Round robin sends every other request to "bad" until its second 500 ejects it.
+    assert.is(statuses.filter((s) => s === 500).length, 2, statuses.join(','));
+    assert.ok(statuses.slice(-6).every((s) => s === 200), statuses.join(','));
+  } finally {
+    await dp.close(0);
+    await good.close();
+    await bad.close();
+  }
+});
+
 test('retry budget: with no budget left a retryable 503 is relayed instead of retried', async () => {
   const a = await endpoint('a', 503);
   const dp = createDataplane();
