@@ -6,6 +6,7 @@
 //   npm run bench                         # everything (about 15 minutes on 2 cores)
 //   npm run bench -- --only dataplane     # dataplane | routes | matcher | controlplane
 //   npm run bench -- --seconds 3 --rounds 1 --propagation-cap 20   # a quick look
+//   npm run bench -- --only dataplane --scenario h1-small --target nginx --target Portico   # one scenario
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ import { timeMatch, timeTranslate } from './lib/matcher.ts';
 import { HOST, LISTENER, writeManifests } from './lib/manifests.ts';
 import { type Peer, ROOT, startGrpcOrigin, startNginxProxy, startNodeProxy, startOrigin, startPortico } from './lib/peers.ts';
 import { attachedRoutes, newRoute, probe, propagation, writeAtomic, type Propagation } from './lib/controlplane.ts';
-import { ensureTools, rssMiB, versions } from './lib/sys.ts';
+import { ensureTools, rssMiB, rssPerProcess, versions } from './lib/sys.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +31,9 @@ const { values } = parseArgs({
     'busy-limit': { type: 'string', default: '0.35' },
     'propagation-target': { type: 'string', default: '3000' },
     'propagation-cap': { type: 'string', default: '90' },
+    // Narrow the data-plane part: scenario ids (h1-small, https, ...) and target names (prefixes).
+    scenario: { type: 'string', multiple: true },
+    target: { type: 'string', multiple: true },
     out: { type: 'string', default: join(ROOT, 'bench/results') },
   },
 });
@@ -73,7 +77,10 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
   const nginxN = await startNginxProxy(work, cores, base.origin, base.grpcOrigin, base.tls, peerLog); peers.push(nginxN);
   const nodeHttp = await startNodeProxy('node-http', base.origin, peerLog); peers.push(nodeHttp);
   const fastify = await startNodeProxy('fastify', base.origin, peerLog); peers.push(fastify);
-  const portico = await startPortico(writeManifests(join(work, 'm-dataplane'), { ...base, routes: 0 }), peerLog); peers.push(portico);
+  const portico = await startPortico(writeManifests(join(work, 'm-dataplane'), { ...base, routes: 0 }), peerLog, ['--workers', '1']); peers.push(portico);
+  // One data-plane worker per core (--workers), against nginx with one worker per core.
+  const porticoN = await startPortico(join(work, 'm-dataplane'), peerLog, ['--workers', String(cores)], `Portico, ${cores} workers`); peers.push(porticoN);
+  const pn = (l: number) => l + porticoN.portOffset;
   const porticoDeno = await startPortico(join(work, 'm-dataplane'), peerLog, [], 'Portico on Deno', 'deno'); peers.push(porticoDeno);
   const pp = (l: number) => l + portico.portOffset;
   const pd = (l: number) => l + porticoDeno.portOffset;
@@ -89,6 +96,9 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
     { key: 'Portico', peer: portico, url: {
       http: `http://127.0.0.1:${pp(LISTENER.http)}`, https: `https://127.0.0.1:${pp(LISTENER.https)}`, h2c: `http://127.0.0.1:${pp(LISTENER.http)}`,
       tcp: `http://127.0.0.1:${pp(LISTENER.tcp)}`, grpc: `http://127.0.0.1:${pp(LISTENER.grpc)}` } },
+    { key: `Portico, ${cores} workers`, peer: porticoN, url: {
+      http: `http://127.0.0.1:${pn(LISTENER.http)}`, https: `https://127.0.0.1:${pn(LISTENER.https)}`, h2c: `http://127.0.0.1:${pn(LISTENER.http)}`,
+      tcp: `http://127.0.0.1:${pn(LISTENER.tcp)}`, grpc: `http://127.0.0.1:${pn(LISTENER.grpc)}` } },
     // The same Portico on Deno, for the protocols Deno serves (README: no HTTP/2 upstreams there).
     { key: 'Portico on Deno', peer: porticoDeno, url: {
       http: `http://127.0.0.1:${pd(LISTENER.http)}`, https: `https://127.0.0.1:${pd(LISTENER.https)}`, tcp: `http://127.0.0.1:${pd(LISTENER.tcp)}` } },
@@ -118,6 +128,7 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
       for (const t of targets) {
         const url = t.url[s.via];
         if (!url || (s.only && !s.only.includes(t.key))) continue;
+        if ((values.scenario && !values.scenario.includes(s.id)) || (values.target && !values.target.some((x) => t.key.startsWith(x)))) continue;
         let m = await measure(t.key, t.peer.pid, [origin().pid, grpcPid()], (onSpawn) => s.run(url, onSpawn), BUSY);
         if (m.busy) { log(`${s.id} ${t.key}: machine busy (${m.otherCores.toFixed(2)} other cores), measuring again`); m = await measure(t.key, t.peer.pid, [origin().pid, grpcPid()], (onSpawn) => s.run(url, onSpawn), BUSY); }
         log(`round ${round + 1} ${s.id} ${t.key}: ${m.rps.toFixed(0)} req/s, ${m.cpuUsPerRequest.toFixed(1)} µs CPU/req, ${m.errors} errors${m.busy ? ' (busy)' : ''}`);
@@ -153,17 +164,19 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
   const targetsMd = [
     ['HTTP/1.1 small, Portico ÷ @fastify/http-proxy', ratio('h1-small', 'Portico', '@fastify/http-proxy'), 1.5],
     ['HTTP/1.1 small, Portico ÷ node:http proxy', ratio('h1-small', 'Portico', 'node:http proxy'), 1.2],
-    [`HTTP/1.1 small, Portico ÷ nginx (${cores} workers)`, ratio('h1-small', 'Portico', `nginx, ${cores} workers`), 0.6],
+    [`HTTP/1.1 small, Portico (${cores} workers) ÷ nginx (${cores} workers)`, ratio('h1-small', `Portico, ${cores} workers`, `nginx, ${cores} workers`), 0.6],
     ['HTTP/1.1 small, Portico on Deno ÷ Portico on Node', ratio('h1-small', 'Portico on Deno', 'Portico'), 1],
     ['TCP, Portico ÷ nginx stream (1 worker)', ratio('tcp', 'Portico', 'nginx, 1 worker'), 0.9],
     ['HTTPS, Portico ÷ nginx (1 worker)', ratio('https', 'Portico', 'nginx, 1 worker'), 0.5],
   ] as const;
   report.md.push('### Against the targets of the performance issue\n\n| ratio | measured | target | met |\n|---|---:|---:|:---:|');
   for (const [name, v, goal] of targetsMd) report.md.push(`| ${name} | ${v.toFixed(2)} | ≥ ${goal} | ${v >= goal ? 'yes' : `no (${((v / goal - 1) * 100).toFixed(0)}%)`} |`);
-  report.md.push('\nPortico runs one process today (no `--workers` yet), so the all-cores row compares one Portico process with nginx on every core.\n');
+  const perProcess = rssPerProcess(porticoN.pid);
+  report.md.push(`\n"Portico" is \`serve --workers 1\` (one process); "Portico, ${cores} workers" is one control process and ${cores} data-plane workers sharing the ports (SO_REUSEPORT). Its RSS after the run: control ${perProcess.control.toFixed(0)} MiB, workers ${perProcess.workers.map((w) => `${w.toFixed(0)} MiB`).join(', ')}.\n`);
+  report.json.workersRss = perProcess;
   report.json.dataplane = json;
   report.json.targets = targetsMd.map(([name, v, goal]) => ({ name, measured: v, goal }));
-  for (const p of [nginx1, nginxN, nodeHttp, fastify, portico, porticoDeno]) await p.close();
+  for (const p of [nginx1, nginxN, nodeHttp, fastify, portico, porticoN, porticoDeno]) await p.close();
 }
 // The origins, started once in main(): their CPU is the run's own, not another process's.
 let originPeer: Peer | undefined;
@@ -172,9 +185,13 @@ const origin = () => originPeer!;
 const grpcPid = () => grpcPeer!.pid;
 
 // ---------------------------------------------------------------------------------------------
+/** Data-plane workers of the route-table scenario: per-worker memory is what it reports. */
+const ROUTE_WORKERS = 2;
+
 async function routeScaling(base: { origin: number; grpcOrigin: number; tls: { cert: string; key: string } }): Promise<void> {
   report.md.push('## Route tables of 10, 1,000 and 10,000 HTTPRoutes (1,000 hostnames, mixed matches)\n');
-  report.md.push('| routes | req/s (route of the table) | × 10 routes | `serve` ready | RSS ready | RSS + 10,000 idle connections | `portico translate` (whole CLI) |\n|---:|---:|---:|---:|---:|---:|---:|');
+  report.md.push(`Portico runs \`--workers ${ROUTE_WORKERS}\`: RSS is the whole process tree, then the control process and each worker (targets: control < 300 MiB with 10,000 routes; a worker < 100 MiB with 10 routes, < 150 MiB with 10,000).\n`);
+  report.md.push('| routes | req/s (route of the table) | × 10 routes | `serve` ready | RSS ready | RSS ready: control / workers | RSS + 10,000 idle connections | `portico translate` (whole CLI) |\n|---:|---:|---:|---:|---:|---:|---:|---:|');
   const rows: Record<string, unknown>[] = [];
   let ref = NaN;
   for (const n of [10, 1000, 10000]) {
@@ -184,9 +201,10 @@ async function routeScaling(base: { origin: number; grpcOrigin: number; tls: { c
     const translateCliMs = performance.now() - cli;
     if (tr.status !== 0) log(`portico translate of ${n} routes exited ${tr.status}`);
     const t0 = performance.now();
-    const portico = await startPortico(dir, peerLog, [], `Portico (${n} routes)`); peers.push(portico);
+    const portico = await startPortico(dir, peerLog, ['--workers', String(ROUTE_WORKERS)], `Portico (${n} routes)`); peers.push(portico);
     const readyMs = performance.now() - t0;
     const rssReady = rssMiB(portico.pid);
+    const perProcess = rssPerProcess(portico.pid);
     const i = Math.min(n - 1, 6);
     const port = LISTENER.http + portico.portOffset;
     const status = await probe(port, HOST(i), `/p/${i}/x`);
@@ -201,9 +219,9 @@ async function routeScaling(base: { origin: number; grpcOrigin: number; tls: { c
     const rssIdle = rssMiB(portico.pid);
     for (const s of idle) s.destroy();
     await portico.close();
-    const row = { routes: n, rps, ratioTo10: rps / ref, readyMs, rssReadyMiB: rssReady, rssIdle10kMiB: rssIdle, translateCliMs, errors: ms.reduce((a, m) => a + m.errors, 0), busy: ms.some((m) => m.busy) };
+    const row = { routes: n, rps, ratioTo10: rps / ref, readyMs, rssReadyMiB: rssReady, rssControlMiB: perProcess.control, rssWorkersMiB: perProcess.workers, rssIdle10kMiB: rssIdle, translateCliMs, errors: ms.reduce((a, m) => a + m.errors, 0), busy: ms.some((m) => m.busy) };
     rows.push(row);
-    report.md.push(`| ${n.toLocaleString('en')}${row.busy ? ' (busy)' : ''} | ${rps.toFixed(0)} | ${row.ratioTo10.toFixed(2)} | ${(readyMs / 1000).toFixed(2)} s | ${rssReady.toFixed(0)} MiB | ${rssIdle.toFixed(0)} MiB | ${(translateCliMs / 1000).toFixed(2)} s |`);
+    report.md.push(`| ${n.toLocaleString('en')}${row.busy ? ' (busy)' : ''} | ${rps.toFixed(0)} | ${row.ratioTo10.toFixed(2)} | ${(readyMs / 1000).toFixed(2)} s | ${rssReady.toFixed(0)} MiB | ${perProcess.control.toFixed(0)} / ${perProcess.workers.map((w) => w.toFixed(0)).join(', ')} MiB | ${rssIdle.toFixed(0)} MiB | ${(translateCliMs / 1000).toFixed(2)} s |`);
   }
   report.md.push('');
   report.json.routes = rows;

@@ -25,7 +25,7 @@ async function once(v: Variant, slot: number): Promise<{ readyMs: number; rss: n
   const admin = `127.0.0.1:${19900 + slot}`;
   const t0 = performance.now();
   const child = spawn(process.execPath, [...v.argv, 'serve', '--manifests', values.manifests!, '--admin', admin,
-    '--port-offset', String(30000 + slot * 100), '--address-pool', '127.0.9.0/24', '--access-log', 'off'], { stdio: 'ignore' });
+    '--port-offset', String(30000 + slot * 100), '--address-pool', '127.0.9.0/24', '--access-log', 'off', '--workers', '1'], { stdio: 'ignore' });
   try {
     const deadline = t0 + 60_000;
     for (;;) {

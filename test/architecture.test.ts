@@ -126,4 +126,32 @@ test('the rules above see real imports (the checker is not vacuous)', () => {
   assert.ok(files('gateway/dataplane').flatMap(importsOf).some(isNode), 'data plane imports node:*');
 });
 
+/** Files and packages a module loads when it starts: static value imports, transitively (type-only imports and import() left out). */
+function loadedAtStart(entry: string): { files: Set<string>; packages: Set<string> } {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const STATIC = /^\s*(import|export)\s+(?!type\s)[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm;
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const m of readFileSync(join(root, file), 'utf8').matchAll(STATIC)) {
+      const spec = m[2] ?? m[3];
+      if (spec.startsWith('.')) visit(relative(root, resolve(root, dirname(file), spec)));
+      else if (!spec.startsWith('node:')) packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
+    }
+  };
+  visit(entry);
+  return { files: seen, packages };
+}
+
+test('a data-plane worker loads only serving modules: no control-plane code, YAML, schema, CEL or Kubernetes client', () => {
+  const { files: loaded, packages } = loadedAtStart('gateway/workers/worker-main.ts');
+  const control = [...loaded].filter((f) => ['gateway/model', 'gateway/translator', 'gateway/validate', 'gateway/provider', 'gateway/pipeline', 'gateway/cli', 'gateway/diff', 'gateway/explain']
+    .some((d) => f === `${d}.ts` || f.startsWith(`${d}/`)));
+  const heavy = [...packages].filter((p) => ['yaml', 'ajv', '@bufbuild/cel', '@kubernetes/client-node', 'cdk8s', 'constructs', '@opentelemetry/sdk-trace', '@grpc/proto-loader'].includes(p));
+  assert.equal([...control, ...heavy], []);
+  // The walk sees the real graph: the worker does load the data plane and prom-client.
+  assert.ok(loaded.has('gateway/dataplane/index.ts') && packages.has('prom-client'), [...loaded].join(' '));
+});
+
 test.run();

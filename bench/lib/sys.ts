@@ -83,6 +83,19 @@ export function rssMiB(root: number): number {
   return kb / 1024;
 }
 
+/** Resident memory of each process of a `portico serve` tree: the control process, then each data-plane worker. */
+export function rssPerProcess(root: number): { control: number; workers: number[] } {
+  const rss = (pid: number) => {
+    try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024; } catch { return 0; }
+  };
+  const workers = processTree(root).filter((pid) => {
+    try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker-main'); } catch { return false; }
+  });
+  // The control process is the node process whose children are the workers (npx or a shell may sit above it).
+  const control = workers.length > 0 ? parentOf(workers[0]!) : root;
+  return { control: rss(control), workers: workers.map(rss) };
+}
+
 /** Busy CPU seconds of the whole machine (all cores), from /proc/stat. */
 export function machineBusySeconds(): number {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);

@@ -73,8 +73,16 @@ export interface GatewayRuntimeProps {
   readonly createNamespace?: boolean;
   /** @default 2 */
   readonly replicas?: number;
-  /** @default - requests 100m CPU and 128Mi memory, limit 512Mi memory */
+  /** @default - requests 100m CPU and 128Mi memory, limit 256Mi + 128Mi per data-plane worker of memory (512Mi with 2 workers) */
   readonly resources?: GatewayResources;
+  /**
+   * Data-plane worker processes per pod (`--workers`): one control process (the Kubernetes
+   * credentials, the translator) plus this many processes serving the listeners, one per core you
+   * give the pod. 1 runs the whole gateway in one process.
+   *
+   * @default - the whole cores of `resources.cpuLimit` (at least 1) when set, else 2
+   */
+  readonly workers?: number;
   /**
    * Run all Gateways in one Deployment behind one Service instead of one of each per Gateway.
    * Listeners of different Gateways on one port collide; the gateway reports that in their status.
@@ -346,6 +354,7 @@ export class GatewayRuntime extends Construct {
     });
     const watched = this.watched();
     const secretName = p.sessionKeySecret ?? `${this.name}-session-key`;
+    const workers = workerCount(p.workers, p.resources?.cpuLimit);
     const args = Lazy.any({
       produce: () => [
         'serve', '--kubernetes',
@@ -357,6 +366,7 @@ export class GatewayRuntime extends Construct {
         '--lease-namespace', this.namespace, '--lease-name', `${unit.name}-leader`,
         '--session-key-file', `${SESSION_KEY_DIR}/key`,
         '--drain-timeout', String(drainSeconds),
+        '--workers', String(workers),
       ],
     });
 
@@ -387,7 +397,7 @@ export class GatewayRuntime extends Construct {
               readinessProbe: { httpGet: { path: '/readyz', port: 'probes' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
               resources: {
                 requests: { cpu: p.resources?.cpuRequest ?? '100m', memory: p.resources?.memoryRequest ?? '128Mi' },
-                limits: { memory: p.resources?.memoryLimit ?? '512Mi', ...(p.resources?.cpuLimit ? { cpu: p.resources.cpuLimit } : {}) },
+                limits: { memory: p.resources?.memoryLimit ?? `${256 + 128 * workers}Mi`, ...(p.resources?.cpuLimit ? { cpu: p.resources.cpuLimit } : {}) },
               },
               securityContext: {
                 runAsNonRoot: true, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
@@ -443,4 +453,21 @@ export class GatewayRuntime extends Construct {
       for (const [k, v] of Object.entries(this.infrastructure(unit).labels)) sm.metadata.addLabel(k, v);
     }
   }
+}
+
+/**
+ * The --workers of a pod: as given (a whole number >= 1), else one per whole core of the CPU limit
+ * ("2" or "2000m": 2; "500m": 1), else 2. Without a limit, the node's core count would be the
+ * gateway's own default, far more processes than the pod's memory is sized for.
+ */
+export function workerCount(workers: number | undefined, cpuLimit: string | undefined): number {
+  if (workers !== undefined) {
+    if (!Number.isInteger(workers) || workers < 1 || workers > 1024) throw new Error(`GatewayRuntime workers must be a whole number from 1 to 1024, got ${workers}`);
+    return workers;
+  }
+  if (cpuLimit === undefined) return 2;
+  const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(cpuLimit.trim());
+  if (!m) return 2;
+  const cores = Number(m[1]) / (m[2] === 'm' ? 1000 : 1);
+  return Math.max(1, Math.floor(cores));
 }

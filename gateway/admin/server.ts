@@ -4,7 +4,6 @@ import { createServer, type Server } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { PipelineState } from '../pipeline.ts';
-import type { Metrics } from './metrics.ts';
 import { buildStatusList, redactTable } from './status.ts';
 
 export interface AdminState {
@@ -12,6 +11,13 @@ export interface AdminState {
   current?: PipelineState;
   /** Set first thing on SIGTERM: /readyz answers 503 so load balancers stop sending. */
   draining?: boolean;
+  /** With data-plane workers: why not every worker serves the current table (undefined: all do). */
+  notReady?: () => string | undefined;
+}
+
+/** Where /metrics comes from: a prom-client Registry, or the control process's aggregate over its workers. */
+export interface MetricsSource {
+  registry: { metrics(): Promise<string>; contentType: string };
 }
 
 export interface AdminServer {
@@ -24,7 +30,15 @@ export interface AdminServer {
 /** Ready = a config has been applied and every socket it asked for was opened. */
 export function isReady(state: AdminState): boolean {
   const s = state.current;
-  return !state.draining && !!s && s.apply.errors.length === 0;
+  return !state.draining && !!s && s.apply.errors.length === 0 && state.notReady?.() === undefined;
+}
+
+function notReadyReason(state: AdminState): string {
+  const s = state.current;
+  if (state.draining) return 'draining';
+  if (!s) return 'no config applied yet';
+  if (s.apply.errors.length > 0) return s.apply.errors.map((e) => `${e.address}:${e.port} ${e.message}`).join('; ');
+  return state.notReady?.() ?? '';
 }
 
 export function splitHostPort(value: string): { host: string; port: number } {
@@ -60,7 +74,7 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
-export async function startAdminServer(listen: string, metrics: Metrics, state: AdminState = {}, options: AdminServerOptions = {}): Promise<AdminServer> {
+export async function startAdminServer(listen: string, metrics: MetricsSource, state: AdminState = {}, options: AdminServerOptions = {}): Promise<AdminServer> {
   const { host, port } = splitHostPort(listen);
   const endpoints = options.endpoints ?? ALL_ENDPOINTS;
   const json = (body: unknown) => JSON.stringify(body, null, 2) + '\n';
@@ -81,7 +95,7 @@ export async function startAdminServer(listen: string, metrics: Metrics, state: 
         case '/healthz': return send(200, 'ok\n', 'text/plain');
         case '/readyz': return isReady(state)
           ? send(200, 'ready\n', 'text/plain')
-          : send(503, (state.draining ? 'not ready: draining' : s ? `not ready: ${s.apply.errors.map((e) => `${e.address}:${e.port} ${e.message}`).join('; ')}` : 'not ready: no config applied yet') + '\n', 'text/plain');
+          : send(503, `not ready: ${notReadyReason(state)}\n`, 'text/plain');
         case '/status': return send(200, json(s ? buildStatusList(s.statuses, s.snapshot, s.problems) : { apiVersion: 'v1', kind: 'List', items: [], problems: [] }));
         case '/config': return send(s ? 200 : 503, json(s ? { generation: s.generation, appliedAt: s.appliedAt, table: redactTable(s.table) } : { error: 'no config applied yet' }));
         case '/metrics': return send(200, await metrics.registry.metrics(), metrics.registry.contentType);

@@ -35,6 +35,7 @@ export const serveCommand = defineCommand({
     'otlp-endpoint': { type: 'string', arg: 'URL', help: 'turn tracing on: export spans over OTLP HTTP/protobuf to this traces URL (e.g. http://collector:4318/v1/traces); OTEL_EXPORTER_OTLP_* work too' },
     'trace-sample-ratio': { type: 'string', arg: 'RATIO', help: "sample this share of new traces, 0..1, following the client's sampled flag (default: OTEL_TRACES_SAMPLER, else 1)" },
     'log-level': { type: 'string', arg: 'debug|info|warn|error', help: "the process's own log on stderr (default info)" },
+    workers: { type: 'string', arg: 'N', help: 'data-plane worker processes sharing the listener ports, beside one control process (default: the number of CPU cores; 1 serves in one process)' },
     'poll-ms': { type: 'string', arg: 'N', help: 'rescan interval for manifest changes (default 2000)' },
     'drain-timeout': { type: 'string', arg: 'S', help: "on SIGTERM, open connections may finish for S seconds (default 30; use the pod's terminationGracePeriodSeconds)" },
     'drain-delay': { type: 'string', arg: 'S', help: 'on SIGTERM, /readyz turns 503 at once, listeners stop accepting after S seconds (default 5 in a Kubernetes pod, else 0; less than --drain-timeout)' },

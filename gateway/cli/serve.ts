@@ -1,19 +1,22 @@
-// `portico serve`: the whole gateway in one process — file provider, pipeline, data plane,
-// admin server — until SIGINT/SIGTERM.
+// `portico serve`: the gateway until SIGINT/SIGTERM. With --workers 1, all of it in one process
+// (provider, pipeline, data plane, admin server); with --workers N > 1, this process is the
+// control process (provider, translator, status, admin, credentials) and N data-plane worker
+// processes serve the listeners (gateway/workers/).
 import { translate } from '../translator/index.ts';
 import { createDataplane } from '../dataplane/index.ts';
 import type { Dataplane } from '../dataplane/api.ts';
-import type { DataplaneObserver } from '../dataplane/observer.ts';
 import { createFileProvider } from '../provider/files/index.ts';
 import { startPipeline, type Pipeline, type PipelineState, type Provider } from '../pipeline.ts';
 import { createAddressAssigner } from '../pipeline/addresses.ts';
 import { isLoopbackHost, PROBE_ENDPOINTS, splitHostPort, startAdminServer, type AdminServer } from '../admin/server.ts';
 import { createMetrics } from '../admin/metrics.ts';
 import {
-  createAccessLog, parseAccessLogFields, parseAccessLogFormat, parseAccessLogMode, parseSampleRatio, type AccessLogOptions,
+  parseAccessLogFields, parseAccessLogFormat, parseAccessLogMode, parseSampleRatio, type AccessLogOptions,
 } from '../admin/access-log.ts';
 import { createLogger, errorFields, parseLogLevel, type Logger, type LogLevel } from '../admin/log.ts';
-import { env, logStream, onShutdown, packageVersion, probeAddress, readKeyFile } from '../runtime/index.ts';
+import { createServingObserver } from '../admin/observer.ts';
+import { DEFAULT_CLIENT_LIMITS } from '../dataplane/limits.ts';
+import { cpuCount, env, onShutdown, probeAddress, randomKey, readKeyFile, runtimeName } from '../runtime/index.ts';
 import { tracingConfig, type TracingConfig } from '../admin/tracing-config.ts';
 import { DEFAULT_LEASE_NAME, PROBES_PORT, dnsLabelFlag, intFlag, secondsFlag, countFlag, UsageError } from './args.ts';
 import { DEFAULT_DRAIN_TIMEOUT_MS } from '../dataplane/index.ts';
@@ -56,6 +59,8 @@ export interface ServeOptions {
   rateLimitRedis?: string;
   /** Outlier detection and per-backend queue defaults (flags); absent fields keep the data plane's defaults. */
   upstream?: UpstreamResilienceIR;
+  /** Data-plane worker processes (--workers); 1 serves in this process. @default 1 */
+  workers?: number;
 }
 
 /** Facts about where the process runs that change flag defaults. */
@@ -64,12 +69,16 @@ export interface ServeEnvironment {
   inPod: boolean;
   /** The process environment, for the OTEL_* variables (absent: tracing only from flags). */
   env?: (name: string) => string | undefined;
+  /** CPU cores available: the default of --workers. @default 1 */
+  cores?: number;
 }
 
 export interface RunningGateway {
   admin: AdminServer;
   pipeline: Pipeline;
   dataplane: Dataplane;
+  /** With --workers N > 1: the workers' process ids, by slot (tests kill them). */
+  pids?: () => number[];
   /** Drains (see cli/shutdown.ts) and stops everything. */
   stop(drain?: DrainOptions): Promise<void>;
 }
@@ -163,8 +172,10 @@ export function parseServeArgs(args: string[], env: ServeEnvironment = { inPod: 
       queueTimeoutMs: seconds('upstream-queue-timeout'),
     }),
   };
+  const workers = values.workers === undefined ? Math.max(1, env.cores ?? 1) : countFlag(values.workers, 'workers', 1024)!;
+  if (workers < 1) throw new UsageError(`--workers must be at least 1, got ${values.workers}`);
   return {
-    clientLimits, upstream, drain, manifests, kubernetes, controllerName: values['controller-name']!, gateways: values.gateway,
+    workers, clientLimits, upstream, drain, manifests, kubernetes, controllerName: values['controller-name']!, gateways: values.gateway,
     portOffset: intFlag(values['port-offset'], 'port-offset', 0), addressPool: values['address-pool'],
     bind: values.bind ?? (env.inPod ? '0.0.0.0' : '127.0.0.1'), admin: values.admin!, accessLog, logLevel, tracing,
     pollMs: intFlag(values['poll-ms'], 'poll-ms', 2000),
@@ -209,18 +220,11 @@ function logApplied(log: Logger, s: PipelineState, seen: { problems: Set<string>
 export async function startGateway(o: ServeOptions, log: Logger, now: () => string): Promise<RunningGateway> {
   const drainDefaults = o.drain ?? { delayMs: 0, timeoutMs: DEFAULT_DRAIN_TIMEOUT_MS };
   const metrics = createMetrics({ defaultMetrics: true });
-  const accessStream = o.accessLog.mode === 'off' ? undefined : logStream(o.accessLog.mode === 'stdout' ? 1 : 2);
-  const accessLog = accessStream && createAccessLog(o.accessLog, accessStream);
-  // The OpenTelemetry SDK is loaded only when tracing is on: without it, no cost at all.
-  const tracing = o.tracing && (await import('../admin/tracing.ts')).createTracing(o.tracing, packageVersion());
-  const observer: DataplaneObserver = {
-    tracer: tracing?.tracer,
-    onRequest: accessLog === undefined ? (r) => metrics.onRequest(r) : (r) => { metrics.onRequest(r); accessLog(r); },
-    onUpstreamError: (b, c) => metrics.onUpstreamError(b, c),
-    onRateLimit: (p, k, out) => metrics.onRateLimit(p, k, out),
-    onEjection: (b, e) => metrics.onEjection(b, e),
-    onEvent: (level, message, fields) => log(level, message, fields),
-  };
+  let workers = o.workers ?? 1;
+  if (workers > 1 && runtimeName === 'deno') {
+    log('warn', `--workers ${workers}: Deno has no node:cluster handle sharing or SO_REUSEPORT for Node sockets here, so this gateway runs single-process (one data plane in this process)`);
+    workers = 1;
+  }
   // Everything that can fail on bad flags or a busy admin port, before anything is started
   // that would keep the process alive.
   let addresses;
@@ -245,25 +249,53 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
     }
   }
   const token = o.adminTokenFile === undefined ? undefined : loadAdminToken(o.adminTokenFile);
-  const admin = await startAdminServer(o.admin, metrics, {}, { token });
+  const rateLimit = o.rateLimitRedis === undefined ? undefined : { redisUrl: o.rateLimitRedis };
+  // With workers, the data plane runs in them; this process only starts them (gateway/workers/pool.ts).
+  let dataplane: Dataplane;
+  let serving: { close(): Promise<void> } | undefined;
+  let pool: import('../workers/pool.ts').WorkerPool | undefined;
+  if (workers > 1) {
+    const { startWorkerPool, reusePortSupported } = await import('../workers/pool.ts');
+    pool = await startWorkerPool({
+      workers, log, registry: metrics.registry,
+      init: {
+        portOffset: o.portOffset, drainTimeoutMs: drainDefaults.timeoutMs, clientLimits: divideConnections(o.clientLimits, workers),
+        // One key for all workers (a session issued by one is honoured by the others): the
+        // --session-key-file key, else one generated here once.
+        sessionKey: sessionKey ?? randomKey(32), reusePort: reusePortSupported(),
+        accessLog: o.accessLog, logLevel: o.logLevel ?? 'info', tracing: o.tracing, rateLimit, upstream: o.upstream,
+      },
+    });
+    dataplane = pool;
+  } else {
+    const s = await createServingObserver({ accessLog: o.accessLog, tracing: o.tracing, metrics, log });
+    serving = s;
+    dataplane = createDataplane({ portOffset: o.portOffset, observer: s.observer, sessionKey, drainTimeoutMs: drainDefaults.timeoutMs, clientLimits: o.clientLimits, rateLimit, upstream: o.upstream });
+  }
+  const metricsSource = pool === undefined ? metrics : { registry: { metrics: pool.metrics, contentType: metrics.registry.contentType } };
+  let admin: AdminServer;
+  try {
+    admin = await startAdminServer(o.admin, metricsSource, { notReady: pool?.notReady }, { token });
+  } catch (err) {
+    await dataplane.close(0);
+    throw err;
+  }
   let probes: AdminServer | undefined;
   try {
-    probes = o.probes && await startAdminServer(o.probes.listen, metrics, admin.state, { endpoints: o.probes.allEndpoints ? undefined : PROBE_ENDPOINTS, token });
+    probes = o.probes && await startAdminServer(o.probes.listen, metricsSource, admin.state, { endpoints: o.probes.allEndpoints ? undefined : PROBE_ENDPOINTS, token });
   } catch (err) {
     await admin.close();
+    await dataplane.close(0);
     throw err;
   }
   const closeAdmin = async () => {
     await probes?.close();
     await admin.close();
-    accessStream?.flush();
-    await tracing?.shutdown().catch((err: unknown) => log('warn', 'trace export at shutdown failed', errorFields(err)));
+    await serving?.close();
   };
-  const dataplane = createDataplane({ portOffset: o.portOffset, observer, sessionKey, drainTimeoutMs: drainDefaults.timeoutMs, clientLimits: o.clientLimits,
-    rateLimit: o.rateLimitRedis === undefined ? undefined : { redisUrl: o.rateLimitRedis }, upstream: o.upstream });
   const provider = kubeProvider ?? createFileProvider({ paths: o.manifests, pollMs: o.pollMs, now, log });
   const seen = { problems: new Set<string>() };
-  const serving = { admin: admin.address, ...(probes ? { probes: probes.address } : {}), ...(o.kubernetes ? { kubernetes: o.kubernetes } : { manifests: o.manifests }), controllerName: o.controllerName };
+  const serving_ = { admin: admin.address, ...(probes ? { probes: probes.address } : {}), ...(o.kubernetes ? { kubernetes: o.kubernetes } : { manifests: o.manifests }), controllerName: o.controllerName, workers };
   log('info', 'admin listening; waiting for the first config', { admin: admin.address });
   let pipeline: Pipeline;
   try {
@@ -275,20 +307,29 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
         metrics.onApplied(s);
         logApplied(log, s, seen);
         // Serving means a config is in place: before the first one, every listener is still closed.
-        if (s.generation === 1) log('info', 'portico serving', serving);
+        if (s.generation === 1) log('info', 'portico serving', serving_);
       },
       onError: (stage, err) => { metrics.onReloadError(stage); log('error', `reload failed in ${stage}; the previous config keeps serving`, errorFields(err)); },
     });
   } catch (err) {
     // Nothing may keep the process alive after a failed start.
-    await dataplane.close();
+    await dataplane.close(0);
     await closeAdmin();
     throw err;
   }
   return {
-    admin, pipeline, dataplane,
+    admin, pipeline, dataplane, pids: pool?.pids,
     stop: (drain = drainDefaults) => drainAndStop({ adminState: admin.state, pipeline, dataplane, closeAdmin }, drain, log),
   };
+}
+
+/**
+ * --max-connections is per listening socket; with workers each holds its own socket, so each
+ * gets an equal share (rounded up): the gateway as a whole still holds at most about the limit.
+ */
+export function divideConnections(limits: ClientLimitsIR | undefined, workers: number): ClientLimitsIR {
+  const max = limits?.maxConnections ?? DEFAULT_CLIENT_LIMITS.maxConnections;
+  return { ...limits, maxConnections: max === 0 ? 0 : Math.ceil(max / workers) };
 }
 
 /** The admin bearer token from a file (a mounted Secret), surrounding whitespace removed. */
@@ -306,7 +347,8 @@ export function loadSessionKey(path: string): Buffer {
 }
 
 export async function runServe(args: string[], io: CliIo): Promise<number> {
-  const opts = parseServeArgs(args, { inPod: env('KUBERNETES_SERVICE_HOST') !== undefined, env });
+  // Deno serves single-process (see startGateway): its default is one worker.
+  const opts = parseServeArgs(args, { inPod: env('KUBERNETES_SERVICE_HOST') !== undefined, env, cores: runtimeName === 'deno' ? 1 : cpuCount() });
   // A path that does not exist at start is a typo, not a directory to wait for: exit 2 at once.
   const missing = collectFiles(opts.manifests).missing;
   if (missing.length > 0) throw new InputError(`portico serve: no such file or directory: ${missing.join(', ')}`);

@@ -25,6 +25,12 @@ export interface DataplaneOptions {
   rateLimit?: { redisUrl?: string; keyPrefix?: string; commandTimeoutMs?: number };
   /** Gateway-wide outlier detection and per-backend queue settings (flags); per process. */
   upstream?: UpstreamResilienceIR;
+  /**
+   * Bind every listening socket with SO_REUSEPORT, so several data-plane worker processes
+   * (`--workers N`) each hold their own socket on the same port and the kernel spreads
+   * connections (TCP) and flows (UDP, by address hash) over them. @default false
+   */
+  reusePort?: boolean;
 }
 
 export interface BoundSocket {

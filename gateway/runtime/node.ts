@@ -4,6 +4,8 @@
 import { mkdirSync, readFileSync, watch as fsWatch, writeFileSync, type FSWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { watchTargets } from './watch-targets.ts';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import sonicBoom from 'sonic-boom';
@@ -171,4 +173,14 @@ export function packageVersion(): string {
     dir = up;
   }
   return 'unknown';
+}
+
+/** CPU cores this process may use (the default number of data-plane workers). */
+export function cpuCount(): number {
+  return availableParallelism();
+}
+
+/** `n` random bytes (a key generated once, e.g. the session key all workers share). */
+export function randomKey(n: number): Buffer {
+  return randomBytes(n);
 }

@@ -93,6 +93,27 @@ test('the Deployment args are flags the gateway accepts, derived from the props'
   assert.is(o.sessionKeyFile, '/var/run/portico/session-key/key');
   assert.equal(o.probes, { listen: '0.0.0.0:9902', allEndpoints: false }, 'probes on the in-pod default port the Deployment names "probes"');
   assert.is(deployments[0].spec.template.spec.terminationGracePeriodSeconds, 25, 'drain timeout + 5 s');
+  assert.is(o.workers, 2, 'two data-plane workers by default');
+  assert.is(deployments[0].spec.template.spec.containers[0].resources.limits.memory, '512Mi', '256Mi + 128Mi per worker');
+});
+
+test('workers: --workers and the memory limit follow the prop, else the CPU limit\'s whole cores; bad values fail synth', () => {
+  const pod = (props: Partial<ConstructorParameters<typeof GatewayRuntime>[2]>) => {
+    const app = new App({ outdir: '/nonexistent' });
+    const chart = new Chart(app, 'p', { namespace: 'portico-system' });
+    const gatewayClass = new GatewayClass(chart, 'class', { metadata: { name: 'portico' } });
+    const gw = new Gateway(chart, 'gw', { metadata: { name: 'gw' }, gatewayClass, listeners: [{ name: 'http', port: 80, protocol: ListenerProtocol.HTTP }] });
+    new GatewayRuntime(chart, 'runtime', { gatewayClass, image: IMAGE, gateways: [gw], gatewayApiCrds: 'none', ...props });
+    const c = byKind(chart.toJson(), 'Deployment')[0].spec.template.spec.containers[0];
+    return { workers: parseServeArgs(c.args.slice(1), { inPod: true }).workers, memory: c.resources.limits.memory, cpu: c.resources.limits.cpu };
+  };
+  assert.equal(pod({ workers: 4 }), { workers: 4, memory: '768Mi', cpu: undefined });
+  assert.equal(pod({ workers: 1 }), { workers: 1, memory: '384Mi', cpu: undefined });
+  assert.equal(pod({ resources: { cpuLimit: '3' } }), { workers: 3, memory: '640Mi', cpu: '3' });
+  assert.equal(pod({ resources: { cpuLimit: '1500m' } }), { workers: 1, memory: '384Mi', cpu: '1500m' });
+  assert.equal(pod({ resources: { cpuLimit: '250m', memoryLimit: '1Gi' } }), { workers: 1, memory: '1Gi', cpu: '250m' });
+  assert.throws(() => pod({ workers: 0 }), /workers must be a whole number from 1 to 1024, got 0/);
+  assert.throws(() => pod({ workers: 1.5 }), /whole number/);
 });
 
 test('no privileged port in the pod, every capability dropped, non-root, read-only root filesystem', () => {

@@ -244,6 +244,24 @@ test('deno: serve routes real HTTP traffic to an echo backend and answers /ready
   }
 });
 
+test('deno: serve --workers 2 says it runs single-process, and serves', async () => {
+  const be = await echoBackend();
+  const dir = tempDir({ 'gw.yaml': gatewayYaml, 'route.yaml': routeYaml(be.port) });
+  const port = await freePort();
+  let gw: DenoServe | undefined;
+  try {
+    gw = await denoServe(['--manifests', dir, '--port-offset', String(port - 80), '--workers', '2']);
+    assert.match(gw.stderr(), /--workers 2: Deno [^"]*runs single-process/);
+    assert.match(gw.stderr(), /"workers":1,"msg":"portico serving"/);
+    assert.is((await httpGet('127.0.0.1', port, '/plain/x', { host: 'deno.example' })).status, 200);
+    assert.is(await gw.stop(), 0, gw.stderr());
+  } finally {
+    await gw?.stop();
+    await new Promise<void>((r) => be.server.close(() => r()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('deno: many requests on one keep-alive connection are all served on that connection', async () => {
   const be = await echoBackend();
   const dir = tempDir({ 'gw.yaml': gatewayYaml, 'route.yaml': routeYaml(be.port) });

@@ -131,7 +131,8 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
-test('SIGTERM drains: readyz 503 first, accept during the delay, then stop accepting; in-flight work finishes, the rest is cut at the timeout, exit 0', async () => {
+// --workers 2: the same drain, by the control process through both data-plane workers.
+for (const workers of [1, 2]) test(`--workers ${workers}: SIGTERM drains: readyz 503 first, accept during the delay, then stop accepting; in-flight work finishes, the rest is cut at the timeout, exit 0`, async () => {
   const backend = http.createServer((req, res) => {
     if (req.url === '/slow') setTimeout(() => res.end('slow done'), SLOW_MS);
     else res.end(`fast ${req.url}`);
@@ -146,7 +147,7 @@ test('SIGTERM drains: readyz 503 first, accept during the delay, then stop accep
   const base = await freePort();
   const httpPort = base;
   const tcpPort = base + 1;
-  const gw = serve(['--manifests', dir, '--port-offset', String(base - 80), '--admin', '127.0.0.1:0',
+  const gw = serve(['--manifests', dir, '--workers', String(workers), '--port-offset', String(base - 80), '--admin', '127.0.0.1:0',
     '--drain-delay', String(DELAY_S), '--drain-timeout', String(TIMEOUT_S), '--access-log', 'off']);
   const exited = new Promise<number | null>((r) => gw.child.on('close', (code) => r(code)));
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });

@@ -24,8 +24,13 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/**
+ * Starts `portico serve`. Single-process (`--workers 1`) unless the test passes `--workers`: the
+ * suites using this test one gateway's semantics; test/workers/ and the drain test run N = 2.
+ */
 export function serve(args: string[], env?: Record<string, string>): Served {
-  const child = spawn(process.execPath, [...tsxArgv('gateway/cli.ts'), 'serve', ...args], {
+  const workers = args.includes('--workers') ? [] : ['--workers', '1'];
+  const child = spawn(process.execPath, [...tsxArgv('gateway/cli.ts'), 'serve', ...workers, ...args], {
     cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: env === undefined ? undefined : { ...process.env, ...env },
   });
   let out = '', err = '';

@@ -62,8 +62,9 @@ export class UdpPort {
     return this.flows.size;
   }
 
-  listen(address: string, port: number): Promise<number> {
-    const socket = dgram.createSocket({ type: net.isIPv6(address) ? 'udp6' : 'udp4' });
+  listen(address: string, port: number, reusePort = false): Promise<number> {
+    // reusePort: each worker holds its own socket; the kernel hashes a client's flow to one of them.
+    const socket = dgram.createSocket({ type: net.isIPv6(address) ? 'udp6' : 'udp4', reusePort });
     this.socket = socket;
     return new Promise((resolve, reject) => {
       socket.once('error', reject);

@@ -129,11 +129,11 @@ export class BoundPort {
     this.server.emit('connection', socket);
   }
 
-  listen(address: string, port: number): Promise<number> {
+  listen(address: string, port: number, reusePort = false): Promise<number> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);
       this.server.once('error', onError);
-      this.server.listen({ host: address, port }, () => {
+      this.server.listen({ host: address, port, reusePort }, () => {
         this.server.removeListener('error', onError);
         this.boundPort = (this.server.address() as net.AddressInfo).port;
         resolve(this.boundPort);

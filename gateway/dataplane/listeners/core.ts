@@ -22,7 +22,7 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 export function createDataplaneCore(opts: DataplaneOptions, deps: CoreDeps): Dataplane {
   const drainTimeoutMs = opts.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   const limits = resolveClientLimits(DEFAULT_CLIENT_LIMITS, opts.clientLimits);
-  const manager = new ListenerManager(opts.portOffset ?? 0, opts.observer, drainTimeoutMs);
+  const manager = new ListenerManager(opts.portOffset ?? 0, opts.observer, drainTimeoutMs, opts.reusePort ?? false);
   const contexts = new SecureContextCache();
   let table: RoutingTable | undefined;
   let closers: (() => void)[] = [];

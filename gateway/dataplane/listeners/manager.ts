@@ -61,6 +61,8 @@ export class ListenerManager {
     private readonly portOffset: number,
     private readonly observer: DataplaneObserver | undefined,
     private readonly drainMs: number,
+    /** SO_REUSEPORT on every socket (see DataplaneOptions.reusePort). */
+    private readonly reusePort = false,
   ) {}
 
   async apply(wanted: WantedSocket[]): Promise<ApplyResult> {
@@ -93,7 +95,7 @@ export class ListenerManager {
       const key = keyOf(w);
       const bound = create(w.compiled, this.observer);
       try {
-        await bound.listen(w.address, w.port + this.portOffset);
+        await bound.listen(w.address, w.port + this.portOffset, this.reusePort);
         if (this.draining) bound.startDrain();
         this.entries.set(key, { key, want: w, bound });
       } catch (err) {

@@ -106,11 +106,11 @@ export class StreamPort {
     }, () => socket.destroy());
   }
 
-  listen(address: string, port: number): Promise<number> {
+  listen(address: string, port: number, reusePort = false): Promise<number> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);
       this.server.once('error', onError);
-      this.server.listen({ host: address, port }, () => {
+      this.server.listen({ host: address, port, reusePort }, () => {
         this.server.removeListener('error', onError);
         this.boundPort = (this.server.address() as net.AddressInfo).port;
         resolve(this.boundPort);

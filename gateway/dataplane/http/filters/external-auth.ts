@@ -7,7 +7,6 @@ import type { BackendIR, EndpointIR, ExternalAuthIR } from '../../../ir/index.ts
 import type { Exchange, Handler } from '../exchange.ts';
 import { sendGatewayResponse } from '../respond.ts';
 import { createHttpAuthClient } from './external-auth-http.ts';
-import { createGrpcAuthClient } from './external-auth-grpc.ts';
 import { incomingTrace, type TraceHeaders } from '../trace-headers.ts';
 
 /** How long one auth call may take before the request fails closed. */
@@ -124,11 +123,33 @@ export function readBoundedBody(ex: Exchange, max: number): Promise<BodyResult> 
   });
 }
 
+/**
+ * The gRPC client (grpc-js, proto-loader and the ext_authz protos, several MiB per process) is
+ * loaded when the first gRPC ExternalAuth filter is built, so a gateway (or data-plane worker)
+ * without one never loads it. A client that cannot be built fails its checks (denied: 500).
+ */
+function lazyGrpcAuthClient(ir: ExternalAuthIR): AuthClient {
+  let closed = false;
+  const client = import('./external-auth-grpc.ts').then((m) => {
+    const c = m.createGrpcAuthClient(ir);
+    if (closed) c.close();
+    return c;
+  });
+  client.catch(() => { /* reported by each check() */ });
+  return {
+    check: async (ex, endpoint, body, trace) => (await client).check(ex, endpoint, body, trace),
+    close() {
+      closed = true;
+      client.then((c) => c.close(), () => {});
+    },
+  };
+}
+
 export function externalAuthFilter(
   ir: ExternalAuthIR,
   deps: ExternalAuthDeps,
 ): { filter: (next: Handler) => Handler; close(): void } {
-  const client: AuthClient = ir.protocol === 'GRPC' ? createGrpcAuthClient(ir) : createHttpAuthClient(ir);
+  const client: AuthClient = ir.protocol === 'GRPC' ? lazyGrpcAuthClient(ir) : createHttpAuthClient(ir);
   const allowed = ir.allowedResponseHeaders.length > 0 ? new Set(ir.allowedResponseHeaders.map((h) => h.toLowerCase())) : undefined;
   const maxBody = ir.forwardBodyMaxSize;
 
