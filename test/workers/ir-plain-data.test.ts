@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fromObjects, parseManifests } from '../../gateway/model/index.ts';
 import { translate } from '../../gateway/translator/index.ts';
-import { inspectPki } from '../../gateway/provider/pki.ts';
+import { inspectPki } from '../../gateway/pki/certificates.ts';
 import * as placeholders from '../translator/placeholder-pem.ts';
 
 const DIR = join(import.meta.dirname, '../translator/cases');
