@@ -156,6 +156,8 @@ export function convert(ingresses: readonly Ingress[], inputs: Inputs, opts: Con
 
   // Hosts into routes.
   for (const st of hosts.values()) {
+    nameRules(st.rules);
+    nameRules(st.grpc);
     const np = nsPlan(st.namespace);
     const hostnames = st.host === '' ? [] : [st.host, ...[...st.aliases].filter((a) => a !== st.host)];
     for (const h of hostnames) if (!np.hostnames.includes(h)) np.hostnames.push(h);
@@ -197,6 +199,18 @@ export function convert(ingresses: readonly Ingress[], inputs: Inputs, opts: Con
     namespaces: [...namespaces.values()].sort((a, b) => a.namespace.localeCompare(b.namespace)),
     passthrough: passthroughListeners(namespaces),
   };
+}
+
+/** Rule names from the Ingress each rule comes from ("storefront-1", "storefront-2", ...): unique within the host. */
+function nameRules(rules: { from: string; name?: string }[]): void {
+  const counters = new Map<string, number>();
+  for (const r of rules) {
+    const ingress = r.from.split(' ')[0].split('/')[1];
+    const n = (counters.get(ingress) ?? 0) + 1;
+    counters.set(ingress, n);
+    const base = ingress.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '').slice(0, 56).replace(/-+$/, '') || 'rule';
+    r.name = `${base}-${n}`;
+  }
 }
 
 function route(kind: RoutePlan['kind'], name: string, st: HostState, hostnames: string[], parents: ParentPlan[], rules: HttpRulePlan[], from: string[]): RoutePlan {

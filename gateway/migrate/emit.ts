@@ -174,6 +174,7 @@ function pathExpr(h: HttpRulePlan): Expr {
 
 function httpRuleExpr(h: HttpRulePlan, ns: string): Expr {
   return obj({
+    name: h.name ? lit(h.name) : undefined,
     matches: arr([obj({
       path: pathExpr(h),
       headers: h.headers.length > 0 ? arr(h.headers.map((x) => call(x.type === 'Exact' ? 'HeaderMatch.exact' : 'HeaderMatch.regex', lit(x.name), lit(x.value)))) : undefined,
@@ -218,6 +219,7 @@ function filterExpr(f: FilterPlan, ns: string): Expr {
 
 function grpcRuleExpr(g: GrpcRulePlan, ns: string): Expr {
   return obj({
+    name: g.name ? lit(g.name) : undefined,
     matches: g.service ? arr([obj({ method: call('GrpcMethodMatch.exact', lit(g.service), ...(g.method ? [lit(g.method)] : [])) })]) : undefined,
     backendRefs: arr(g.backends.map((b) => backendExpr(b, ns))),
   });

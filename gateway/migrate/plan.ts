@@ -16,6 +16,8 @@ export type FilterPlan =
 export interface HttpRulePlan {
   /** The Ingress (and path) the rule comes from. */
   from: string;
+  /** The rule's name: the Ingress's name and a number (access logs show it; policies target it). */
+  name?: string;
   path: PathPlan;
   headers: HeaderPlan[];
   filters: FilterPlan[];
@@ -29,7 +31,7 @@ export interface HttpRulePlan {
   key: string;
 }
 
-export interface GrpcRulePlan { from: string; service?: string; method?: string; backends: BackendPlan[] }
+export interface GrpcRulePlan { from: string; name?: string; service?: string; method?: string; backends: BackendPlan[] }
 
 export type ParentPlan =
   | { kind: 'gateway'; listener: string }
