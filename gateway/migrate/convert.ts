@@ -12,11 +12,14 @@ import type {
   BackendPlan, FilterPlan, GrpcRulePlan, HttpRulePlan, NamespacePlan, ParentPlan, PathPlan, Plan, RoutePlan,
 } from './plan.ts';
 import type { Report } from './report.ts';
+import { planPolicies, type PolicyKinds } from './policies.ts';
 import { readSettings, type Settings } from './settings.ts';
 
 export interface ConvertOptions {
   gateway: { namespace: string; name: string };
   defaults: ControllerDefaults;
+  /** Policy kinds to emit; annotations needing the others stay report lines. */
+  policies: PolicyKinds;
 }
 
 const CERT_MANAGER = /^(cert-manager\.io|acme\.cert-manager\.io)\//;
@@ -38,11 +41,11 @@ interface HostState {
 
 export function convert(ingresses: readonly Ingress[], inputs: Inputs, opts: ConvertOptions, report: Report): Plan {
   const d = opts.defaults;
-  const settings = new Map<Ingress, Settings>(ingresses.map((i) => [i, readSettings(i, d, report)]));
+  const settings = new Map<Ingress, Settings>(ingresses.map((i) => [i, readSettings(i, d, report, opts.policies)]));
   const namespaces = new Map<string, NamespacePlan>();
   const nsPlan = (ns: string): NamespacePlan => {
     let p = namespaces.get(ns);
-    if (!p) { p = { namespace: ns, hostnames: [], tls: [], certManager: {}, routes: [], grants: [], backendTls: [] }; namespaces.set(ns, p); }
+    if (!p) { p = { namespace: ns, hostnames: [], tls: [], certManager: {}, routes: [], grants: [], backendTls: [], policies: [] }; namespaces.set(ns, p); }
     return p;
   };
   const services = new Map(inputs.services.map((s) => [nsName(s.metadata), s]));
@@ -193,6 +196,7 @@ export function convert(ingresses: readonly Ingress[], inputs: Inputs, opts: Con
   }
   // cross-namespace ListenerSet parents: the listener's namespace must exist in the plan
   for (const np of namespaces.values()) np.routes.sort((a, b) => a.name.localeCompare(b.name));
+  planPolicies(mains, namespaces, opts.policies, report);
   reportDefaults(ingresses, settings, d, report);
   return {
     gateway: opts.gateway,

@@ -2,10 +2,10 @@
 // listener and TLS passthrough listeners, one tenant per namespace) and per namespace a tenant
 // chart (its ListenerSet with its certificates, routes, ReferenceGrants, BackendTLSPolicies).
 import { arr, call, construct, invoke, lit, obj, ref, sym, value, type Expr, type Stmt } from './code.ts';
+import { MAX_RULES, routeNameFor } from './plan.ts';
 import type { BackendPlan, FilterPlan, GrpcRulePlan, HttpRulePlan, NamespacePlan, ParentPlan, Plan, RoutePlan } from './plan.ts';
 
 const TENANT_LABEL = 'portico.dev/tenant';
-const MAX_RULES = 16;
 
 export interface EmitOptions {
   /** metadata.name of the GatewayClass. @default 'portico' */
@@ -116,6 +116,13 @@ export function emitProgram(plan: Plan, options: EmitOptions = {}): Stmt[] {
         to: value([...g.services].sort().map((name) => ({ group: '', kind: 'Service', name }))),
       })));
     }
+    for (const p of np.policies) {
+      comment(`${p.kind} from Ingress ${p.from}`);
+      stmt(construct('ApiObject', ref(chart), lit(`${p.kind.toLowerCase()}-${p.name}`), obj({
+        apiVersion: lit('policy.portico.dev/v1alpha1'), kind: lit(p.kind), metadata: obj({ name: lit(p.name) }),
+        spec: value({ targetRefs: p.targetRefs, ...p.spec }),
+      })));
+    }
     for (const b of np.backendTls) {
       stmt(construct('BackendTlsPolicy', ref(chart), lit(`${b.service}-tls`), obj({
         metadata: obj({ name: lit(`${b.service}-tls`) }),
@@ -152,7 +159,7 @@ function emitRoute(r: RoutePlan, chart: string, np: NamespacePlan, stmt: (e: Exp
   const rules: Expr[] = r.kind === 'GRPCRoute' ? r.grpcRules.map((g) => grpcRuleExpr(g, r.namespace)) : r.httpRules.map((h) => httpRuleExpr(h, r.namespace));
   // A route holds at most 16 rules: larger hosts are split into numbered routes (precedence is per host, so this changes nothing).
   for (let i = 0; i * MAX_RULES < rules.length; i++) {
-    const name = i === 0 ? r.name : `${r.name}-${i + 1}`;
+    const name = routeNameFor(r.name, i * MAX_RULES);
     comment(`${r.kind === 'GRPCRoute' ? 'gRPC' : 'HTTP'} ${r.hostnames.join(', ') || 'any host (in the platform chart: no tenant owns every hostname)'}: from ${r.from.join(', ')}`);
     stmt(construct(r.kind === 'GRPCRoute' ? 'GrpcRoute' : 'HttpRoute', ref(chart), lit(name), obj({
       metadata: obj({ name: lit(name), namespace }), parentRefs: parents, hostnames,

@@ -7,6 +7,7 @@ import { emitProgram } from './emit.ts';
 import { classVerdict } from './ingress-class.ts';
 import { nsName, sortInputs, type Ingress } from './inputs.ts';
 import type { Plan } from './plan.ts';
+import type { PolicyKinds } from './policies.ts';
 import { Report, type ReportLine } from './report.ts';
 
 export interface MigrateOptions {
@@ -18,7 +19,12 @@ export interface MigrateOptions {
   readonly withoutClass?: boolean;
   /** "namespace/name" of the controller ConfigMap. @default - one named ingress-nginx-controller or nginx-configuration */
   readonly configMap?: string;
+  /** Portico policy kinds to emit. @default AVAILABLE_POLICIES */
+  readonly policies?: PolicyKinds;
 }
+
+/** The policy kinds this build of Portico has (issue 13: SecurityPolicy; issue 14: TrafficPolicy). */
+export const AVAILABLE_POLICIES: PolicyKinds = { security: false, traffic: false };
 
 export interface MigrateResult {
   plan: Plan;
@@ -45,7 +51,7 @@ export function migrate(objects: readonly unknown[], options: MigrateOptions = {
   for (const ing of served) {
     if (!ing.apiVersion?.startsWith('networking.k8s.io/v1')) report.warning(nsName(ing.metadata), 'apiVersion', `${ing.apiVersion} is read as networking.k8s.io/v1; check the converted paths and backends`);
   }
-  const plan = convert(served, inputs, { gateway: options.gateway ?? { namespace: 'portico-system', name: 'public' }, defaults }, report);
+  const plan = convert(served, inputs, { gateway: options.gateway ?? { namespace: 'portico-system', name: 'public' }, defaults, policies: options.policies ?? AVAILABLE_POLICIES }, report);
   return { plan, program: emitProgram(plan), report: report.lines, converted: served.map((i) => nsName(i.metadata)), leftAlone };
 }
 

@@ -56,6 +56,26 @@ export interface GrantPlan { namespace: string; fromNamespace: string; fromKinds
 
 export interface BackendTlsPlan { namespace: string; service: string; hostname: string; caConfigMap?: string }
 
+/** A Portico policy (policy.portico.dev/v1alpha1) for one Ingress's rules. */
+export interface PolicyPlan {
+  kind: 'SecurityPolicy' | 'TrafficPolicy';
+  namespace: string;
+  name: string;
+  /** The Ingress it comes from. */
+  from: string;
+  targetRefs: { group: string; kind: string; name: string; sectionName: string }[];
+  /** The spec without targetRefs, in the CRD's shape. */
+  spec: Record<string, unknown>;
+}
+
+/** A route holds at most 16 rules: larger hosts are split into numbered routes ("host", "host-2", ...). */
+export const MAX_RULES = 16;
+
+export function routeNameFor(name: string, ruleIndex: number): string {
+  const chunk = Math.floor(ruleIndex / MAX_RULES);
+  return chunk === 0 ? name : `${name}-${chunk + 1}`;
+}
+
 export interface NamespacePlan {
   namespace: string;
   hostnames: string[];
@@ -66,6 +86,7 @@ export interface NamespacePlan {
   routes: RoutePlan[];
   grants: GrantPlan[];
   backendTls: BackendTlsPlan[];
+  policies: PolicyPlan[];
 }
 
 export interface PassthroughListenerPlan { name: string; hostname: string; namespace: string }

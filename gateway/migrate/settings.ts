@@ -6,6 +6,7 @@ import { annotationFamily, NGINX_PREFIX } from './annotations.ts';
 import type { ControllerDefaults } from './controller-config.ts';
 import type { Ingress } from './inputs.ts';
 import { nsName } from './inputs.ts';
+import type { PolicyKinds } from './policies.ts';
 import type { Report } from './report.ts';
 
 export interface Cors {
@@ -56,9 +57,12 @@ export interface Settings {
 const CORS_DEFAULT_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'];
 const CORS_DEFAULT_HEADERS = ['DNT', 'Keep-Alive', 'User-Agent', 'X-Requested-With', 'If-Modified-Since', 'Cache-Control', 'Content-Type', 'Range', 'Authorization'];
 
+/** Converted to a SecurityPolicy by policies.ts when that kind is available. */
+const SECURITY_POLICY_ANNOTATIONS = new Set(['whitelist-source-range', 'allowlist-source-range', 'denylist-source-range', 'auth-type', 'auth-secret', 'auth-secret-type', 'auth-realm']);
+
 const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 
-export function readSettings(ing: Ingress, d: ControllerDefaults, report: Report): Settings {
+export function readSettings(ing: Ingress, d: ControllerDefaults, report: Report, policies: PolicyKinds = { security: false, traffic: false }): Settings {
   const id = nsName(ing.metadata);
   const all = ing.metadata.annotations ?? {};
   const key = (n: string) => `${NGINX_PREFIX}${n}`;
@@ -87,6 +91,7 @@ export function readSettings(ing: Ingress, d: ControllerDefaults, report: Report
     if (info === undefined) report.error(id, k, 'not converted: Portico does not know this annotation; check what it does and convert it by hand');
     else if (info.outcome === 'not-converted') report.add(name.includes('snippet') || name.includes('modsecurity') || name.includes('owasp') || name.startsWith('lua-') ? 'error' : 'warning', id, k, `not converted: ${info.becomes}`);
     else if (name === 'proxy-body-size' && v.trim() === '0') report.info(id, k, 'no body limit, as Portico by default');
+    else if (info.outcome === 'needs-policy' && info.policy === 'SecurityPolicy' && policies.security && SECURITY_POLICY_ANNOTATIONS.has(name)) continue; // policies.ts converts and reports
     else if (info.outcome === 'needs-policy') report.error(id, k, `not converted: needs a ${info.policy} (${info.becomes}), which Portico does not have yet: "${v}" is not enforced`);
   }
 

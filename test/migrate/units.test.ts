@@ -129,6 +129,34 @@ test('a regex RE2 cannot express is reported and its path is not served; the oth
   assert.equal(r.plan.namespaces[0].routes[0].httpRules.map((h) => h.path.value), ['(?i)(?:/ok/[0-9]+).*']);
 });
 
+test('with SecurityPolicy available, source ranges and basic auth become a policy on the Ingress\'s rules', () => {
+  const r = migrate([
+    ing('a', { ingressClassName: 'nginx', annotations: {
+      [`${NGINX_PREFIX}whitelist-source-range`]: '10.0.0.0/8, 192.168.1.7',
+      [`${NGINX_PREFIX}denylist-source-range`]: '10.9.0.0/16',
+      [`${NGINX_PREFIX}auth-type`]: 'basic', [`${NGINX_PREFIX}auth-secret`]: 'team/htpasswd', [`${NGINX_PREFIX}auth-realm`]: 'Staff only',
+    } }),
+    ing('b', { ingressClassName: 'nginx', annotations: { [`${NGINX_PREFIX}auth-type`]: 'basic', [`${NGINX_PREFIX}auth-secret`]: 'other/htpasswd' } }),
+  ], { policies: { security: true, traffic: false } });
+  const [p] = r.plan.namespaces[0].policies;
+  assert.equal(p.targetRefs, [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'a-example-com', sectionName: 'a-1' }]);
+  assert.equal(p.spec, {
+    authorization: {
+      rules: [
+        { name: 'denylist', action: 'Deny', principal: { clientCIDRs: ['10.9.0.0/16'] } },
+        { name: 'allowlist', action: 'Allow', principal: { clientCIDRs: ['10.0.0.0/8', '192.168.1.7/32'] } },
+      ],
+      defaultAction: 'Deny',
+    },
+    basicAuth: { users: { name: 'htpasswd', key: 'auth' }, realm: 'Staff only' },
+  });
+  assert.is(r.plan.namespaces[0].policies.length, 1, 'b gets none: its Secret is in another namespace');
+  assert.ok(r.report.some((l) => l.object === 'team/b' && l.severity === 'error' && /another namespace/.test(l.message)));
+  assert.not.ok(r.report.some((l) => l.object === 'team/a' && /needs a SecurityPolicy/.test(l.message)), 'converted, so not reported as missing');
+  const without = migrate([ing('a', { ingressClassName: 'nginx', annotations: { [`${NGINX_PREFIX}whitelist-source-range`]: '10.0.0.0/8' } })], { policies: { security: false, traffic: false } });
+  assert.ok(without.report.some((l) => l.severity === 'error' && /needs a SecurityPolicy/.test(l.message)));
+});
+
 test('Ingresses of other classes are left alone, with a line each', () => {
   const r = migrate([ing('a', { ingressClassName: 'nginx' }), ing('b', { ingressClassName: 'istio' })]);
   assert.equal(r.converted, ['team/a']);
