@@ -18,6 +18,8 @@ export * from './routes/tls-route.ts';
 export * from './routes/tcp-route.ts';
 export * from './routes/udp-route.ts';
 export * from './policies/backend-tls-policy.ts';
+export * from './policies/attached-policy.ts';
+export * from './policies/security-policy.ts';
 export * as gwapi from './imports/index.ts';
 export * from './tenancy/tenant.ts';
 export * from './tenancy/tenant-chart.ts';

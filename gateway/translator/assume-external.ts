@@ -5,6 +5,8 @@
 import type { KubeObject, Snapshot } from '../model/index.ts';
 import { sortSnapshot } from '../model/index.ts';
 import type { Problem } from './api.ts';
+import { POLICY_KINDS } from './policies/registry.ts';
+import type { PolicyReference } from './policies/descriptor.ts';
 
 // A throwaway self-signed certificate (CN placeholder.portico.invalid). Never served: it only
 // lets the translator parse a Secret that is assumed to exist. Its key is public on purpose.
@@ -39,6 +41,10 @@ interface Wanted {
   name: string;
   /** "port/protocol" pairs the references need. */
   ports: Set<string>;
+  /** Secret keys a policy needs, with placeholder content it can use. */
+  data: Record<string, string>;
+  /** A listener or a TLS policy needs it: it gets the placeholder certificate and key. */
+  tls: boolean;
   from: { ref: Problem['ref']; field: string };
 }
 
@@ -56,11 +62,13 @@ export interface AssumeExternalResult {
 
 export function assumeExternalRefs(snapshot: Snapshot): AssumeExternalResult {
   const wanted = new Map<string, Wanted>();
-  const want = (kind: Wanted['kind'], namespace: string, name: string, port: number | undefined, from: Wanted['from'], protocol = 'TCP') => {
+  const want = (kind: Wanted['kind'], namespace: string, name: string, port: number | undefined, from: Wanted['from'], protocol = 'TCP', tls = true) => {
     const key = `${kind}/${namespace}/${name}`;
     let w = wanted.get(key);
-    if (!w) wanted.set(key, (w = { kind, namespace, name, ports: new Set(), from }));
+    if (!w) wanted.set(key, (w = { kind, namespace, name, ports: new Set(), data: {}, tls, from }));
+    w.tls ||= tls;
     if (typeof port === 'number') w.ports.add(`${port}/${protocol}`);
+    return w;
   };
   const backend = (o: KubeObject, ref: Obj | undefined, field: string) => {
     if (!ref || typeof ref.name !== 'string' || !CORE(ref.group) || (ref.kind ?? 'Service') !== 'Service') return;
@@ -115,6 +123,19 @@ export function assumeExternalRefs(snapshot: Snapshot): AssumeExternalResult {
     });
   }
 
+  // Portico's attached policies (SecurityPolicy ...): their Secrets get placeholder content the
+  // policy can compile (a JWKS, an htpasswd line, an API key), their Services the named port.
+  for (const d of POLICY_KINDS) {
+    for (const p of d.list(snapshot)) {
+      const ns = p.metadata.namespace ?? 'default';
+      for (const r of d.references?.(p) ?? []) {
+        const from = { ref: refOf(p), field: r.field };
+        if (r.kind === 'Service') want('Service', ns, r.name, r.port, from);
+        else Object.assign(want('Secret', ns, r.name, undefined, from, 'TCP', false).data, placeholderData(r, ns));
+      }
+    }
+  }
+
   const have = new Set<string>();
   for (const s of snapshot.services) have.add(`Service/${s.metadata.namespace}/${s.metadata.name}`);
   for (const s of snapshot.secrets) have.add(`Secret/${s.metadata.namespace}/${s.metadata.name}`);
@@ -132,8 +153,10 @@ export function assumeExternalRefs(snapshot: Snapshot): AssumeExternalResult {
       });
       out.services.push({ apiVersion: 'v1', kind: 'Service', metadata, spec: { type: 'ClusterIP', ports } });
     } else if (w.kind === 'Secret') {
-      out.secrets.push({ apiVersion: 'v1', kind: 'Secret', metadata, type: 'kubernetes.io/tls',
-        data: { 'tls.crt': base64(PLACEHOLDER_CERT), 'tls.key': base64(PLACEHOLDER_KEY), 'ca.crt': base64(PLACEHOLDER_CERT) } });
+      out.secrets.push(w.tls
+        ? { apiVersion: 'v1', kind: 'Secret', metadata, type: 'kubernetes.io/tls',
+            data: { 'tls.crt': base64(PLACEHOLDER_CERT), 'tls.key': base64(PLACEHOLDER_KEY), 'ca.crt': base64(PLACEHOLDER_CERT), ...w.data } }
+        : { apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', data: { ...w.data } });
     } else {
       out.configMaps.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { 'ca.crt': PLACEHOLDER_CERT } });
     }
@@ -144,6 +167,20 @@ export function assumeExternalRefs(snapshot: Snapshot): AssumeExternalResult {
     });
   }
   return { snapshot: sortSnapshot(out), warnings };
+}
+
+// A public EC P-256 key nobody holds the private half of: tokens never verify against it.
+const PLACEHOLDER_JWKS = '{"keys":[{"kty":"EC","crv":"P-256","kid":"assumed-external","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}';
+
+/** Placeholder Secret data a policy can compile; never a usable credential. */
+function placeholderData(r: Extract<PolicyReference, { kind: 'Secret' }>, ns: string): Record<string, string> {
+  switch (r.content) {
+    case 'jwks': return { [r.key ?? 'jwks.json']: base64(PLACEHOLDER_JWKS) };
+    // "{SHA}" of a random-looking string nobody sends; the user name cannot be typed by accident.
+    case 'htpasswd': return { [r.key ?? '.htpasswd']: base64('assumed-external:{SHA}AAAAAAAAAAAAAAAAAAAAAAAAAAA=\n') };
+    case 'apiKeys': return { 'assumed-external': base64(`assumed-external-${ns}-${r.name}`) };
+    default: return { [r.key ?? 'value']: base64('assumed-external') };
+  }
 }
 
 // btoa is in every runtime we target and keeps this file free of node:buffer.

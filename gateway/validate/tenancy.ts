@@ -4,7 +4,8 @@
 // the route) and ReferenceGrants (cross-namespace references) are judged by the translator only;
 // a reference the grants do not permit is reported once, by the translator (RefNotPermitted).
 import type { KubeObject, Listener } from '../model/index.ts';
-import { GATEWAY_GROUP, groupOf } from '../model/index.ts';
+import { GATEWAY_GROUP, groupOf, POLICY_GROUP } from '../model/index.ts';
+import type { PolicyTargetReference } from '../model/index.ts';
 import type { ListenerVerdict, ObjectRef, ParentDecision, Problem } from '../translator/api.ts';
 import { hostnameWithin, Reason } from '../translator/index.ts';
 import type { OfflineHook, OfflineView } from './validate-offline.ts';
@@ -107,6 +108,10 @@ export function tenancyProblems(view: OfflineView, options: TenancyOptions): Pro
     }
   }
   const objects = new Map(view.objects.map((o) => [refKey(refOf(o)), o]));
+  for (const obj of view.objects) {
+    const tenant = groupOf(obj.apiVersion) === POLICY_GROUP ? tenantOf(obj) : undefined;
+    if (tenant) out.push(...policyTargetProblems(obj, tenant, (ref) => { const o = objects.get(refKey(ref)); return o ? { owner: tenantOf(o) } : undefined; }));
+  }
   for (const d of view.decisions.parents) {
     const tenant = routeTenants.get(refKey(d.route));
     const obj = objects.get(refKey(d.route));
@@ -170,6 +175,34 @@ function attachmentProblems(d: ParentDecision, obj: KubeObject<any>, tenant: Ten
         'set spec.hostnames to hostnames the tenant owns'));
     }
   }
+  return out;
+}
+
+/**
+ * Portico's attached policies (GEP-713, group policy.portico.dev): a tenant attaches them to its
+ * own routes and route rules only. Gateway- and listener-level policies are the platform's: they
+ * would change what every tenant on the Gateway gets.
+ */
+function policyTargetProblems(obj: KubeObject<any>, tenant: TenantModel, ownerOf: (ref: ObjectRef) => { owner: TenantModel | undefined } | undefined): Problem[] {
+  const out: Problem[] = [];
+  const ns = obj.metadata.namespace;
+  ((obj.spec?.targetRefs ?? []) as PolicyTargetReference[]).forEach((t, i) => {
+    const field = `spec.targetRefs[${i}]`;
+    const what = `${t.kind} ${ns ?? ''}/${t.name}${t.sectionName ? ` (section "${t.sectionName}")` : ''}`;
+    if (t.kind !== 'HTTPRoute' && t.kind !== 'GRPCRoute') {
+      out.push(problem(obj, field, 'PolicyTargetNotAllowed',
+        `targets ${what}: tenant "${tenant.name}" may attach ${obj.kind} only to its own routes; Gateway- and listener-level policies are the platform's`,
+        `target one of the tenant's HTTPRoutes or GRPCRoutes (sectionName: a rule name), or ask the platform team to set the policy on the ${t.kind}`));
+      return;
+    }
+    // A route that is not among the objects is the translator's TargetNotFound, not a tenancy question.
+    const found = ownerOf({ group: t.group || GATEWAY_GROUP, kind: t.kind, namespace: ns, name: t.name });
+    if (found && found.owner !== tenant) {
+      const whose = found.owner ? `tenant "${found.owner.name}"` : 'the platform';
+      out.push(problem(obj, field, 'PolicyTargetNotAllowed', `targets ${what}, which belongs to ${whose}, not to tenant "${tenant.name}"`,
+        `target a route of tenant "${tenant.name}", or ask ${whose === 'the platform' ? 'the platform team' : whose} to attach the policy`));
+    }
+  });
   return out;
 }
 

@@ -50,4 +50,15 @@ export interface PolicyDescriptor {
    * silently leave a route unprotected); undefined = the section is left out.
    */
   failClosed?: { status: number; reason: string };
+  /**
+   * The Secrets and Services a policy names, for offline checks (synth, `portico validate`) that
+   * assume objects living only in the cluster exist (assume-external.ts) with usable content.
+   */
+  references?(policy: PolicyObject): PolicyReference[];
 }
+
+/** One object a policy references, in the policy's namespace. */
+export type PolicyReference =
+  | { kind: 'Service'; name: string; port: number; field: string }
+  /** `content` says what a placeholder must hold to be usable: a JWKS, an htpasswd file, API keys, any text. */
+  | { kind: 'Secret'; name: string; key?: string; content: 'jwks' | 'htpasswd' | 'apiKeys' | 'text'; field: string };

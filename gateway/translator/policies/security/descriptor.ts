@@ -3,6 +3,7 @@
 // closed: a rule they apply to answers 500 rather than serve without the check.
 import { POLICY_GROUP } from '../../../model/index.ts';
 import type { PolicyDescriptor, SectionResult } from '../descriptor.ts';
+import { securityReferences } from './references.ts';
 import { SectionError } from '../references.ts';
 import { compileAuthorization } from './authorization.ts';
 import { compileApiKeyAuth, compileBasicAuth } from './credentials.ts';
@@ -20,6 +21,7 @@ export const securityPolicyDescriptor: PolicyDescriptor = {
   sections: SECURITY_SECTIONS,
   levels: { extAuth: ['Gateway', 'Listener'] },
   failClosed: { status: 500, reason: 'InvalidSecurityPolicy' },
+  references: securityReferences,
   compile(env, policy, section, value, field): SectionResult {
     try {
       switch (section) {
