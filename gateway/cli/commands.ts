@@ -41,6 +41,7 @@ export const serveCommand = defineCommand({
     'drain-delay': { type: 'string', arg: 'S', help: 'on SIGTERM, /readyz turns 503 at once, listeners stop accepting after S seconds (default 5 in a Kubernetes pod, else 0; less than --drain-timeout)' },
     // Client limits: the gateway-wide defaults; a listener's own limits (IR) override the first two.
     'encoded-slash': { type: 'string', arg: 'reject|keep|redirect', help: '%2F, %5C or a backslash in a path: answered 400 (default), kept encoded, or redirected (308) to the path with them decoded' },
+    'websocket-max-message-bytes': { type: 'string', arg: 'N', help: 'largest WebSocket message a client may send, else closed with 1009 (default 16777216; 0: no limit)' },
     'max-request-body-bytes': { type: 'string', arg: 'N', help: 'answered 413 beyond (default 0: no limit)' },
     'rate-limit-redis': { type: 'string', arg: 'URL', help: 'redis://host:port where TrafficPolicy global rate limits count (shared by replicas)' },
     'max-request-header-bytes': { type: 'string', arg: 'N', help: 'request head / header list size, answered 431 beyond (default 32768)' },

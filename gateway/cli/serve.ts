@@ -145,6 +145,7 @@ export function parseServeArgs(args: string[], env: ServeEnvironment = { inPod: 
   const clientLimits: ClientLimitsIR = dropUndefined({
     path: slash === undefined ? undefined : { encodedSlash: slashes[slash as keyof typeof slashes] },
     maxRequestBodyBytes: countFlag(values['max-request-body-bytes'], 'max-request-body-bytes'),
+    maxWebSocketMessageBytes: countFlag(values['websocket-max-message-bytes'], 'websocket-max-message-bytes'),
     maxRequestHeaderBytes: countFlag(values['max-request-header-bytes'], 'max-request-header-bytes', 1 << 20),
     maxRequestHeaders: countFlag(values['max-request-headers'], 'max-request-headers', 10_000),
     maxConnections: countFlag(values['max-connections'], 'max-connections'),

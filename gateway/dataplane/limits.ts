@@ -5,6 +5,7 @@ import type { ClientLimitsIR, EncodedSlashAction } from '../ir/index.ts';
 export interface ResolvedClientLimits {
   encodedSlash: EncodedSlashAction;
   maxRequestBodyBytes: number;
+  maxWebSocketMessageBytes: number;
   maxRequestHeaderBytes: number;
   maxRequestHeaders: number;
   maxConnections: number;
@@ -19,6 +20,9 @@ export interface ResolvedClientLimits {
 export const DEFAULT_CLIENT_LIMITS: ResolvedClientLimits = {
   encodedSlash: 'Reject',
   maxRequestBodyBytes: 0,
+  // A bound, not a tuning: big enough for what browsers send, small enough that a client cannot
+  // make a backend that buffers whole messages hold gigabytes.
+  maxWebSocketMessageBytes: 16 * 1024 * 1024,
   maxRequestHeaderBytes: 32 * 1024,
   maxRequestHeaders: 100,
   maxConnections: 20_000,

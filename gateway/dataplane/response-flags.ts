@@ -29,6 +29,7 @@ export const ResponseFlag = {
   UPSTREAM_TLS: 'GW_ERR_UPSTREAM_TLS',
   UPSTREAM_PROTOCOL: 'GW_ERR_UPSTREAM_PROTOCOL',
   STREAM: 'GW_ERR_STREAM',
+  WEBSOCKET_MESSAGE_TOO_BIG: 'GW_ERR_WEBSOCKET_MESSAGE_TOO_BIG',
   // Filters.
   EXT_AUTH_DENIED: 'GW_ERR_EXT_AUTH_DENIED',
   EXT_AUTH_UNAVAILABLE: 'GW_ERR_EXT_AUTH_UNAVAILABLE',
@@ -68,6 +69,7 @@ export const RESPONSE_FLAG_MEANINGS: Readonly<Record<ResponseFlag, string>> = {
   GW_ERR_UPSTREAM_TLS: 'the TLS handshake with the upstream failed (BackendTLSPolicy); answered 502',
   GW_ERR_UPSTREAM_PROTOCOL: 'the upstream broke the protocol; answered 502, or the response was cut',
   GW_ERR_STREAM: 'an L4 stream or flow failed after it was established',
+  GW_ERR_WEBSOCKET_MESSAGE_TOO_BIG: 'a WebSocket client sent a message larger than --websocket-max-message-bytes; closed with 1009',
   GW_ERR_EXT_AUTH_DENIED: 'the external authorization service denied the request',
   GW_ERR_EXT_AUTH_UNAVAILABLE: 'the external authorization service could not be reached or failed; answered 500',
   GW_ERR_EXT_AUTH_BODY_TOO_LARGE: 'the body is larger than ExternalAuth forwardBody.maxSize; answered 413',

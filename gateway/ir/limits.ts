@@ -14,6 +14,11 @@ export interface ClientLimitsIR {
   path?: {
     encodedSlash?: EncodedSlashAction;
   };
+  /**
+   * Largest WebSocket message (one data frame, or the frames of a fragmented message) a client may
+   * send through the gateway; a bigger one closes the connection with 1009. 0 = no limit. Per listener.
+   */
+  maxWebSocketMessageBytes?: number;
   /** Largest request body in bytes, answered 413 when exceeded; 0 = no limit. Per listener. */
   maxRequestBodyBytes?: number;
   // The fields below act on connections, before a Host picks a listener: they are read from the

@@ -8,12 +8,20 @@ import type { FixedResponseIR, HeaderModifierIR, HttpRuleIR, HttpBackendIR, Endp
 import type { Transform } from 'node:stream';
 import type { AccessRecord, RequestSpan } from '../observer.ts';
 
+/** An HTTP/1.1 Upgrade: the raw client socket, the bytes read past the head, the listener's WebSocket bound. */
+export interface UpgradeIO {
+  socket: Duplex;
+  head: Buffer;
+  /** Set once the listener is known (ClientLimitsIR.maxWebSocketMessageBytes); 0 or absent: no limit. */
+  maxMessageBytes?: number;
+}
+
 export interface Exchange {
   readonly req: IncomingMessage | Http2ServerRequest;
   /** Undefined for an Upgrade (WebSocket) request on HTTP/1.1: use `upgrade` instead. */
   readonly res: ServerResponse | Http2ServerResponse | undefined;
   /** Set for HTTP/1.1 Upgrade requests: the raw client socket and the bytes read past the head. */
-  readonly upgrade: { socket: Duplex; head: Buffer } | undefined;
+  readonly upgrade: UpgradeIO | undefined;
   readonly listener: ListenerIR;
   readonly scheme: 'http' | 'https';
   readonly clientAddress: string;

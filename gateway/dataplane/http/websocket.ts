@@ -14,6 +14,8 @@ import { sendGatewayResponse } from './respond.ts';
 import { applyResponseEdits, stripHopByHop } from '../upstream/headers.ts';
 import { elapsedMs } from './timeouts.ts';
 import { withTrace, withoutTrace } from './trace-headers.ts';
+import { FrameScanner, closeFrame } from './ws-frames.ts';
+import { addResponseFlag } from '../response-flags.ts';
 
 export interface UpgradeOptions {
   /** Budget for the handshake (not the upgraded connection). */
@@ -31,7 +33,18 @@ function headText(status: number, message: string, headers: Record<string, strin
   return `${text}\r\n`;
 }
 
-function pipeBoth(a: Duplex, b: Duplex, onBytesIn: (n: number) => void, onBytesOut: (n: number) => void): Promise<void> {
+const MESSAGE_TOO_BIG = 1009;
+
+/**
+ * Relays client `a` and upstream `b` until either closes. With `maxMessageBytes`, the client's
+ * frames are read as they pass (ws-frames.ts): a message over the bound is not relayed, both
+ * sides get a close frame with 1009 (the client only where the upstream's stream is between
+ * frames; else its connection is just closed) and the connection ends.
+ */
+function pipeBoth(
+  a: Duplex, b: Duplex, onBytesIn: (n: number) => void, onBytesOut: (n: number) => void,
+  maxMessageBytes: number, onTooBig: () => void,
+): Promise<void> {
   return new Promise((resolve) => {
     let closed = false;
     const close = () => {
@@ -41,9 +54,39 @@ function pipeBoth(a: Duplex, b: Duplex, onBytesIn: (n: number) => void, onBytesO
       b.destroy();
       resolve();
     };
-    a.on('data', (c: Buffer) => onBytesIn(c.length));
     b.on('data', (c: Buffer) => onBytesOut(c.length));
-    a.pipe(b);
+    if (maxMessageBytes > 0) {
+      const fromClient = new FrameScanner(maxMessageBytes);
+      const fromUpstream = new FrameScanner(0);
+      b.on('data', (c: Buffer) => fromUpstream.scan(c));
+      const resume = () => a.resume();
+      b.on('drain', resume);
+      a.on('data', (c: Buffer) => {
+        const r = fromClient.scan(c);
+        let full = false;
+        for (const piece of r.out) {
+          onBytesIn(piece.length);
+          if (!b.write(piece)) full = true;
+        }
+        if (r.tooBig) {
+          a.pause();
+          b.unpipe(a);
+          onTooBig();
+          // The gateway speaks as the client to the upstream (masked) and as the server to the client.
+          let pending = fromUpstream.atBoundary ? 2 : 1;
+          const flushed = () => { if (--pending === 0) close(); };
+          b.end(closeFrame(MESSAGE_TOO_BIG, true), flushed);
+          if (fromUpstream.atBoundary) a.end(closeFrame(MESSAGE_TOO_BIG, false), flushed);
+          // Bounded: a peer that never reads must not keep the sockets.
+          setTimeout(close, 5_000).unref();
+          return;
+        }
+        if (full) a.pause();
+      });
+    } else {
+      a.on('data', (c: Buffer) => onBytesIn(c.length));
+      a.pipe(b);
+    }
     b.pipe(a);
     for (const s of [a, b]) {
       s.on('error', close);
@@ -116,16 +159,13 @@ export function proxyUpgrade(ex: Exchange, backend: HttpBackendIR, ep: EndpointI
       span?.end({ status: 101 });
       ex.record.upstreamMs = elapsedMs(ex);
       client.write(headText(101, res.statusMessage || 'Switching Protocols', out));
-      if (upHead.length > 0) {
-        client.write(upHead);
-        ex.record.bytesOut += upHead.length;
-      }
-      if (up.head.length > 0) {
-        upSocket.write(up.head);
-        ex.record.bytesIn += up.head.length;
-      }
+      // Bytes that came with either handshake go back onto their socket, to be relayed (and,
+      // from the client, read for the message bound) like everything after them.
+      if (upHead.length > 0) upSocket.unshift(upHead);
+      if (up.head.length > 0) client.unshift(up.head);
       client.off('close', onClientClose);
-      pipeBoth(client, upSocket, (n) => (ex.record.bytesIn += n), (n) => (ex.record.bytesOut += n)).then(finish);
+      pipeBoth(client, upSocket, (n) => (ex.record.bytesIn += n), (n) => (ex.record.bytesOut += n), up.maxMessageBytes ?? 0,
+        () => addResponseFlag(ex.record, 'GW_ERR_WEBSOCKET_MESSAGE_TOO_BIG')).then(finish);
     });
     req.on('response', (res: IncomingMessage) => {
       if (timer !== undefined) clearTimeout(timer);

@@ -7,7 +7,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { HeaderModifierIR, HttpBackendIR, HttpRuleIR, EndpointIR, ListenerIR } from '../../ir/index.ts';
 import type { AccessRecord, DataplaneObserver, RequestSpan } from '../observer.ts';
-import type { Exchange } from '../http/exchange.ts';
+import type { Exchange, UpgradeIO } from '../http/exchange.ts';
 import type { MatchRequest } from '../match/index.ts';
 import { selectListener } from '../http/listener-select.ts';
 import { GW_ERR, answerBadRequest, answerInternal, answerMisdirected, answerNoRoute } from '../http/errors.ts';
@@ -45,7 +45,7 @@ class HttpExchange implements Exchange, MatchRequest {
   constructor(
     readonly req: IncomingMessage | Http2ServerRequest,
     readonly res: ServerResponse | Http2ServerResponse | undefined,
-    readonly upgrade: { socket: Duplex; head: Buffer } | undefined,
+    readonly upgrade: UpgradeIO | undefined,
     public listener: ListenerIR,
     readonly scheme: 'http' | 'https',
     readonly clientAddress: string,
@@ -193,6 +193,7 @@ function route(port: CompiledPort, ex: HttpExchange, socket: { servername?: stri
   const listener = choice.listener;
   ex.listener = listener.ir;
   record.listener = listener.ir.id;
+  if (ex.upgrade !== undefined) ex.upgrade.maxMessageBytes = listener.limits.maxWebSocketMessageBytes;
   // Matching, filters and the upstream all see the normalised path (the record keeps the raw one).
   const p = normalizePath(ex.path, listener.limits.encodedSlash);
   if (p.kind === 'reject') return answerBadRequest(ex, p.reason);
