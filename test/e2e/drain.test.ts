@@ -14,7 +14,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { tempDir } from '../helpers/cli.ts';
 import { GATEWAY_CLASS } from '../helpers/manifests.ts';
 import { waitFor } from '../provider/wait.ts';
-import { adminGet, freePort, serve } from './serve-process.ts';
+import { adminGet, freePorts, serve } from './serve-process.ts';
 
 const SLOW_MS = 3_500;
 const DELAY_S = 2;
@@ -144,7 +144,8 @@ for (const workers of [1, 2]) test(`--workers ${workers}: SIGTERM drains: readyz
   await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
   const dir = tempDir('portico-drain-');
   writeFileSync(join(dir, 'app.yaml'), manifests((backend.address() as net.AddressInfo).port, (raw.address() as net.AddressInfo).port));
-  const base = await freePort();
+  // Both listener ports (80 and 81 moved by one offset) must be free, not only the first.
+  const base = await freePorts([0, 1]);
   const httpPort = base;
   const tcpPort = base + 1;
   const gw = serve(['--manifests', dir, '--workers', String(workers), '--port-offset', String(base - 80), '--admin', '127.0.0.1:0',

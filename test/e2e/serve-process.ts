@@ -13,6 +13,21 @@ export interface Served {
   stop(): Promise<number | null>;
 }
 
+/** A free port p such that p + each offset is free too (listener ports sharing one --port-offset). */
+export async function freePorts(offsets: number[]): Promise<number> {
+  for (let tries = 0; tries < 20; tries++) {
+    const p = await freePort();
+    if (p + Math.max(...offsets) > 65535) continue;
+    const free = await Promise.all(offsets.map((o) => new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen({ host: '127.0.0.1', port: p + o, exclusive: true }, () => s.close(() => resolve(true)));
+    })));
+    if (free.every(Boolean)) return p;
+  }
+  throw new Error('no free port range');
+}
+
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((done, fail) => {
     const s = createServer();

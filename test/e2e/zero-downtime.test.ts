@@ -7,7 +7,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGateway, parseServeArgs } from '../../gateway/cli/serve.ts';
@@ -16,7 +15,7 @@ import { tempDir } from '../helpers/cli.ts';
 import { selfSignedCert } from '../helpers/self-signed.ts';
 import { GATEWAY_CLASS } from '../helpers/manifests.ts';
 import { waitFor } from '../provider/wait.ts';
-import { freePort } from './serve-process.ts';
+import { freePorts } from './serve-process.ts';
 
 const CHANGES = Number(process.env.ZERO_DOWNTIME_CHANGES ?? 100);
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -74,21 +73,6 @@ data: { tls.crt: ${b64(cert.cert)}, tls.key: ${b64(cert.key)} }
 ---
 ${service('a', ports.a)}---
 ${service('b', i % 2 === 0 ? ports.b1 : ports.b2)}${churn}`;
-}
-
-/** A free port p such that p + each offset is free too (listener ports 80, 81 and 443 share one offset). */
-async function freePorts(offsets: number[]): Promise<number> {
-  for (let tries = 0; tries < 20; tries++) {
-    const p = await freePort();
-    if (p + Math.max(...offsets) > 65535) continue;
-    const free = await Promise.all(offsets.map((o) => new Promise<boolean>((resolve) => {
-      const s = net.createServer();
-      s.once('error', () => resolve(false));
-      s.listen({ host: '127.0.0.1', port: p + o, exclusive: true }, () => s.close(() => resolve(true)));
-    })));
-    if (free.every(Boolean)) return p;
-  }
-  throw new Error('no free port range');
 }
 
 interface Tally { ok: number; failed: number; errors: Map<string, number> }
