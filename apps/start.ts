@@ -20,6 +20,7 @@ import { explain, type Outcome } from '../gateway/explain/explain.ts';
 import { outcomeLine } from '../gateway/explain/format.ts';
 import { demoSecrets } from './demo-certs.ts';
 import { startLocalRedis, type LocalRedis } from './local-redis.ts';
+import { demoJwt, type DemoJwt } from './demo-jwt.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -49,10 +50,14 @@ export interface TryRequest {
   headers: Record<string, string>;
   route: string;
   curl: string;
+  /** The rule's effective SecurityPolicy wants a JWT (the request carries the demo token). */
+  jwt: boolean;
+  /** The rule's effective SecurityPolicy has authorization rules (e.g. an IP allow-list). */
+  authorization: boolean;
 }
 
 /** One request per (listener, hostname, route) the table serves, with what it must carry to match. */
-export function requestsToTry(table: RoutingTable, portOffset: number): TryRequest[] {
+export function requestsToTry(table: RoutingTable, portOffset: number, token?: string): TryRequest[] {
   const out: TryRequest[] = [];
   const seen = new Set<string>();
   for (const gw of table.gateways) {
@@ -73,15 +78,18 @@ export function requestsToTry(table: RoutingTable, portOffset: number): TryReque
             let path = m.path.type === 'RegularExpression' ? '/' : m.path.value;
             const query = m.queryParams.filter((q) => q.type === 'Exact').map((q) => `${encodeURIComponent(q.name)}=${encodeURIComponent(q.value)}`);
             if (query.length) path += `?${query.join('&')}`;
-            const headers = Object.fromEntries(m.headers.filter((h) => h.type === 'Exact').map((h) => [h.name, h.value]));
+            const headers: Record<string, string> = Object.fromEntries(m.headers.filter((h) => h.type === 'Exact').map((h) => [h.name, h.value]));
+            const security = rule.policies?.security;
+            const jwt = security?.jwt !== undefined && !security.jwt.optional;
+            if (jwt && token) headers.authorization = `Bearer ${token}`;
             const scheme = l.protocol === 'HTTPS' ? 'https' : 'http';
             const port = p.port + portOffset;
             const method = m.method ?? 'GET';
             const hostArg = host === address ? '' : ` --resolve ${host}:${port}:${address}`;
             // -i: the status line and headers, so a redirect shows its Location.
             const curl = `curl -sSi${scheme === 'https' ? 'k' : ''}${method !== 'GET' ? ` -X ${method}` : ''}${hostArg}` +
-              Object.entries(headers).map(([k, v]) => ` -H '${k}: ${v}'`).join('') + ` '${scheme}://${host}:${port}${path}'`;
-            out.push({ gateway: gw.key, scheme, host, address, port, path, method, headers, route, curl });
+              Object.entries(headers).map(([k, v]) => (k === 'authorization' && token ? ' -H "Authorization: Bearer $PORTICO_DEMO_TOKEN"' : ` -H '${k}: ${v}'`)).join('') + ` '${scheme}://${host}:${port}${path}'`;
+            out.push({ gateway: gw.key, scheme, host, address, port, path, method, headers, route, curl, jwt, authorization: security?.authorization !== undefined });
           }
         }
       }
@@ -90,9 +98,9 @@ export function requestsToTry(table: RoutingTable, portOffset: number): TryReque
   return out;
 }
 
-export function send(r: TryRequest, timeoutMs = 3000): Promise<{ status: number; body: string; location?: string }> {
+export function send(r: TryRequest, timeoutMs = 3000, localAddress?: string): Promise<{ status: number; body: string; location?: string }> {
   return new Promise((done) => {
-    const opts = { host: r.address, port: r.port, path: r.path, method: r.method, timeout: timeoutMs, agent: false as const,
+    const opts = { host: r.address, port: r.port, path: r.path, method: r.method, timeout: timeoutMs, agent: false as const, ...(localAddress ? { localAddress } : {}),
       headers: { host: `${r.host}:${r.port}`, ...r.headers }, servername: r.host === r.address ? undefined : r.host, rejectUnauthorized: false };
     const req = (r.scheme === 'https' ? httpsRequest : httpRequest)(opts, (res) => {
       let body = '';
@@ -160,7 +168,10 @@ async function main(): Promise<number> {
   const endpointsDir = mkdtempSync(join(tmpdir(), 'portico-demo-endpoints-'));
   writeFileSync(join(endpointsDir, 'endpointslices.yaml'), backends.endpointSlices.map((s) => stringify(s)).join('---\n'));
   // In a cluster cert-manager would issue the listeners' certificates; locally we make them.
-  writeFileSync(join(endpointsDir, 'demo-secrets.yaml'), demoSecrets(snapshot).map((s) => stringify(s)).join('---\n'));
+  // The identity provider's signing key is also made here: its JWKS as the Secret the platform's
+  // SecurityPolicy names, and a token signed with it to send.
+  const jwt: DemoJwt = await demoJwt();
+  writeFileSync(join(endpointsDir, 'demo-secrets.yaml'), [...demoSecrets(snapshot), jwt.secret].map((s) => stringify(s)).join('---\n'));
 
   const portOffset = Number(values['port-offset']);
   const log = createLogger(writeStderr, () => new Date().toISOString(), values.check ? 'warn' : 'info');
@@ -191,10 +202,11 @@ async function main(): Promise<number> {
   };
 
   const state = gw.admin.state.current;
-  const tries = state ? requestsToTry(state.table, portOffset) : [];
+  const tries = state ? requestsToTry(state.table, portOffset, jwt.token) : [];
   console.log(`\nPortico is serving ${manifests.join(', ')} with ${backends.backends.length} demo backends.`);
   console.log(`admin: http://${gw.admin.address}/status  /config  /metrics   (or: npx portico status --admin ${gw.admin.address})`);
   if (tries.length === 0) console.log('no HTTP routes are programmed: see the problems in /status');
+  console.log(`\nroutes on the public Gateway need a JWT (SecurityPolicy require-jwt); a demo token, valid for an hour:\n  export PORTICO_DEMO_TOKEN=${jwt.token}`);
   console.log('\ntry:');
   for (const t of tries) console.log(`  ${t.curl}    # ${t.route}`);
 
@@ -204,6 +216,20 @@ async function main(): Promise<number> {
       const r = checkTry(t, state!.table, portOffset, await send(t));
       results.push(r);
       console.log(`${r.status || 'ERR'} ${t.scheme}://${t.host}:${t.port}${t.path} -> ${r.line}`);
+    }
+    // The security policies, from the other side: no token where one is required is 401; the
+    // back office from an address outside its allow-list is 403 (127.0.0.2 is loopback too).
+    const protectedTry = tries.find((t) => t.jwt && !t.authorization);
+    if (protectedTry) {
+      const { authorization: _drop, ...headers } = protectedTry.headers;
+      const r = await send({ ...protectedTry, headers });
+      results.push({ ok: r.status === 401, kind: 'respond', status: r.status, line: '' });
+      console.log(`${r.status || 'ERR'} ${protectedTry.scheme}://${protectedTry.host}:${protectedTry.port}${protectedTry.path} without a token -> ${r.status === 401 ? 'refused: a JWT is required (expected)' : 'UNEXPECTED: expected 401'}`);
+    }
+    for (const t of tries.filter((x) => x.authorization)) {
+      const r = await send(t, 3000, '127.0.0.2');
+      results.push({ ok: r.status === 403, kind: 'respond', status: r.status, line: '' });
+      console.log(`${r.status || 'ERR'} ${t.scheme}://${t.host}:${t.port}${t.path} from 127.0.0.2 -> ${r.status === 403 ? 'refused by the IP allow-list (expected)' : 'UNEXPECTED: expected 403'}`);
     }
     await cleanup();
     const ok = results.filter((r) => r.ok);

@@ -5,6 +5,7 @@ import {
   CertificateRef, FromNamespaces, Gateway, GatewayApiChannel, GatewayClass, GatewayListener, GatewayRuntime, ListenerProtocol,
   Platform, RouteNamespaces, RuntimeImage, Tenant, TENANT_LABEL, TlsMode,
 } from '../../constructs/index.ts';
+import { addSecurityBaseline } from './security.ts';
 
 export const PLATFORM_NAMESPACE = 'portico-system';
 
@@ -76,6 +77,7 @@ export function buildPlatform(app: App, options: { printWarnings?: boolean } = {
     serviceMonitor: true,
   });
   runtime.addArgoCdHealthChecks();
+  addSecurityBaseline(platform, gateway);
 
   return { platform, runtime, gateway, listeners: { http, https, tlsPassthrough, redis }, tenants: { shop, payments, data, catalog } };
 }

@@ -2,9 +2,12 @@
 import { App, Duration } from 'cdk8s';
 import {
   BackendRef, GatewayListener, HeaderMatch, HttpFilter, HttpMethod, HttpRoute, PathMatch, PathModifier, SessionPersistence, Tenant,
-  TenantChart,
+  PolicyTarget, SecurityPolicy, TenantChart,
 } from '../../constructs/index.ts';
 import { service } from './service.ts';
+
+/** Who may reach the shop's back office (admin.shop.example.com): the office network; locally, this machine. */
+export const ADMIN_ALLOWED_CIDR = '127.0.0.1/32';
 
 export interface ShopProps {
   tenant: Tenant;
@@ -17,7 +20,7 @@ export function buildShop(app: App, props: ShopProps): TenantChart {
   const { http, https } = props;
 
   // Plain HTTP only redirects: every shop hostname is served over HTTPS.
-  new HttpRoute(chart, 'https-redirect', {
+  const redirect = new HttpRoute(chart, 'https-redirect', {
     metadata: { name: 'https-redirect' },
     parentRefs: [http],
     hostnames: ['*.shop.example.com'],
@@ -27,7 +30,7 @@ export function buildShop(app: App, props: ShopProps): TenantChart {
   // Header canary: testers send x-canary: true to reach v2; a slow page fails fast instead of piling up.
   const storefrontV1 = service(chart, 'storefront-v1');
   const storefrontV2 = service(chart, 'storefront-v2');
-  new HttpRoute(chart, 'storefront', {
+  const storefront = new HttpRoute(chart, 'storefront', {
     metadata: { name: 'storefront' },
     parentRefs: [https],
     hostnames: ['www.shop.example.com'],
@@ -123,6 +126,28 @@ export function buildShop(app: App, props: ShopProps): TenantChart {
       backendRefs: [BackendRef.fromService(checkout)],
       sessionPersistence: SessionPersistence.cookie({ sessionName: 'checkout-session', lifetimeType: 'Permanent', absoluteTimeout: Duration.hours(2) }),
     }],
+  });
+
+  // The platform requires a JWT on every route (apps/platform/security.ts); the storefront and the
+  // HTTP-to-HTTPS redirect are for anonymous browsers, so the shop turns that off on them.
+  new SecurityPolicy(chart, 'public-pages', {
+    metadata: { name: 'public-pages' },
+    targets: [PolicyTarget.of(storefront), PolicyTarget.of(redirect)],
+    disable: ['jwt'],
+  });
+
+  // The back office: a JWT (inherited) and, on top, only the office network (here: this machine).
+  const backOffice = service(chart, 'back-office');
+  const admin = new HttpRoute(chart, 'admin', {
+    metadata: { name: 'admin' },
+    parentRefs: [https],
+    hostnames: ['admin.shop.example.com'],
+    rules: [{ name: 'back-office', backendRefs: [BackendRef.fromService(backOffice)] }],
+  });
+  new SecurityPolicy(chart, 'admin-ip-allow-list', {
+    metadata: { name: 'admin-ip-allow-list' },
+    targets: [PolicyTarget.of(admin)],
+    authorization: { defaultAction: 'Deny', rules: [{ name: 'office', action: 'Allow', principal: { clientCIDRs: [ADMIN_ALLOWED_CIDR] } }] },
   });
 
   return chart;

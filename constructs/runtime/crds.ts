@@ -28,7 +28,15 @@ function crdRoot(): string {
 
 /** Creates one ApiObject per document of every CRD file of the channel, in file order. */
 export function addGatewayApiCrds(scope: Construct, channel: GatewayApiChannel): ApiObject[] {
-  const dir = join(crdRoot(), channel);
+  return addCrdDir(scope, join(crdRoot(), channel));
+}
+
+/** Portico's own policy CRDs (crds/portico: SecurityPolicy ...), generated from their TypeScript types. */
+export function addPorticoPolicyCrds(scope: Construct): ApiObject[] {
+  return addCrdDir(scope, join(crdRoot(), 'portico'));
+}
+
+function addCrdDir(scope: Construct, dir: string): ApiObject[] {
   const out: ApiObject[] = [];
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort()) {
     for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {

@@ -15,7 +15,7 @@ import { servicemonitors } from './imports/index.ts';
 import { clusterScopedRules, leaseRules, namespacedRules, type PolicyRule } from './rbac.ts';
 import { servicePorts, type ListenerPort } from './ports.ts';
 import { RuntimeImage } from './runtime-image.ts';
-import { addGatewayApiCrds, GatewayApiChannel } from './crds.ts';
+import { addGatewayApiCrds, addPorticoPolicyCrds, GatewayApiChannel } from './crds.ts';
 import { setSyncWave, SYNC_OPTIONS, SyncWave } from './argocd.ts';
 import { argoCdHealthData } from './argocd-health.ts';
 
@@ -114,7 +114,8 @@ export interface GatewayRuntimeProps {
    */
   readonly drainTimeout?: Duration;
   /**
-   * The Gateway API CRDs to install (in a chart of their own), or undefined when the cluster has them.
+   * The Gateway API CRDs to install (in a chart of their own, with Portico's policy CRDs from
+   * crds/portico), or 'none' when the cluster has them.
    *
    * @default GatewayApiChannel.STANDARD
    */
@@ -197,7 +198,11 @@ export class GatewayRuntime extends Construct {
     this.runtimeObject('ServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: this.serviceAccountName } });
     this.addRbac();
     const crds = props.gatewayApiCrds ?? GatewayApiChannel.STANDARD;
-    if (crds !== 'none') addGatewayApiCrds(new Chart(App.of(this), `${this.name}-gateway-api-crds`), crds);
+    if (crds !== 'none') {
+      const chart = new Chart(App.of(this), `${this.name}-gateway-api-crds`);
+      addGatewayApiCrds(chart, crds);
+      addPorticoPolicyCrds(chart);
+    }
     if (props.gatewayClass instanceof GatewayClass) this.orderAfterRuntime(props.gatewayClass.apiObject);
     for (const g of props.gateways ?? []) this.addGateway(g);
     this.node.addValidation({ validate: () => [...this.units.values()].flatMap((u) => this.collisions(u)) });
