@@ -18,13 +18,14 @@ import { DEFAULT_ACCESS_LOG } from '../../gateway/admin/access-log.ts';
 import { startGateway, type RunningGateway } from '../../gateway/cli/serve.ts';
 import { readManifestsOnce } from '../../gateway/provider/files/index.ts';
 import { selfSignedCert } from '../helpers/self-signed.ts';
+import { demoJwt } from '../../apps/demo-jwt.ts';
 
 const DIST = resolve(import.meta.dirname, '../../dist');
 // Own loopback /24 and a high port offset, so concurrent test files and `npm start` never collide.
 const SUBNET = 100 + Math.floor(Math.random() * 100);
 const OFFSET = 20000;
 
-interface Ctx { dir: string; backends: DemoBackends; gw: RunningGateway; address: string }
+interface Ctx { dir: string; backends: DemoBackends; gw: RunningGateway; address: string; token: string }
 const traffic = suite<Ctx>('example app traffic');
 
 function tlsSecret(dir: string, name: string, namespace: string, hosts: string[]): string {
@@ -37,7 +38,11 @@ function tlsSecret(dir: string, name: string, namespace: string, hosts: string[]
 
 traffic.before(async (ctx) => {
   ctx.dir = mkdtempSync(join(tmpdir(), 'portico-example-traffic-'));
+  // The platform's SecurityPolicy requires a JWT: the demo key's JWKS Secret, and its token on every call.
+  const jwt = await demoJwt();
+  ctx.token = jwt.token;
   writeFileSync(join(ctx.dir, 'secrets.yaml'), [
+    stringify(jwt.secret),
     tlsSecret(ctx.dir, 'wildcard-example-com-tls', 'portico-system', ['*.example.com', '*.shop.example.com', '*.payments.example.com']),
     tlsSecret(ctx.dir, 'pay-example-net-tls', 'payments', ['pay.example.net']),
   ].join('---\n'));
@@ -65,12 +70,12 @@ traffic.after(async (ctx) => {
 
 interface Answer { status: number; headers: IncomingHttpHeaders; body: string; json: any; cert?: PeerCertificate }
 
-function call(ctx: Ctx, scheme: 'http' | 'https', host: string, path: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+function call(ctx: Ctx, scheme: 'http' | 'https', host: string, path: string, opts: { method?: string; headers?: Record<string, string>; anonymous?: boolean; localAddress?: string } = {}): Promise<Answer> {
   const port = (scheme === 'https' ? 443 : 80) + OFFSET;
   return new Promise((done, fail) => {
     const req = (scheme === 'https' ? httpsRequest : httpRequest)({
-      host: ctx.address, port, path, method: opts.method ?? 'GET', agent: false, timeout: 5000,
-      headers: { host: `${host}:${port}`, ...opts.headers }, servername: host, rejectUnauthorized: false,
+      host: ctx.address, port, path, method: opts.method ?? 'GET', agent: false, timeout: 5000, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+      headers: { host: `${host}:${port}`, ...(opts.anonymous ? {} : { authorization: `Bearer ${ctx.token}` }), ...opts.headers }, servername: host, rejectUnauthorized: false,
     }, (res) => {
       let body = '';
       res.setEncoding('utf8');
@@ -109,8 +114,9 @@ traffic('api: /api/v1 is rewritten to /v1, responses get cache-control and lose 
 });
 
 traffic('api: CORS preflight from the storefront origin is allowed, others are not', async (ctx) => {
+  // Browsers send no credentials on a preflight: the JWT policy lets the CORS filter answer it.
   const preflight = (origin: string) => call(ctx, 'https', 'api.shop.example.com', '/api/v1/cart', {
-    method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    anonymous: true, method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
   });
   const ok = await preflight('https://www.shop.example.com');
   assert.is(ok.headers['access-control-allow-origin'], 'https://www.shop.example.com');
@@ -152,6 +158,21 @@ traffic('portal: the payments ListenerSet serves pay.example.net with its own ce
   assert.is(portal.cert?.subject.CN, 'pay.example.net');
   const shop = await call(ctx, 'https', 'www.shop.example.com', '/');
   assert.is(shop.cert?.subject.CN, '*.example.com');
+});
+
+traffic('security: the Gateway-wide JWT, the public storefront and redirect, the back office allow-list', async (ctx) => {
+  const none = await call(ctx, 'https', 'api.shop.example.com', '/api/v1/items', { anonymous: true });
+  assert.is(none.status, 401);
+  assert.match(String(none.headers['www-authenticate']), 'Bearer');
+  assert.is((await call(ctx, 'https', 'api.shop.example.com', '/api/v1/items', { headers: { authorization: 'Bearer forged.token.here' } })).status, 401);
+  const withToken = await call(ctx, 'https', 'api.shop.example.com', '/api/v1/items');
+  assert.is(withToken.json.service, 'api');
+  assert.equal(withToken.json.headers['X-User'], ['demo-user'], 'claimToHeaders: sub');
+  assert.is((await call(ctx, 'https', 'www.shop.example.com', '/', { anonymous: true })).json.service, 'storefront-v1', 'storefront: jwt disabled');
+  assert.is((await call(ctx, 'http', 'www.shop.example.com', '/', { anonymous: true })).status, 301, 'redirect: jwt disabled');
+  assert.is((await call(ctx, 'https', 'admin.shop.example.com', '/')).json.service, 'back-office');
+  assert.is((await call(ctx, 'https', 'admin.shop.example.com', '/', { localAddress: '127.0.0.2' })).status, 403, 'outside the allow-list');
+  assert.is((await call(ctx, 'https', 'admin.shop.example.com', '/', { anonymous: true })).status, 401, 'the allow-list is on top of the JWT');
 });
 
 traffic.run();

@@ -128,7 +128,7 @@ export function compileRuleChain(rule: HttpRuleIR, ctx: ChainContext, deps: Chai
   const filtered = composeFilters(rule.filters, rule.match.path, ctx, deps, terminal);
   // The rule's effective SecurityPolicy runs before everything else of the rule.
   const security = rule.policies?.security;
-  const chain = security ? securityFor(security, ctx, deps).filter(filtered) : filtered;
+  const chain = security ? secured(rule, securityFor(security, ctx, deps).filter(filtered), filtered) : filtered;
   const compression = traffic?.compression === undefined ? undefined : compileCompression(traffic.compression);
   const override = traffic?.responseOverride === undefined || traffic.responseOverride.length === 0 ? undefined : compileOverrides(traffic.responseOverride);
   if (compression === undefined && override === undefined) return chain;
@@ -153,4 +153,15 @@ function securityFor(ir: NonNullable<NonNullable<HttpRuleIR['policies']>['securi
     ctx.closers.push(c.close);
   }
   return c;
+}
+
+/**
+ * A CORS preflight carries no credentials (browsers never send them), and the rule's CORS filter
+ * answers every preflight itself without forwarding it: on such rules preflights skip the
+ * security checks. Not when a mirror filter (which runs before CORS) would copy it somewhere.
+ */
+function secured(rule: HttpRuleIR, withSecurity: Handler, without: Handler): Handler {
+  if (!rule.filters.some((f) => f.type === 'CORS') || rule.filters.some((f) => f.type === 'RequestMirror')) return withSecurity;
+  return (ex) => (ex.method === 'OPTIONS' && ex.headers['access-control-request-method'] !== undefined && ex.headers.origin !== undefined
+    ? without(ex) : withSecurity(ex));
 }
