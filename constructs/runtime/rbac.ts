@@ -19,7 +19,7 @@ const XGW = 'gateway.networking.x-k8s.io';
 const X_KINDS = { read: ['xbackendtrafficpolicies'], status: ['xbackendtrafficpolicies'] };
 /** Portico's own policy kinds (crds/portico): read, and their status written. */
 const POLICY = 'policy.portico.dev';
-const POLICY_KINDS = { read: ['securitypolicies'], status: ['securitypolicies'] };
+const POLICY_KINDS = { read: ['securitypolicies', 'trafficpolicies'], status: ['securitypolicies', 'trafficpolicies'] };
 const READ = ['get', 'list', 'watch'];
 const WRITE_STATUS = ['patch', 'update'];
 

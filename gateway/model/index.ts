@@ -3,3 +3,4 @@ export * from './snapshot.ts';
 export * from './manifests.ts';
 export * from './pki.ts';
 export * from './policies.ts';
+export * from './traffic-policy.ts';

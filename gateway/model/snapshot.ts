@@ -6,6 +6,7 @@ import type {
 } from './resources.ts';
 import { X_GATEWAY_GROUP } from './resources.ts';
 import type { SecurityPolicy } from './policies.ts';
+import type { TrafficPolicy } from './traffic-policy.ts';
 import { POLICY_GROUP } from './policies.ts';
 import type { PkiVerdicts } from './pki.ts';
 
@@ -23,6 +24,7 @@ export interface Snapshot {
   xBackendTrafficPolicies: XBackendTrafficPolicy[];
   /** Portico's policies (group policy.portico.dev), attached per GEP-713. */
   securityPolicies: SecurityPolicy[];
+  trafficPolicies: TrafficPolicy[];
   namespaces: Namespace[];
   services: Service[];
   endpointSlices: EndpointSlice[];
@@ -65,6 +67,7 @@ const KINDS: Record<string, { group: string; key: SnapshotKey }> = {
   BackendTLSPolicy: { group: GATEWAY_GROUP, key: 'backendTLSPolicies' },
   XBackendTrafficPolicy: { group: X_GATEWAY_GROUP, key: 'xBackendTrafficPolicies' },
   SecurityPolicy: { group: POLICY_GROUP, key: 'securityPolicies' },
+  TrafficPolicy: { group: POLICY_GROUP, key: 'trafficPolicies' },
   Namespace: { group: '', key: 'namespaces' },
   Service: { group: '', key: 'services' },
   EndpointSlice: { group: 'discovery.k8s.io', key: 'endpointSlices' },
@@ -75,7 +78,7 @@ const KINDS: Record<string, { group: string; key: SnapshotKey }> = {
 export function emptySnapshot(): Snapshot {
   return {
     gatewayClasses: [], gateways: [], listenerSets: [], httpRoutes: [], grpcRoutes: [], tlsRoutes: [],
-    tcpRoutes: [], udpRoutes: [], referenceGrants: [], backendTLSPolicies: [], xBackendTrafficPolicies: [], securityPolicies: [], namespaces: [],
+    tcpRoutes: [], udpRoutes: [], referenceGrants: [], backendTLSPolicies: [], xBackendTrafficPolicies: [], securityPolicies: [], trafficPolicies: [], namespaces: [],
     services: [], endpointSlices: [], secrets: [], configMaps: [],
   };
 }

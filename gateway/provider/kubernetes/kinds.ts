@@ -32,6 +32,7 @@ export const WATCHED_KINDS: WatchedKind[] = [
   { kind: 'XBackendTrafficPolicy', group: XGW, version: 'v1alpha1', plural: 'xbackendtrafficpolicies', namespaced: true, status: 'ancestors' },
   // Portico's policy kinds (crds/portico); without the CRD installed the list is empty (NotServed).
   { kind: 'SecurityPolicy', group: POLICY, version: 'v1alpha1', plural: 'securitypolicies', namespaced: true, status: 'ancestors' },
+  { kind: 'TrafficPolicy', group: POLICY, version: 'v1alpha1', plural: 'trafficpolicies', namespaced: true, status: 'ancestors' },
   { kind: 'ReferenceGrant', group: GW, version: 'v1beta1', plural: 'referencegrants', namespaced: true },
   { kind: 'Namespace', group: '', version: 'v1', plural: 'namespaces', namespaced: false },
   { kind: 'Service', group: '', version: 'v1', plural: 'services', namespaced: true, statusIsInput: true },

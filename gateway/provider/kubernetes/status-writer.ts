@@ -32,7 +32,7 @@ type Target = { kind: WatchedKind; namespace?: string; name: string; desired: Re
 const LIST_KEY: Record<string, SnapshotKey> = {
   GatewayClass: 'gatewayClasses', Gateway: 'gateways', ListenerSet: 'listenerSets', HTTPRoute: 'httpRoutes',
   GRPCRoute: 'grpcRoutes', TLSRoute: 'tlsRoutes', TCPRoute: 'tcpRoutes', UDPRoute: 'udpRoutes', BackendTLSPolicy: 'backendTLSPolicies',
-  XBackendTrafficPolicy: 'xBackendTrafficPolicies', SecurityPolicy: 'securityPolicies',
+  XBackendTrafficPolicy: 'xBackendTrafficPolicies', SecurityPolicy: 'securityPolicies', TrafficPolicy: 'trafficPolicies',
 };
 
 export function createStatusWriter(o: StatusWriterOptions) {

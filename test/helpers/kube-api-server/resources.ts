@@ -21,6 +21,7 @@ export const API_RESOURCES: ApiResource[] = [
   r(GW, 'v1beta1', 'referencegrants', 'ReferenceGrant'),
   r(XGW, 'v1alpha1', 'xbackendtrafficpolicies', 'XBackendTrafficPolicy'),
   r(POLICY, 'v1alpha1', 'securitypolicies', 'SecurityPolicy'),
+  r(POLICY, 'v1alpha1', 'trafficpolicies', 'TrafficPolicy'),
   r('', 'v1', 'namespaces', 'Namespace', false),
   r('', 'v1', 'services', 'Service'),
   r('', 'v1', 'secrets', 'Secret'),
