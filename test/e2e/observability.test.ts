@@ -220,14 +220,15 @@ function udpRoundTrip(port: number): Promise<string> {
 const CLIENT_TRACE = '0af7651916cd43dd8448eb211c80319c';
 const CLIENT_SPAN = 'b7ad6b7169203331';
 
-test('access log, metrics, dashboard and tracing over HTTP, WebSocket, gRPC, TCP and UDP', async () => {
+// --workers 2: the same through two data-plane workers (their access log lines, their spans, one /metrics summed over them).
+for (const workers of [1, 2]) test(`--workers ${workers}: access log, metrics, dashboard and tracing over HTTP, WebSocket, gRPC, TCP and UDP`, async () => {
   const backends = await startBackends();
   const receiver = await startOtlpReceiver();
   const dir = tempDir('portico-obs-');
   writeFileSync(join(dir, 'app.yaml'), manifests({ ...backends.ports, down: await freePort() }));
   const base = await freePort();
   const offset = base - 80;
-  const gw = serve(['--manifests', dir, '--port-offset', String(offset), '--admin', '127.0.0.1:0', '--poll-ms', '60000',
+  const gw = serve(['--manifests', dir, '--workers', String(workers), '--port-offset', String(offset), '--admin', '127.0.0.1:0', '--poll-ms', '60000',
     '--otlp-endpoint', receiver.url, '--log-level', 'info'], { OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_SERVICE_NAME: 'portico-test' });
   let stdout = '';
   try {
