@@ -75,7 +75,7 @@ export const RESPONSE_FLAG_MEANINGS: Readonly<Record<ResponseFlag, string>> = {
   GW_ERR_EXT_AUTH_BODY_TOO_LARGE: 'the body is larger than ExternalAuth forwardBody.maxSize; answered 413',
   GW_ERR_RATE_LIMITED: 'a TrafficPolicy rate limit (local or global) was exceeded; answered 429 with Retry-After',
   GW_ERR_RATE_LIMIT_UNAVAILABLE: 'Redis could not count a global rate limit and the policy does not fail open; answered 503',
-  GW_ERR_UNAUTHORIZED: 'a SecurityPolicy (jwt, basicAuth, apiKeyAuth) found no valid credentials; answered 401 with WWW-Authenticate',
+  GW_ERR_UNAUTHORIZED: 'a SecurityPolicy (jwt, basicAuth, apiKeyAuth, oidc) found no valid credentials; answered 401 (503 when the OIDC provider is unreachable)',
   GW_ERR_FORBIDDEN: 'a SecurityPolicy refused the request (an authorization rule or the default action, a missing JWT scope or claim); answered 403',
   GW_ERR_INTERNAL: 'a gateway bug: the handler threw; answered 500',
 };

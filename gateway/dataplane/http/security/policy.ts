@@ -9,6 +9,7 @@ import { authorizationCheck } from './authorization.ts';
 import { apiKeyCheck, basicAuthCheck } from './credentials.ts';
 import type { Check, Denial } from './denial.ts';
 import { jwtCheck } from './jwt.ts';
+import { oidcStep } from './oidc.ts';
 
 export interface SecurityDeps {
   pickEndpoint(b: BackendIR): EndpointIR | undefined;
@@ -41,12 +42,19 @@ export function compileSecurity(ir: SecurityIR, deps: SecurityDeps): CompiledSec
     if (ir.apiKeyAuth.forwardClientIdHeader) spoofable.push(ir.apiKeyAuth.forwardClientIdHeader);
   }
   if (ir.authorization) checks.push(authorizationCheck(ir.authorization));
+  const oidc = ir.oidc ? oidcStep(ir.oidc, deps) : undefined;
   const ext = ir.extAuth ? deps.externalAuth(ir.extAuth, { pickEndpoint: deps.pickEndpoint }) : undefined;
 
   const filter = (next: Handler): Handler => {
     const inner = ext ? ext.filter(next) : next;
     return async (ex) => {
       for (const h of spoofable) delete ex.headers[h];
+      if (oidc) {
+        // The login flow answers its own requests (redirects, the callback, logout).
+        const r = await oidc(ex);
+        if (r === 'answered') return;
+        if (r !== 'next') return deny(ex, r);
+      }
       for (const c of checks) {
         const d = await c(ex);
         if (d) return deny(ex, d);
