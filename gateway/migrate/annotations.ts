@@ -24,7 +24,7 @@ export interface AnnotationInfo {
   readonly becomes: string;
   /** ingress2gateway's ingress-nginx provider reads it too. */
   readonly i2gw?: boolean;
-  /** The policy kind it needs (needs-policy). */
+  /** The policy kind it needs, or converts into (when this build has it). */
   readonly policy?: 'SecurityPolicy' | 'TrafficPolicy';
 }
 
@@ -106,12 +106,12 @@ export const ANNOTATIONS: readonly AnnotationInfo[] = [
   a('cors-allow-credentials', 'converted', 'cors allowCredentials (not with origin "*")', I),
   a('cors-max-age', 'converted', 'cors maxAge', I),
   // Access control
-  a('whitelist-source-range', 'needs-policy', 'an allow list of client CIDRs (SecurityPolicy authorization)', { ...I, policy: 'SecurityPolicy' }),
-  a('allowlist-source-range', 'needs-policy', 'an allow list of client CIDRs (SecurityPolicy authorization)', { policy: 'SecurityPolicy' }),
-  a('denylist-source-range', 'needs-policy', 'a deny list of client CIDRs (SecurityPolicy authorization)', { ...I, policy: 'SecurityPolicy' }),
+  a('whitelist-source-range', 'converted', 'a SecurityPolicy on the Ingress\'s rules: authorization allowing these client CIDRs, denying the rest (403)', { ...I, policy: 'SecurityPolicy' }),
+  a('allowlist-source-range', 'converted', 'as whitelist-source-range (its newer name)', { policy: 'SecurityPolicy' }),
+  a('denylist-source-range', 'converted', 'a SecurityPolicy authorization rule denying these client CIDRs, before any allow list (as nginx orders them)', { ...I, policy: 'SecurityPolicy' }),
   a('auth-url', 'converted', 'an ExternalAuth filter (HTTP) to the in-cluster Service the URL names', {}),
   a('auth-response-headers', 'converted', 'the ExternalAuth filter\'s allowedResponseHeaders'),
-  a('auth-signin', 'needs-policy', 'a redirect to a sign-in page on 401 (SecurityPolicy OIDC)', { policy: 'SecurityPolicy' }),
+  a('auth-signin', 'not-converted', 'a redirect to a sign-in page on 401: the login flow (oauth2-proxy and the like) maps to a SecurityPolicy oidc, whose issuer and client the Ingress does not name; write it by hand'),
   a('auth-method', 'not-converted', 'ExternalAuth calls use the request\'s method'),
   a('auth-request-redirect', 'not-converted', 'ExternalAuth sends no X-Auth-Request-Redirect header'),
   a('auth-cache-key', 'not-converted', 'ExternalAuth answers are not cached'),
@@ -119,10 +119,10 @@ export const ANNOTATIONS: readonly AnnotationInfo[] = [
   a('auth-keepalive', 'not-converted', 'connection reuse to the auth service is the gateway\'s own'),
   a('auth-proxy-set-headers', 'not-converted', 'names a ConfigMap of headers for the auth request'),
   a('enable-global-auth', 'not-converted', 'the controller-wide global-auth-url has no counterpart'),
-  a('auth-type', 'needs-policy', 'basic authentication (SecurityPolicy basicAuth)', { policy: 'SecurityPolicy' }),
-  a('auth-secret', 'needs-policy', 'the htpasswd Secret of basic authentication (SecurityPolicy basicAuth)', { policy: 'SecurityPolicy' }),
-  a('auth-secret-type', 'needs-policy', 'auth-file or auth-map form of that Secret (SecurityPolicy basicAuth)', { policy: 'SecurityPolicy' }),
-  a('auth-realm', 'needs-policy', 'the basic authentication realm (SecurityPolicy basicAuth)', { policy: 'SecurityPolicy' }),
+  a('auth-type', 'converted', 'basic: a SecurityPolicy basicAuth on the Ingress\'s rules; digest is reported', { policy: 'SecurityPolicy' }),
+  a('auth-secret', 'converted', 'basicAuth.users: the Secret\'s key "auth" (bcrypt and {SHA} lines; a Secret of another namespace is reported)', { policy: 'SecurityPolicy' }),
+  a('auth-secret-type', 'converted', 'auth-file (the default) converts; auth-map is reported', { policy: 'SecurityPolicy' }),
+  a('auth-realm', 'converted', 'basicAuth.realm', { policy: 'SecurityPolicy' }),
   a('satisfy', 'not-converted', 'combining authentication and source ranges with "any" has no counterpart'),
   // Rate limits, errors
   a('limit-rps', 'needs-policy', 'a local rate limit per client address (TrafficPolicy)', { policy: 'TrafficPolicy' }),

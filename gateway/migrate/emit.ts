@@ -3,7 +3,7 @@
 // chart (its ListenerSet with its certificates, routes, ReferenceGrants, BackendTLSPolicies).
 import { arr, call, construct, invoke, lit, obj, ref, sym, value, type Expr, type Stmt } from './code.ts';
 import { MAX_RULES, routeNameFor } from './plan.ts';
-import type { BackendPlan, FilterPlan, GrpcRulePlan, HttpRulePlan, NamespacePlan, ParentPlan, Plan, RoutePlan } from './plan.ts';
+import type { BackendPlan, FilterPlan, GrpcRulePlan, HttpRulePlan, ParentPlan, Plan, RoutePlan } from './plan.ts';
 
 const TENANT_LABEL = 'portico.dev/tenant';
 
@@ -108,7 +108,16 @@ export function emitProgram(plan: Plan, options: EmitOptions = {}): Stmt[] {
         if (v && !allowed.has(v)) { allowed.add(v); stmt(invoke(tenant, 'allowListener', ref(v))); }
       }
     }
-    for (const r of np.routes) emitRoute(r, chart, np, stmt, comment, listenerVars, passthroughVars);
+    // Routes a policy targets get a variable (PolicyTarget.rule(route, ruleName)).
+    const targeted = new Set(np.policies.flatMap((p) => p.targetRefs.map((t) => t.name)));
+    const routeVars = new Map<string, string>();
+    const varFor = (name: string) => {
+      if (!targeted.has(name)) return undefined;
+      const v = ident(used, name);
+      routeVars.set(name, v);
+      return v;
+    };
+    for (const r of np.routes) emitRoute(r, chart, varFor, stmt, comment, listenerVars, passthroughVars);
     for (const g of np.grants) {
       stmt(construct('ReferenceGrant', ref(chart), lit(`from-${g.fromNamespace}`), obj({
         metadata: obj({ name: lit(`from-${g.fromNamespace}`) }),
@@ -117,10 +126,11 @@ export function emitProgram(plan: Plan, options: EmitOptions = {}): Stmt[] {
       })));
     }
     for (const p of np.policies) {
-      comment(`${p.kind} from Ingress ${p.from}`);
-      stmt(construct('ApiObject', ref(chart), lit(`${p.kind.toLowerCase()}-${p.name}`), obj({
-        apiVersion: lit('policy.portico.dev/v1alpha1'), kind: lit(p.kind), metadata: obj({ name: lit(p.name) }),
-        spec: value({ targetRefs: p.targetRefs, ...p.spec }),
+      comment(`${p.kind} from Ingress ${p.from}: what its annotations enforced, on its rules`);
+      stmt(construct(p.kind, ref(chart), lit(p.name), obj({
+        metadata: obj({ name: lit(p.name) }),
+        targets: arr(p.targetRefs.map((t) => call('PolicyTarget.rule', ref(routeVars.get(t.name)!), lit(t.sectionName)))),
+        ...Object.fromEntries(Object.entries(p.spec).map(([k, v]) => [k, value(v)])),
       })));
     }
     for (const b of np.backendTls) {
@@ -141,9 +151,8 @@ function parentExpr(p: ParentPlan, listenerVars: Map<string, string>, passthroug
   return ref(listenerVars.get(`${p.namespace}/${p.listener}`)!);
 }
 
-function emitRoute(r: RoutePlan, chart: string, np: NamespacePlan, stmt: (e: Expr, n?: string) => void, comment: (t: string) => void,
+function emitRoute(r: RoutePlan, chart: string, varFor: (routeName: string) => string | undefined, stmt: (e: Expr, n?: string) => void, comment: (t: string) => void,
   listenerVars: Map<string, string>, passthroughVars: Map<string, string>): void {
-  void np;
   const parents = arr(r.parents.map((p) => parentExpr(p, listenerVars, passthroughVars)));
   const hostnames = r.hostnames.length > 0 ? value(r.hostnames) : undefined;
   // A route for every host (ingress-nginx's default server) is the platform's to own: no tenant owns "*".
@@ -164,7 +173,7 @@ function emitRoute(r: RoutePlan, chart: string, np: NamespacePlan, stmt: (e: Exp
     stmt(construct(r.kind === 'GRPCRoute' ? 'GrpcRoute' : 'HttpRoute', ref(chart), lit(name), obj({
       metadata: obj({ name: lit(name), namespace }), parentRefs: parents, hostnames,
       rules: arr(rules.slice(i * MAX_RULES, (i + 1) * MAX_RULES)),
-    })));
+    })), varFor(name));
   }
 }
 

@@ -1,11 +1,11 @@
 // Runs the emitted program against the real constructs (`--format yaml`, and the check that the
 // program synthesizes). Only the calls code.ts can express exist, so this is a walk over the
 // statements with a symbol table, not a general evaluator.
-import { ApiObject, App, Duration } from 'cdk8s';
+import { App, Duration } from 'cdk8s';
 import * as portico from '../../constructs/index.ts';
 import type { Expr, Stmt } from './code.ts';
 
-const SYMBOLS: Record<string, unknown> = { ...portico, ApiObject, App, Duration };
+const SYMBOLS: Record<string, unknown> = { ...portico, App, Duration };
 
 export interface InterpretOptions {
   /** Validation warnings (Services and Secrets assumed to exist) are not printed; the caller reports them. */

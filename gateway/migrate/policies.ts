@@ -65,9 +65,14 @@ export function securitySpec(ing: Ingress, report: Report): Record<string, unkno
 }
 
 /** Target refs for every forwarding rule converted from Ingress `id`, by route and rule name. */
-export function ruleTargets(np: NamespacePlan, id: string): { group: string; kind: string; name: string; sectionName: string }[] {
+export function ruleTargets(np: NamespacePlan, id: string, report: Report): { group: string; kind: string; name: string; sectionName: string }[] {
   const out: { group: string; kind: string; name: string; sectionName: string }[] = [];
   for (const r of np.routes) {
+    if (r.hostnames.length === 0) {
+      // The every-host route is the platform's: a tenant's policy may not target it.
+      if (r.httpRules.some((h) => h.from.startsWith(`${id} `))) report.error(id, 'spec.rules (no host)', 'not converted: its SecurityPolicy would attach to the route for every host, which the platform owns; attach one to the Gateway listener instead');
+      continue;
+    }
     if (r.kind === 'HTTPRoute') {
       r.httpRules.forEach((h, i) => {
         if (h.from.startsWith(`${id} `) && h.backends.length > 0 && h.name) out.push({ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: routeNameFor(r.name, i), sectionName: h.name });
@@ -89,7 +94,7 @@ export function planPolicies(ingresses: readonly Ingress[], namespaces: Map<stri
     if (!spec) continue;
     const id = nsName(ing.metadata);
     const np = namespaces.get(ing.metadata.namespace!);
-    const targets = np ? ruleTargets(np, id) : [];
+    const targets = np ? ruleTargets(np, id, report) : [];
     if (targets.length === 0) { report.error(id, 'metadata.annotations', 'not converted: the Ingress has no converted rule for its SecurityPolicy to target'); continue; }
     for (let i = 0; i * 16 < targets.length; i++) {
       const p: PolicyPlan = { kind: 'SecurityPolicy', namespace: np!.namespace, name: i === 0 ? ing.metadata.name : `${ing.metadata.name}-${i + 1}`, from: id, targetRefs: targets.slice(i * 16, (i + 1) * 16), spec };

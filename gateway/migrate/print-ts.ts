@@ -4,7 +4,7 @@ import { symbolsUsed, type Expr, type Stmt } from './code.ts';
 
 const WIDTH = 110;
 /** Names the program takes from cdk8s; everything else comes from Portico. */
-const CDK8S = new Set(['ApiObject', 'App', 'Duration']);
+const CDK8S = new Set(['App', 'Duration']);
 
 export interface PrintOptions {
   /** Module the Portico constructs are imported from. @default 'portico' */

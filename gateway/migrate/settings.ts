@@ -57,8 +57,8 @@ export interface Settings {
 const CORS_DEFAULT_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'];
 const CORS_DEFAULT_HEADERS = ['DNT', 'Keep-Alive', 'User-Agent', 'X-Requested-With', 'If-Modified-Since', 'Cache-Control', 'Content-Type', 'Range', 'Authorization'];
 
-/** Converted to a SecurityPolicy by policies.ts when that kind is available. */
-const SECURITY_POLICY_ANNOTATIONS = new Set(['whitelist-source-range', 'allowlist-source-range', 'denylist-source-range', 'auth-type', 'auth-secret', 'auth-secret-type', 'auth-realm']);
+/** Not-converted annotations whose loss changes what is enforced or served (errors); the rest are warnings. */
+const LOSES_BEHAVIOUR = /snippet|modsecurity|owasp|^lua-|^auth-|^satisfy$|^limit-rate/;
 
 const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 
@@ -89,10 +89,10 @@ export function readSettings(ing: Ingress, d: ControllerDefaults, report: Report
     const name = k.slice(NGINX_PREFIX.length);
     const info = annotationFamily(name);
     if (info === undefined) report.error(id, k, 'not converted: Portico does not know this annotation; check what it does and convert it by hand');
-    else if (info.outcome === 'not-converted') report.add(name.includes('snippet') || name.includes('modsecurity') || name.includes('owasp') || name.startsWith('lua-') ? 'error' : 'warning', id, k, `not converted: ${info.becomes}`);
+    else if (info.outcome === 'not-converted') report.add(LOSES_BEHAVIOUR.test(name) ? 'error' : 'warning', id, k, `not converted: ${info.becomes}`);
     else if (name === 'proxy-body-size' && v.trim() === '0') report.info(id, k, 'no body limit, as Portico by default');
-    else if (info.outcome === 'needs-policy' && info.policy === 'SecurityPolicy' && policies.security && SECURITY_POLICY_ANNOTATIONS.has(name)) continue; // policies.ts converts and reports
-    else if (info.outcome === 'needs-policy') report.error(id, k, `not converted: needs a ${info.policy} (${info.becomes}), which Portico does not have yet: "${v}" is not enforced`);
+    else if (info.policy !== undefined && info.outcome !== 'needs-policy' && (info.policy === 'SecurityPolicy' ? policies.security : policies.traffic)) continue; // policies.ts converts and reports
+    else if (info.policy !== undefined) report.error(id, k, `not converted: needs a ${info.policy} (${info.becomes}), which Portico does not have yet: "${v}" is not enforced`);
   }
 
   const s: Settings = {

@@ -12,6 +12,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import bcrypt from 'bcryptjs';
 import { stringify } from 'yaml';
 import { startDemoBackends, type DemoBackends } from '../../apps/demo-backends.ts';
 import { DEFAULT_ACCESS_LOG } from '../../gateway/admin/access-log.ts';
@@ -29,8 +30,16 @@ const OFFSET = 21000 + Math.floor(Math.random() * 2000);
 /** What ingress-nginx does with the request: the Service it proxies to (and the path it sends), or a redirect. */
 type Want = { service: string | string[]; path?: string; host?: string; upstreamHeaders?: Record<string, string> } | { status: number; location: string };
 
+/** In the api Ingress's whitelist-source-range (the fixture's stand-in for an office network). */
+const OFFICE = '127.10.0.9';
+const HOOK_USER = 'stripe';
+const HOOK_PASSWORD = 'whsec-test-password';
+const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
+
 interface Row {
   scheme: 'http' | 'https'; host: string; path: string; method?: string; headers?: Record<string, string>;
+  /** The client's source address (loopback); default 127.0.0.1. */
+  from?: string;
   want: Want; why: string;
   /** Response headers the answer must carry. */
   responseHeaders?: Record<string, string>;
@@ -48,8 +57,9 @@ const ROWS: Row[] = [
   { scheme: 'http', host: 'www.shop.example.com', path: '/cart?x=1', want: { status: 308, location: 'https://www.shop.example.com/cart?x=1' }, why: 'ssl-redirect (default on) for a TLS host, 308' },
   { scheme: 'http', host: 'shop.example.com', path: '/a', want: { status: 308, location: 'http://www.shop.example.com/a' }, why: 'from-to-www-redirect: the bare name redirects to www' },
   // api.shop.example.com: use-regex + rewrite-target /$2 on /v1(/|$)(.*) and /v2(/|$)(.*)
-  { scheme: 'https', host: 'api.shop.example.com', path: '/v1/users/7?x=1', want: { service: 'api-v1', path: '/users/7?x=1' }, why: 'rewrite-target /$2: the capture after /v1/' },
-  { scheme: 'https', host: 'api.shop.example.com', path: '/v2', want: { service: 'api-v2', path: '/' }, why: '(/|$) matches the end; $2 is empty' },
+  { scheme: 'https', host: 'api.shop.example.com', from: OFFICE, path: '/v1/users/7?x=1', want: { service: 'api-v1', path: '/users/7?x=1' }, why: 'rewrite-target /$2: the capture after /v1/' },
+  { scheme: 'https', host: 'api.shop.example.com', from: OFFICE, path: '/v2', want: { service: 'api-v2', path: '/' }, why: '(/|$) matches the end; $2 is empty' },
+  { scheme: 'https', host: 'api.shop.example.com', path: '/v1/users', want: { status: 403, location: '' }, why: 'whitelist-source-range: a client outside the ranges gets 403' },
   { scheme: 'http', host: 'api.shop.example.com', path: '/v1/x', want: { status: 308, location: 'https://api.shop.example.com/v1/x' }, why: 'ssl-redirect for a TLS host' },
   // media.shop.example.com: regex host, locations tried longest first, case-insensitive
   { scheme: 'http', host: 'media.shop.example.com', path: '/images/thumbs/12.png', want: { service: 'images' }, why: 'the longer regex (/images/.+\\.(png|jpe?g), 22 characters) is tried first' },
@@ -65,10 +75,12 @@ const ROWS: Row[] = [
   { scheme: 'http', host: 'catalog.shop.example.com', path: '/items', headers: { 'x-beta': 'staff-42' }, want: { service: 'catalog-v2' }, why: 'canary-by-header-pattern ^(tester|staff)-[0-9]+$' },
   { scheme: 'http', host: 'catalog.shop.example.com', path: '/items', headers: { 'x-beta': 'staff-x' }, want: { service: 'catalog' }, why: 'the pattern does not match' },
   { scheme: 'http', host: 'promo.shop.example.com', path: '/spring', want: { status: 302, location: 'https://www.shop.example.com/sale' }, why: 'temporal-redirect: 302 to the URL' },
-  { scheme: 'https', host: 'api.shop.example.com', path: '/v1/cart', method: 'OPTIONS', headers: { origin: 'https://www.shop.example.com', 'access-control-request-method': 'POST' }, want: { status: 204, location: '' }, responseHeaders: { 'access-control-allow-origin': 'https://www.shop.example.com', 'access-control-allow-credentials': 'true' }, why: 'enable-cors: the preflight is answered for the allowed origin' },
+  { scheme: 'https', host: 'api.shop.example.com', from: OFFICE, path: '/v1/cart', method: 'OPTIONS', headers: { origin: 'https://www.shop.example.com', 'access-control-request-method': 'POST' }, want: { status: 204, location: '' }, responseHeaders: { 'access-control-allow-origin': 'https://www.shop.example.com', 'access-control-allow-credentials': 'true' }, why: 'enable-cors: the preflight is answered for the allowed origin' },
   // hooks.payments.example.com: ssl-redirect false, so port 80 serves too
-  { scheme: 'http', host: 'hooks.payments.example.com', path: '/stripe/events', want: { service: 'webhooks' }, why: 'ssl-redirect "false": no redirect on port 80' },
-  { scheme: 'https', host: 'hooks.payments.example.com', path: '/stripe', want: { service: 'webhooks' }, why: 'TLS host served on 443' },
+  { scheme: 'http', host: 'hooks.payments.example.com', path: '/stripe/events', headers: { authorization: basic(HOOK_USER, HOOK_PASSWORD) }, want: { service: 'webhooks' }, why: 'ssl-redirect "false": no redirect on port 80; auth-type basic passes with a user of the htpasswd Secret' },
+  { scheme: 'https', host: 'hooks.payments.example.com', path: '/stripe', headers: { authorization: basic(HOOK_USER, HOOK_PASSWORD) }, want: { service: 'webhooks' }, why: 'TLS host served on 443' },
+  { scheme: 'https', host: 'hooks.payments.example.com', path: '/stripe', want: { status: 401, location: '' }, why: 'auth-type basic: no credentials, 401' },
+  { scheme: 'https', host: 'hooks.payments.example.com', path: '/stripe', headers: { authorization: basic(HOOK_USER, 'wrong') }, want: { status: 401, location: '' }, why: 'auth-type basic: a wrong password, 401' },
   // pay.example.net: app-root and ssl-redirect (its backend speaks HTTPS, not reached here)
   { scheme: 'https', host: 'pay.example.net', path: '/', want: { status: 302, location: 'https://pay.example.net/portal' }, why: 'app-root: / redirects (302) to /portal' },
   { scheme: 'http', host: 'pay.example.net', path: '/portal', want: { status: 308, location: 'https://pay.example.net/portal' }, why: 'ssl-redirect for a TLS host' },
@@ -107,6 +119,9 @@ eq.before(async (ctx) => {
     tlsSecret(ctx.dir, 'api-tls', 'shop', ['api.shop.example.com']),
     tlsSecret(ctx.dir, 'payments-tls', 'payments', ['grpc.payments.example.com', 'hooks.payments.example.com']),
     tlsSecret(ctx.dir, 'pay-example-net-tls', 'payments', ['pay.example.net']),
+    // The htpasswd Secret of the webhooks Ingress (auth-secret), in ingress-nginx's auth-file form.
+    stringify({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'webhook-basic-auth', namespace: 'payments' },
+      data: { auth: Buffer.from(`${HOOK_USER}:${bcrypt.hashSync(HOOK_PASSWORD, 4)}\n`).toString('base64') } }),
   ].join('---\n'));
   const { snapshot } = await readManifestsOnce([join(ctx.dir, 'services.yaml')]);
   ctx.backends = await startDemoBackends(snapshot.services, { prefix: `127.${SUBNET}.2.` });
@@ -133,7 +148,7 @@ function call(ctx: Ctx, r: Row): Promise<{ status: number; headers: IncomingHttp
   const port = (r.scheme === 'https' ? 443 : 80) + OFFSET;
   return new Promise((done, fail) => {
     const req = (r.scheme === 'https' ? httpsRequest : httpRequest)({
-      host: ctx.address, port, path: r.path, method: r.method ?? 'GET', agent: false, timeout: 5000,
+      host: ctx.address, port, path: r.path, method: r.method ?? 'GET', localAddress: r.from, agent: false, timeout: 5000,
       headers: { host: r.host, ...r.headers }, servername: r.host, rejectUnauthorized: false,
     }, (res) => {
       let body = '';
