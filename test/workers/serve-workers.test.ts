@@ -198,4 +198,38 @@ spec:
   }
 });
 
+test('--workers 2 --max-connections 4: each worker holds its share (2), so the gateway holds at most 4 open connections', async () => {
+  const backend = http.createServer((_req, res) => res.end('a'));
+  await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+  const dir = tempDir('portico-workers-conn-');
+  writeFileSync(join(dir, 'app.yaml'), manifests((backend.address() as AddressInfo).port, (backend.address() as AddressInfo).port, false));
+  const port = await freePort();
+  const gw = serve(['--manifests', dir, '--workers', '2', '--max-connections', '4', '--port-offset', String(port - 80), '--admin', '127.0.0.1:0', '--access-log', 'off']);
+  const sockets: net.Socket[] = [];
+  try {
+    const admin = await waitFor(() => gw.admin(), 30_000, `admin address:\n${gw.stderr()}`);
+    await waitReady(admin, gw, 'first table');
+    // Ten keep-alive connections, opened one after another and left open once answered.
+    let served = 0;
+    for (let i = 0; i < 10; i++) {
+      served += await new Promise<number>((done) => {
+        const s = net.connect({ host: '127.0.0.1', port });
+        sockets.push(s);
+        s.setTimeout(10_000, () => done(0));
+        s.once('data', () => done(1));
+        s.once('close', () => done(0));
+        s.once('error', () => done(0));
+        s.once('connect', () => s.write('GET /a HTTP/1.1\r\nHost: x\r\n\r\n'));
+      });
+    }
+    // Without the division each worker would take 4 (up to 8 in all); with it, 2 each.
+    assert.ok(served >= 2 && served <= 4, `connections served: ${served} of 10`);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await gw.stop();
+    backend.closeAllConnections();
+    backend.close();
+  }
+});
+
 test.run();
