@@ -17,6 +17,9 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   // Each update carries its sequence number so idle() knows whether the newest one is done.
   const inbox = createChannel<{ update: ProviderUpdate; seq: number }>();
   let previous: ResourceStatus[] = [];
+  // Statuses the translator reused are compared with the previous translation's: only
+  // trustworthy when that translation's update went all the way through.
+  let previousComplete = false;
   let generation = 0;
   let received = 0;
   let processed = 0;
@@ -36,10 +39,12 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   async function handle(u: ProviderUpdate): Promise<void> {
     const t0 = performance.now();
     let stage = 'inspect';
+    const trusted = previousComplete;
     try {
       const now = o.now();
       const snapshot = pki.pass(u.snapshot);
       stage = 'translate';
+      previousComplete = false;
       const result = o.translate(snapshot, { ...o.translateOptions, now });
       const translateMs = performance.now() - t0;
       stage = 'addresses';
@@ -50,8 +55,9 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       const applyMs = performance.now() - t1;
       stage = 'status';
       const faults = patchListenerFaults(patchGatewayAddresses(result.statuses, plan, apply, now, published(snapshot)), apply, now, plan.table);
-      const statuses = stabilizeTransitions(previous, faults.statuses);
+      const statuses = stabilizeTransitions(previous, faults.statuses, trusted ? o.unchangedStatus : undefined);
       previous = statuses;
+      previousComplete = true;
       const problems = [...u.problems, ...result.problems, ...plan.problems, ...faults.problems];
       o.publish({
         generation: ++generation, appliedAt: now, reloadMs: performance.now() - t0, translateMs, applyMs, snapshot,

@@ -2,7 +2,7 @@
 // (provider, pipeline, data plane, admin server); with --workers N > 1, this process is the
 // control process (provider, translator, status, admin, credentials) and N data-plane worker
 // processes serve the listeners (gateway/workers/).
-import { translate } from '../translator/index.ts';
+import { createIncrementalTranslator } from '../translator/index.ts';
 import { createDataplane } from '../dataplane/index.ts';
 import type { Dataplane } from '../dataplane/api.ts';
 import { createFileProvider } from '../provider/files/index.ts';
@@ -299,9 +299,12 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
   const serving_ = { admin: admin.address, ...(probes ? { probes: probes.address } : {}), ...(o.kubernetes ? { kubernetes: o.kubernetes } : { manifests: o.manifests }), controllerName: o.controllerName, workers };
   log('info', 'admin listening; waiting for the first config', { admin: admin.address });
   let pipeline: Pipeline;
+  const translator = createIncrementalTranslator();
   try {
     pipeline = await startPipeline({
-      provider, dataplane, translate, now, addresses,
+      provider, dataplane, now, addresses,
+      // One change costs that change: routes whose inputs did not change are not translated again.
+      translate: translator.translate, unchangedStatus: translator.unchanged,
       translateOptions: { controllerName: o.controllerName, gateways: o.gateways }, publishService: o.publishService,
       publish: (s) => {
         admin.state.current = s;

@@ -117,16 +117,37 @@ export function fromObjects(objects: unknown[], defaultNamespace = 'default'): {
       for (const item of (o as any).items) visit(item);
       return;
     }
-    if (!isObject(o)) { if (o != null) skipped++; return; }
-    const key = snapshotKeyOf(o);
-    if (!key) { skipped++; return; }
-    const copy = structuredClone(o) as any;
-    if (key !== 'gatewayClasses' && key !== 'namespaces' && !copy.metadata.namespace) copy.metadata.namespace = defaultNamespace;
-    if (copy.metadata.generation === undefined) copy.metadata.generation = 1;
-    (snapshot[key] as unknown[]).push(copy);
+    const n = normalizedCopy(o, defaultNamespace);
+    if (!n) { if (o != null) skipped++; return; }
+    (snapshot[n.key] as unknown[]).push(n.object);
   };
   for (const o of objects) visit(o);
   return { snapshot: sortSnapshot(snapshot), skipped };
+}
+
+/**
+ * A private copy of one object as a Snapshot holds it (namespace and generation defaulted), and
+ * the list it belongs in; undefined for kinds Portico ignores and malformed entries.
+ */
+export function normalizedCopy(o: unknown, defaultNamespace = 'default'): { key: SnapshotKey; object: KubeObject } | undefined {
+  if (!isObject(o)) return undefined;
+  const key = snapshotKeyOf(o);
+  if (!key) return undefined;
+  const copy = structuredClone(o) as any;
+  if (key !== 'gatewayClasses' && key !== 'namespaces' && !copy.metadata.namespace) copy.metadata.namespace = defaultNamespace;
+  if (copy.metadata.generation === undefined) copy.metadata.generation = 1;
+  return { key, object: copy };
+}
+
+/**
+ * A sorted Snapshot of objects that are already normalized (normalizedCopy) and not shared with
+ * anyone who edits them: no copies, so an object that did not change keeps its identity from one
+ * snapshot to the next (the incremental translator keys on it).
+ */
+export function assembleSnapshot(objects: Iterable<{ key: SnapshotKey; object: KubeObject }>): Snapshot {
+  const snapshot = emptySnapshot();
+  for (const { key, object } of objects) (snapshot[key] as KubeObject[]).push(object);
+  return sortSnapshot(snapshot);
 }
 
 /** Oldest first, then "namespace/name": the spec's tie-break order for every kind. */
@@ -137,12 +158,25 @@ export function compareObjects(a: KubeObject | { metadata: KubeObject['metadata'
     // Objects with no timestamp (not yet created, e.g. at synth) sort after dated ones.
     if (!ta) return 1;
     if (!tb) return -1;
-    const da = Date.parse(ta), db = Date.parse(tb);
+    const da = parsedTime(ta), db = parsedTime(tb);
     if (da !== db && !Number.isNaN(da) && !Number.isNaN(db)) return da - db;
   }
   const ka = `${a.metadata.namespace ?? ''}/${a.metadata.name}`;
   const kb = `${b.metadata.namespace ?? ''}/${b.metadata.name}`;
   return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+// Sorting thousands of objects parses each timestamp a dozen times: parse each text once. A
+// process sees few distinct creation times per second, and the cache is bounded.
+const TIMES = new Map<string, number>();
+function parsedTime(t: string): number {
+  let ms = TIMES.get(t);
+  if (ms === undefined) {
+    if (TIMES.size >= 65_536) TIMES.clear();
+    ms = Date.parse(t);
+    TIMES.set(t, ms);
+  }
+  return ms;
 }
 
 export function sortSnapshot(s: Snapshot): Snapshot {

@@ -124,12 +124,18 @@ function keepTimes(prev: unknown, next: unknown): void {
 
 const refKey = (rs: ResourceStatus) => `${rs.ref.group}/${rs.ref.kind}/${rs.ref.namespace ?? ''}/${rs.ref.name}`;
 
-/** A condition whose status and reason did not change keeps its previous lastTransitionTime. */
-export function stabilizeTransitions(previous: ResourceStatus[], next: ResourceStatus[]): ResourceStatus[] {
+/**
+ * A condition whose status and reason did not change keeps its previous lastTransitionTime.
+ * `unchanged` names statuses known to equal their previous version but for times that were "now"
+ * (an incremental translator's reused routes): their previous stabilized status is the answer,
+ * the same object, with no copy and no walk.
+ */
+export function stabilizeTransitions(previous: ResourceStatus[], next: ResourceStatus[], unchanged?: (rs: ResourceStatus) => boolean): ResourceStatus[] {
   const before = new Map(previous.map((rs) => [refKey(rs), rs]));
   return next.map((rs) => {
     const prev = before.get(refKey(rs));
     if (!prev) return rs;
+    if (unchanged?.(rs)) return prev;
     const status = structuredClone(rs.status);
     keepTimes(prev.status, status);
     return { ...rs, status };

@@ -45,6 +45,11 @@ export interface PipelineOptions {
   dataplane: Pick<Dataplane, 'apply'>;
   translate: (snapshot: Snapshot, opts: TranslateOptions) => TranslateResult;
   translateOptions: Omit<TranslateOptions, 'now'>;
+  /**
+   * With an incremental translator (translator/incremental.ts): statuses of its last result that
+   * equal the previous translation's but for "now" times, so status stabilization can reuse them.
+   */
+  unchangedStatus?: (status: ResourceStatus) => boolean;
   addresses: AddressAssigner;
   now: () => string;
   publish: (state: PipelineState) => void;

@@ -4,33 +4,68 @@
 // no rule there may still match a route attached with a broader hostname (spec: precedence
 // applies across all rules whose hostname matches).
 import type { HttpHostIR, HttpRuleIR } from '../ir/index.ts';
-import { compareHostSpecificity, hostnameWithin } from './hostnames.ts';
+import { compareHostSpecificity, hostnameWithin, isWildcard } from './hostnames.ts';
 import { sortRules } from './precedence.ts';
+
+/**
+ * What one build produced, for the next build of the same listener (incremental translation):
+ * a bucket whose rules are the same objects keeps its sorted list, and a host whose sorted lists
+ * are all unchanged keeps its HttpHostIR object (identity tells the data plane it is unchanged).
+ */
+export interface HostCache {
+  buckets: Map<string, { input: HttpRuleIR[]; sorted: HttpRuleIR[] }>;
+  hosts: Map<string, { parts: HttpRuleIR[][]; host: HttpHostIR }>;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 export class HostBuckets {
   private readonly buckets = new Map<string, HttpRuleIR[]>();
 
   add(hostname: string, rules: HttpRuleIR[]): void {
-    const list = this.buckets.get(hostname) ?? [];
-    list.push(...rules);
-    this.buckets.set(hostname, list);
+    const list = this.buckets.get(hostname);
+    if (list) list.push(...rules);
+    else this.buckets.set(hostname, [...rules]);
   }
 
   get size(): number {
     return this.buckets.size;
   }
 
-  build(): HttpHostIR[] {
+  /** With `cache`, reuses what the previous build of this listener left there and refills it. */
+  build(cache?: HostCache): HttpHostIR[] {
     const names = [...this.buckets.keys()].sort(compareHostSpecificity);
-    const sorted = new Map(names.map((n) => [n, sortRules(this.buckets.get(n)!)]));
-    return names.map((hostname) => {
-      const rules = [...sorted.get(hostname)!];
-      for (const broader of names) {
+    const sorted = new Map<string, HttpRuleIR[]>();
+    const buckets: HostCache['buckets'] = new Map();
+    for (const n of names) {
+      const input = this.buckets.get(n)!;
+      const prev = cache?.buckets.get(n);
+      const s = prev && sameItems(prev.input, input) ? prev.sorted : sortRules(input);
+      sorted.set(n, s);
+      buckets.set(n, { input, sorted: s });
+    }
+    // Only "*" and wildcards can cover another hostname (hostnameWithin), so only they are
+    // candidates: with thousands of exact hostnames this keeps the build linear.
+    const broad = names.filter((n) => n === '*' || isWildcard(n));
+    const hosts: HostCache['hosts'] = new Map();
+    const out = names.map((hostname) => {
+      const parts = [sorted.get(hostname)!];
+      for (const broader of broad) {
         if (broader !== hostname && compareHostSpecificity(hostname, broader) < 0 && hostnameWithin(hostname, broader)) {
-          rules.push(...sorted.get(broader)!);
+          parts.push(sorted.get(broader)!);
         }
       }
-      return { hostname, rules };
+      const prev = cache?.hosts.get(hostname);
+      const host = prev && sameItems(prev.parts, parts) ? prev.host : { hostname, rules: parts.length === 1 ? [...parts[0]!] : parts.flat() };
+      hosts.set(hostname, { parts, host });
+      return host;
     });
+    if (cache) { cache.buckets = buckets; cache.hosts = hosts; }
+    return out;
   }
 }

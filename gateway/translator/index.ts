@@ -5,3 +5,4 @@ export { SUPPORTED_FEATURES, supports } from './features.ts';
 export { intersectHostnames, hostMatches, hostnameWithin } from './hostnames.ts';
 export { parseDuration } from './durations.ts';
 export { Reason } from './conditions.ts';
+export { createIncrementalTranslator, type IncrementalTranslator } from './incremental.ts';

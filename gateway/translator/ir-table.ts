@@ -2,7 +2,8 @@
 // specific hostname first, so the data plane's first hostname match is the owning listener.
 import type { GatewayIR, ListenerIR, PortIR, RoutingTable, TlsPassthroughHostIR, L4RouteIR } from '../ir/index.ts';
 import { compareHostSpecificity } from './hostnames.ts';
-import type { HostBuckets } from './http-hosts.ts';
+import type { HostBuckets, HostCache } from './http-hosts.ts';
+import { sameData } from './same-data.ts';
 import type { GatewayState, ListenerState } from './state.ts';
 import { isListenerProgrammed } from './state.ts';
 
@@ -13,7 +14,29 @@ export interface ListenerRoutes {
   l4?: L4RouteIR[];
 }
 
-export function buildTable(gateways: GatewayState[], routes: Map<ListenerState, ListenerRoutes>): RoutingTable {
+/**
+ * The previous table's parts, for an incremental translator: a listener, port or Gateway whose
+ * content did not change is the previous object itself, so the data plane (and the workers'
+ * transport) can tell what changed by identity and rebuild or send only that.
+ */
+export interface TableMemo {
+  hosts: Map<string, HostCache>;
+  listeners: Map<string, ListenerIR>;
+  ports: Map<string, PortIR>;
+  gateways: Map<string, GatewayIR>;
+}
+
+export function createTableMemo(): TableMemo {
+  return { hosts: new Map(), listeners: new Map(), ports: new Map(), gateways: new Map() };
+}
+
+/** `next`, or `prev` when it has the same content (compared shallowly first: parts are shared). */
+function keep<T extends object>(prev: T | undefined, next: T): T {
+  return prev !== undefined && sameData(prev, next) ? prev : next;
+}
+
+export function buildTable(gateways: GatewayState[], routes: Map<ListenerState, ListenerRoutes>, memo?: TableMemo): RoutingTable {
+  const seen: TableMemo | undefined = memo && createTableMemo();
   const out: GatewayIR[] = [];
   for (const gw of gateways) {
     if (!gw.accepted.status) continue;
@@ -27,21 +50,40 @@ export function buildTable(gateways: GatewayState[], routes: Map<ListenerState, 
       const key = `${transport}/${l.spec.port}`;
       const port = ports.get(key) ?? { port: l.spec.port, transport, listeners: [] };
       ports.set(key, port);
-      port.listeners.push(withClientCertificate(listenerIR(l, routes.get(l)), gw));
+      const id = `${gw.key}\n${l.ir.id}`;
+      let hosts: HostCache | undefined;
+      if (memo && seen) {
+        hosts = memo.hosts.get(id) ?? { buckets: new Map(), hosts: new Map() };
+        seen.hosts.set(id, hosts);
+      }
+      const ir = withClientCertificate(listenerIR(l, routes.get(l), hosts), gw);
+      const kept = memo ? keep(memo.listeners.get(id), ir) : ir;
+      seen?.listeners.set(id, kept);
+      port.listeners.push(kept);
     }
     const sortedPorts = [...ports.values()].sort((a, b) => a.port - b.port || (a.transport < b.transport ? -1 : 1));
     for (const p of sortedPorts) p.listeners.sort((a, b) => compareHostSpecificity(a.hostname, b.hostname));
-    out.push({ key: gw.key, namespace: gw.namespace, name: gw.name, addresses: [...gw.addresses], ...(gw.infrastructure ? { infrastructure: gw.infrastructure } : {}), ports: sortedPorts });
+    const keptPorts = memo ? sortedPorts.map((p) => {
+      const id = `${gw.key}\n${p.transport}/${p.port}`;
+      const kept = keep(memo.ports.get(id), p);
+      seen!.ports.set(id, kept);
+      return kept;
+    }) : sortedPorts;
+    const g: GatewayIR = { key: gw.key, namespace: gw.namespace, name: gw.name, addresses: [...gw.addresses], ...(gw.infrastructure ? { infrastructure: gw.infrastructure } : {}), ports: keptPorts };
+    const keptGateway = memo ? keep(memo.gateways.get(gw.key), g) : g;
+    seen?.gateways.set(gw.key, keptGateway);
+    out.push(keptGateway);
   }
+  if (memo && seen) Object.assign(memo, seen);
   return { gateways: out };
 }
 
-function listenerIR(l: ListenerState, r: ListenerRoutes | undefined): ListenerIR {
+function listenerIR(l: ListenerState, r: ListenerRoutes | undefined, hosts: HostCache | undefined): ListenerIR {
   const ir: ListenerIR = { ...l.ir };
   switch (l.spec.protocol) {
     case 'HTTP':
     case 'HTTPS':
-      ir.http = r?.http ? r.http.build() : [];
+      ir.http = r?.http ? r.http.build(hosts) : [];
       break;
     case 'TLS':
       if (l.ir.tls?.mode === 'Passthrough') ir.passthrough = passthroughIR(r?.passthrough);

@@ -2,7 +2,7 @@
 // each with its fast matcher and one prebuilt handler chain per rule. Done once per apply; a
 // request then does two host lookups, one match and calls a closure.
 import type tls from 'node:tls';
-import type { GatewayIR, HttpRuleIR, ListenerIR, PortIR } from '../../ir/index.ts';
+import type { GatewayIR, HttpHostIR, HttpRuleIR, ListenerIR, PortIR } from '../../ir/index.ts';
 import type { ListenerFault } from '../api.ts';
 import { HostIndexMatcher, type HostTable, type RuleMatcher } from '../match/index.ts';
 import { hostBuckets, httpListeners, listenerTable, portKind } from './http-port.ts';
@@ -54,16 +54,44 @@ export function listenerFault(gw: GatewayIR, port: number, l: ListenerIR, err: u
   return { gateway: gw.key, listener: l.id, source: l.source, port, message: (err as Error)?.message ?? String(err) };
 }
 
+/**
+ * Compiled host buckets by their IR object, from one apply to the next: an incremental
+ * translator hands over the same HttpHostIR object for a host whose rules did not change, and
+ * its matcher and handler chains (with the filter resources they hold) are reused as they are.
+ */
+export class BucketCache {
+  private prev = new Map<HttpHostIR, CachedBucket[]>();
+  private next = new Map<HttpHostIR, CachedBucket[]>();
+
+  get(h: HttpHostIR, variant: string, make: (closers: (() => void)[]) => CompiledBucket): CachedBucket {
+    const hit = this.next.get(h)?.find((c) => c.variant === variant) ?? this.prev.get(h)?.find((c) => c.variant === variant);
+    const entry = hit ?? { variant, closers: [], bucket: undefined as unknown as CompiledBucket };
+    if (!hit) entry.bucket = make(entry.closers);
+    const list = this.next.get(h);
+    if (!list) this.next.set(h, [entry]);
+    else if (!list.includes(entry)) list.push(entry);
+    return entry;
+  }
+
+  /** After an apply: what it did not use is forgotten (its filter resources retire with the old table). */
+  commit(): void {
+    this.prev = this.next;
+    this.next = new Map();
+  }
+}
+
+interface CachedBucket { variant: string; closers: (() => void)[]; bucket: CompiledBucket }
+
 export function compilePort(
   gw: GatewayIR, p: PortIR, deps: ChainDeps, contexts: SecureContextCache, closers: (() => void)[], faults: ListenerFault[] = [],
-  limits: ResolvedClientLimits = DEFAULT_CLIENT_LIMITS,
+  limits: ResolvedClientLimits = DEFAULT_CLIENT_LIMITS, buckets?: BucketCache,
 ): CompiledPort | undefined {
   const kind = portKind(p);
   if (kind === undefined) return undefined;
   const listeners: CompiledListener[] = [];
   for (const l of httpListeners(p)) {
     try {
-      listeners.push(compileListener(l, p.port, deps, contexts, closers, limits));
+      listeners.push(compileListener(l, p.port, deps, contexts, closers, limits, buckets));
     } catch (err) {
       faults.push(listenerFault(gw, p.port, l, err));
     }
@@ -85,20 +113,31 @@ export function compilePort(
 
 function compileListener(
   l: ListenerIR, port: number, deps: ChainDeps, contexts: SecureContextCache, closers: (() => void)[], limits: ResolvedClientLimits,
+  buckets?: BucketCache,
 ): CompiledListener {
-  const ctx = { listenerPort: port, closers };
   const own = resolveClientLimits(limits, l.limits);
-  const hosts = hostBuckets<CompiledBucket>(l, (h) => ({
-    rules: h.rules,
-    matcher: new HostIndexMatcher(h.rules),
-    handlers: h.rules.map((r) => compileRuleChain(r, ctx, deps)),
-    routeNames: h.rules.map((r) => `${r.route.kind}/${r.route.namespace}/${r.route.name}`),
-    // One ClientLimitsIR at every level: flags, then the listener's, then the rule's (TrafficPolicy).
-    maxBody: h.rules.map((r) => {
-      const body = trafficOf(r)?.requestBody;
-      return (body === undefined ? own : resolveClientLimits(own, body)).maxRequestBodyBytes;
-    }),
-  }));
+  const make = (h: HttpHostIR, closersOfBucket: (() => void)[]): CompiledBucket => {
+    const ctx = { listenerPort: port, closers: closersOfBucket };
+    return {
+      rules: h.rules,
+      matcher: new HostIndexMatcher(h.rules),
+      handlers: h.rules.map((r) => compileRuleChain(r, ctx, deps)),
+      routeNames: h.rules.map((r) => `${r.route.kind}/${r.route.namespace}/${r.route.name}`),
+      // One ClientLimitsIR at every level: flags, then the listener's, then the rule's (TrafficPolicy).
+      maxBody: h.rules.map((r) => {
+        const body = trafficOf(r)?.requestBody;
+        return (body === undefined ? own : resolveClientLimits(own, body)).maxRequestBodyBytes;
+      }),
+    };
+  };
+  // A compiled bucket depends on the host's IR, the port (redirects) and the listener's body limit.
+  const variant = `${port}|${own.maxRequestBodyBytes}`;
+  const hosts = hostBuckets<CompiledBucket>(l, (h) => {
+    if (!buckets) return make(h, closers);
+    const entry = buckets.get(h, variant, (mine) => make(h, mine));
+    closers.push(...entry.closers);
+    return entry.bucket;
+  });
   const certs = l.tls?.certificates ?? [];
   const ctxByCert = new Map(certs.map((c) => [c, contexts.get(c, l)]));
   return {

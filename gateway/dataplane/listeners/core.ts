@@ -4,7 +4,7 @@ import type { RoutingTable } from '../../ir/index.ts';
 import type { ApplyResult, Dataplane, DataplaneOptions, ListenerFault } from '../api.ts';
 import type { ChainDeps } from '../http/chain.ts';
 import { SecureContextCache } from '../tls/contexts.ts';
-import { compilePort, listenerFault } from './compile.ts';
+import { BucketCache, compilePort, listenerFault } from './compile.ts';
 import { compileTcpPort, compileTlsPort, compileUdpPort, isTlsMuxPort } from './compile-l4.ts';
 import { DEFAULT_CLIENT_LIMITS, resolveClientLimits } from '../limits.ts';
 import { ListenerManager, type CompiledSocket, type WantedSocket } from './manager.ts';
@@ -24,6 +24,8 @@ export function createDataplaneCore(opts: DataplaneOptions, deps: CoreDeps): Dat
   const limits = resolveClientLimits(DEFAULT_CLIENT_LIMITS, opts.clientLimits);
   const manager = new ListenerManager(opts.portOffset ?? 0, opts.observer, drainTimeoutMs, opts.reusePort ?? false);
   const contexts = new SecureContextCache();
+  // Host buckets whose IR object is unchanged are not compiled again (compile.ts).
+  const buckets = new BucketCache();
   let table: RoutingTable | undefined;
   let closers: (() => void)[] = [];
   const retiring = new Set<NodeJS.Timeout>();
@@ -51,8 +53,8 @@ export function createDataplaneCore(opts: DataplaneOptions, deps: CoreDeps): Dat
         let compiled: CompiledSocket | undefined;
         try {
           if (p.transport === 'udp') compiled = compileUdpPort(gw, p);
-          else if (isTlsMuxPort(p)) compiled = compileTlsPort(gw, p, compilePort(gw, p, deps, contexts, newClosers, faults, limits), contexts, faults);
-          else compiled = compilePort(gw, p, deps, contexts, newClosers, faults, limits) ?? compileTcpPort(gw, p);
+          else if (isTlsMuxPort(p)) compiled = compileTlsPort(gw, p, compilePort(gw, p, deps, contexts, newClosers, faults, limits, buckets), contexts, faults);
+          else compiled = compilePort(gw, p, deps, contexts, newClosers, faults, limits, buckets) ?? compileTcpPort(gw, p);
         } catch (err) {
           for (const l of p.listeners) if (!faults.some((f) => f.listener === l.id)) faults.push(listenerFault(gw, p.port, l, err));
           continue;
@@ -62,12 +64,15 @@ export function createDataplaneCore(opts: DataplaneOptions, deps: CoreDeps): Dat
       }
     }
     contexts.commit();
+    buckets.commit();
     const result = await manager.apply(wanted);
     result.listenerErrors = faults;
     for (const f of faults) opts.observer?.onEvent?.('error', 'listener not loaded; the other listeners keep serving', { ...f });
     table = next;
     deps.upstreams.retain(next);
-    const old = closers;
+    // Resources of reused buckets carry on into the new table: only the others retire.
+    const kept = new Set(newClosers);
+    const old = closers.filter((c) => !kept.has(c));
     closers = newClosers;
     if (old.length > 0) {
       const t = setTimeout(() => {
