@@ -5,7 +5,7 @@ import { watchTargets } from './watch-targets.ts';
 import type { LogStream, Watch } from './node.ts';
 
 // The few Deno APIs used here, typed locally: the project type-checks against @types/node only.
-interface DenoFsWatcher extends AsyncIterable<unknown> { close(): void }
+interface DenoFsWatcher extends AsyncIterable<{ paths: string[] }> { close(): void }
 interface DenoApi {
   args: string[];
   mainModule: string;
@@ -73,7 +73,7 @@ export function onShutdown(fn: (signal: string) => void | Promise<void>): () => 
  * One difference Deno cannot avoid: a watcher always keeps the process alive (there is no
  * `persistent: false`), so callers must close() it, as `serve` does on shutdown.
  */
-export function watchPaths(paths: string[], onChange: () => void): Watch {
+export function watchPaths(paths: string[], onChange: (path?: string) => void): Watch {
   const watchers: DenoFsWatcher[] = [];
   for (const { dir, recursive } of watchTargets(paths)) {
     let w: DenoFsWatcher;
@@ -85,7 +85,10 @@ export function watchPaths(paths: string[], onChange: () => void): Watch {
     watchers.push(w);
     void (async () => {
       try {
-        for await (const _ of w) onChange();
+        for await (const e of w) {
+          if (e.paths.length === 0) onChange();
+          else for (const p of e.paths) onChange(p);
+        }
       } catch {
         // closed or failed: the rescan timer covers us.
       }

@@ -1,7 +1,7 @@
 // Everything the control plane needs from Node itself, in one place: argv, env, signals,
 // file watching and address probing. Other modules take these as plain functions so a
 // Deno runtime file can provide the same shape.
-import { mkdirSync, readFileSync, watch as fsWatch, writeFileSync, type FSWatcher } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, watch as fsWatch, writeFileSync, type Dirent, type FSWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
@@ -89,23 +89,45 @@ export interface Watch {
 }
 
 /**
- * Calls `onChange` when anything under `paths` may have changed. Directories are watched
- * recursively; a file is watched through its parent directory, because an atomic rename
- * replaces the inode a file watch would be bound to. Watch errors are swallowed: the
- * caller's periodic rescan is the safety net.
+ * Calls `onChange` when anything under `paths` may have changed, with the path that changed
+ * when the platform says (undefined: look everywhere). Directories are watched with their
+ * subdirectories (dot-directories and node_modules aside, as the manifest scan skips them); a
+ * file is watched through its parent directory, because an atomic rename replaces the inode a
+ * file watch would be bound to. Every directory gets its own plain watch: Node's recursive
+ * mode re-lists a directory on every event, which costs a directory of thousands of manifests
+ * dearly per change. Watch errors are swallowed: the caller's periodic rescan is the safety net.
  */
-export function watchPaths(paths: string[], onChange: () => void): Watch {
-  const watchers: FSWatcher[] = [];
-  for (const { dir, recursive } of watchTargets(paths)) {
+export function watchPaths(paths: string[], onChange: (path?: string) => void): Watch {
+  const watchers = new Map<string, FSWatcher>();
+  const skipped = (name: string) => name.startsWith('.') || name === 'node_modules';
+  const watchDir = (dir: string, recursive: boolean) => {
+    watchers.get(dir)?.close();
     try {
-      const w = fsWatch(dir, { recursive, persistent: false }, () => onChange());
-      w.on('error', () => { /* the rescan timer covers us */ });
-      watchers.push(w);
+      const w = fsWatch(dir, { persistent: false }, (_event, name) => {
+        const path = name ? join(dir, name.toString()) : undefined;
+        // A directory that appears (or reappears) under a recursive target is watched too.
+        if (recursive && path !== undefined && !skipped(name!.toString())) {
+          try { if (statSync(path).isDirectory()) watchTree(path); } catch { /* gone again */ }
+        }
+        onChange(path);
+      });
+      w.on('error', () => { w.close(); if (watchers.get(dir) === w) watchers.delete(dir); });
+      watchers.set(dir, w);
     } catch {
-      // recursive watch unsupported or dir missing: rely on polling.
+      // dir missing or not watchable: rely on polling.
     }
+  };
+  const watchTree = (dir: string) => {
+    watchDir(dir, true);
+    let entries: Dirent[];
+    try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    for (const e of entries) if (e.isDirectory() && !skipped(e.name)) watchTree(join(dir, e.name));
+  };
+  for (const { dir, recursive } of watchTargets(paths)) {
+    if (recursive) watchTree(dir);
+    else watchDir(dir, false);
   }
-  return { close: () => { for (const w of watchers) w.close(); } };
+  return { close: () => { for (const w of watchers.values()) w.close(); watchers.clear(); } };
 }
 
 /**

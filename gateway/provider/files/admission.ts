@@ -7,53 +7,77 @@ import { identityOf } from './metadata.ts';
 
 type Obj = Record<string, any>;
 
+export interface Admitted {
+  /** What to serve: the object, its last admitted version, or nothing. */
+  object?: Obj;
+  problems: Problem[];
+  /** Why the newest version is refused, when an older one is served instead. */
+  lastGood?: string;
+}
+
 export interface Admission {
   /** The objects to serve (refused ones replaced by their last admitted version, or dropped). */
   admit(objects: Obj[]): { objects: Obj[]; problems: Problem[]; lastGood: Record<string, string> };
+  /**
+   * One object, for a provider that admits only what changed; `retain` then forgets the objects
+   * that are gone. `admit` is both, for a whole set.
+   */
+  admitOne(o: Obj): Admitted;
+  retain(ids: Set<string>): void;
 }
 
 export function createAdmission(validate: (o: unknown) => Problem[] = validateObject): Admission {
-  let admitted = new Map<string, Obj>();
+  const admitted = new Map<string, Obj>();
   // Validation is pure, so an unchanged object need not be checked again.
-  let verdicts = new Map<string, { json: string; problems: Problem[] }>();
+  const verdicts = new Map<string, { json: string; problems: Problem[] }>();
+
+  function admitOne(o: Obj): Admitted {
+    const id = identityOf(o);
+    if (!id) return { problems: [] };
+    const json = JSON.stringify(o);
+    let v = verdicts.get(id);
+    if (!v || v.json !== json) v = { json, problems: validate(o) };
+    verdicts.set(id, v);
+    const errors = v.problems.filter((p) => p.severity === 'error');
+    if (errors.length === 0) {
+      admitted.set(id, structuredClone(o));
+      return { object: o, problems: [...v.problems] };
+    }
+    const previous = admitted.get(id);
+    const problems = [...v.problems, {
+      severity: 'error' as const, ref: errors[0].ref, field: '', reason: 'Rejected',
+      message: previous
+        ? 'this version fails CRD validation (an API server would refuse the update); the last accepted version keeps serving'
+        : 'fails CRD validation (an API server would refuse to create it); it is not served',
+      fix: 'fix the fields reported above',
+    }];
+    if (!previous) return { problems };
+    return { object: structuredClone(previous), problems, lastGood: errors.map((e) => `${e.field ? e.field + ': ' : ''}${e.message}`).join('; ') };
+  }
+
+  function retain(ids: Set<string>): void {
+    for (const id of admitted.keys()) if (!ids.has(id)) admitted.delete(id);
+    for (const id of verdicts.keys()) if (!ids.has(id)) verdicts.delete(id);
+  }
+
   return {
+    admitOne,
+    retain,
     admit(objects) {
-      const nextAdmitted = new Map<string, Obj>();
-      const nextVerdicts = new Map<string, { json: string; problems: Problem[] }>();
       const out: Obj[] = [];
       const problems: Problem[] = [];
       const lastGood: Record<string, string> = {};
+      const ids = new Set<string>();
       for (const o of objects) {
         const id = identityOf(o);
         if (!id) continue;
-        const json = JSON.stringify(o);
-        let v = verdicts.get(id);
-        if (!v || v.json !== json) v = { json, problems: validate(o) };
-        nextVerdicts.set(id, v);
-        const errors = v.problems.filter((p) => p.severity === 'error');
-        problems.push(...v.problems);
-        if (errors.length === 0) {
-          nextAdmitted.set(id, structuredClone(o));
-          out.push(o);
-          continue;
-        }
-        const previous = admitted.get(id);
-        const ref = errors[0].ref;
-        problems.push({
-          severity: 'error', ref, field: '', reason: 'Rejected',
-          message: previous
-            ? 'this version fails CRD validation (an API server would refuse the update); the last accepted version keeps serving'
-            : 'fails CRD validation (an API server would refuse to create it); it is not served',
-          fix: 'fix the fields reported above',
-        });
-        if (previous) {
-          lastGood[id] = errors.map((e) => `${e.field ? e.field + ': ' : ''}${e.message}`).join('; ');
-          nextAdmitted.set(id, previous);
-          out.push(structuredClone(previous));
-        }
+        ids.add(id);
+        const a = admitOne(o);
+        problems.push(...a.problems);
+        if (a.object) out.push(a.object);
+        if (a.lastGood !== undefined) lastGood[id] = a.lastGood;
       }
-      admitted = nextAdmitted;
-      verdicts = nextVerdicts;
+      retain(ids);
       return { objects: out, problems, lastGood };
     },
   };

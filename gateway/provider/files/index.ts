@@ -3,13 +3,14 @@
 // where watching is unreliable, by a periodic rescan; either way a rescan only re-reads
 // files whose (inode, size, mtime) changed. A file that stops parsing keeps serving its
 // last good objects, and its errors are reported as problems.
-import { statSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
+import { resolve, sep } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { fromObjects } from '../../model/index.ts';
+import { assembleSnapshot, normalizedCopy, type KubeObject, type SnapshotKey } from '../../model/index.ts';
 import type { Problem } from '../../translator/api.ts';
 import { watchPaths, type Watch } from '../../runtime/index.ts';
 import type { Provider, ProviderUpdate } from '../../pipeline.ts';
-import { collectFiles, parseFileText, readManifestFile, type FileParse, type SourcedObject } from './reader.ts';
+import { collectFiles, isManifestName, parseFileText, readManifestFile, type FileParse, type SourcedObject } from './reader.ts';
 import { createMetadataTracker, identityOf } from './metadata.ts';
 import { createAdmission } from './admission.ts';
 import { createCoalescer } from '../../util/coalesce.ts';
@@ -32,6 +33,14 @@ export interface FileProviderOptions {
   inline?: { source: string; text: string }[];
   now?: () => string;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+interface Processed {
+  /** The parsed object this was made from. */
+  src: Record<string, any>;
+  problems: Problem[];
+  lastGood?: string;
+  served?: { key: SnapshotKey; object: KubeObject };
 }
 
 interface FileState {
@@ -58,53 +67,115 @@ export function createFileProvider(opts: FileProviderOptions): Provider & { resc
   const tracker = createMetadataTracker(randomUUID);
   const admission = opts.admission === false ? undefined : createAdmission();
   const files = new Map<string, FileState>();
+  // What each object became (private copy, admitted, stamped, normalized), kept while its file
+  // is unchanged: a change to one file costs that file, and every other object keeps its
+  // identity in the next snapshot (the incremental translator keys on it).
+  let processed = new Map<string, Processed>();
+  // Paths in sorted order (a later file wins a duplicate), kept sorted as files come and go.
+  const order: string[] = [];
+  // What the watch named since the last read ('all': it could not say, or a directory changed):
+  // a change to one file then costs reading that file, not listing thousands.
+  let dirty: Set<string> | 'all' = new Set();
+  let missingPaths: string[] = [];
+  const roots = opts.paths.map((p) => resolve(p));
+
   let onUpdate: ((u: ProviderUpdate) => void) | undefined;
   let watch: Watch | undefined;
   let poll: ReturnType<typeof setInterval> | undefined;
   // A lone edit is read at once; the burst of watch events one save makes (and bigger bursts) is
   // read again when the window closes. A file that lost objects on the leading edge may be a
   // writer that truncated and has not finished writing: it is judged on the trailing read.
-  const coalescer = createCoalescer((edge) => safeRescan(edge === 'leading'), opts.debounceMs ?? 50);
+  const coalescer = createCoalescer((edge) => {
+    const which = dirty;
+    dirty = new Set();
+    safeRescan(edge === 'leading', which);
+  }, opts.debounceMs ?? 50);
   let closed = false;
   for (const { source, text } of opts.inline ?? []) {
     const parsed = parseFileText(source, text);
     files.set(source, { stamp: 'inline', good: parsed.errors.length > 0 ? undefined : parsed, errors: parsed.errors });
+    track(source, true);
   }
 
   /**
    * Re-reads what changed; returns true when the served objects (or problems) changed. With
-   * `provisional`, a file that lost objects is left as it was until the next read (see the coalescer).
+   * `provisional`, a file that lost objects is left as it was until the next read (see the
+   * coalescer). `which` narrows the read to the paths the watch named; 'all' lists every file.
    */
-  function rescan(provisional = false): boolean {
-    const { files: found, missing } = collectFiles(opts.paths);
+  function rescan(provisional = false, which: Set<string> | 'all' = 'all'): boolean {
     let changed = false;
-    for (const path of [...files.keys()]) {
-      if (files.get(path)!.stamp !== 'inline' && !found.includes(path)) { files.delete(path); changed = true; }
-    }
-    for (const path of found) {
-      let stamp: string;
-      try {
-        const st = statSync(path);
-        stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
-      } catch {
-        continue;
+    if (which === 'all') {
+      const { files: found, missing } = collectFiles(opts.paths);
+      missingPaths = missing;
+      const present = new Set(found);
+      for (const path of [...files.keys()]) {
+        if (files.get(path)!.stamp !== 'inline' && !present.has(path)) { forget(path); changed = true; }
       }
-      const prev = files.get(path);
-      if (prev && prev.stamp === stamp) continue;
-      const parsed = readManifestFile(path);
-      // Fewer objects than before, seen on the leading edge, may be a writer caught between
-      // truncating and writing: confirmed (or replaced) by the trailing read one window later.
-      if (provisional && prev?.good && parsed.objects.length < prev.good.objects.length) { coalescer.poke(); continue; }
-      changed = true;
-      if (parsed.errors.length > 0) {
-        log('error', 'manifest file does not parse; keeping its last good version', { file: path, errors: parsed.errors });
-        files.set(path, { stamp, good: prev?.good, errors: parsed.errors });
-      } else {
-        files.set(path, { stamp, good: parsed, errors: [] });
+      for (const path of found) if (readOne(path, provisional)) changed = true;
+    } else {
+      for (const path of which) {
+        let st: Stats | undefined;
+        try { st = statSync(path); } catch { st = undefined; }
+        // A directory came or went: list everything again.
+        if (st?.isDirectory()) return rescan(provisional, 'all') || changed;
+        if (st === undefined) {
+          if (files.get(path)?.stamp !== undefined && files.get(path)!.stamp !== 'inline') { forget(path); changed = true; }
+          continue;
+        }
+        if (isManifestName(path) && readOne(path, provisional, st)) changed = true;
       }
     }
-    if (changed) publish(missing);
+    if (changed) publish(missingPaths);
     return changed;
+  }
+
+  function forget(path: string): void {
+    files.delete(path);
+    track(path, false);
+  }
+
+  /** Reads one file if its (inode, size, mtime) changed; true when what it serves changed. */
+  function readOne(path: string, provisional: boolean, known?: Stats): boolean {
+    let stamp: string;
+    try {
+      const st = known ?? statSync(path);
+      stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch {
+      return false;
+    }
+    const prev = files.get(path);
+    if (prev && prev.stamp === stamp) return false;
+    const parsed = readManifestFile(path);
+    // Fewer objects than before, seen on the leading edge, may be a writer caught between
+    // truncating and writing: confirmed (or replaced) by the trailing read one window later.
+    if (provisional && prev?.good && parsed.objects.length < prev.good.objects.length) {
+      if (dirty !== 'all') dirty.add(path);
+      coalescer.poke();
+      return false;
+    }
+    if (parsed.errors.length > 0) {
+      log('error', 'manifest file does not parse; keeping its last good version', { file: path, errors: parsed.errors });
+      files.set(path, { stamp, good: prev?.good, errors: parsed.errors });
+    } else {
+      files.set(path, { stamp, good: parsed, errors: [] });
+    }
+    track(path, true);
+    return true;
+  }
+
+  /**
+   * Whether a path the watch named can matter: under a directory given (outside dot-directories
+   * and node_modules, which the scan skips) or a file given; the given paths themselves (created,
+   * removed) call for a full read.
+   */
+  function relevant(path: string): 'skip' | 'file' | 'all' {
+    for (const root of roots) {
+      if (path === root) return 'all';
+      if (!path.startsWith(root + sep)) continue;
+      const rel = path.slice(root.length + 1).split(sep);
+      return rel.some((seg) => seg.startsWith('.') || seg === 'node_modules') ? 'skip' : 'file';
+    }
+    return 'skip';
   }
 
   function publish(missing: string[]): void {
@@ -113,8 +184,9 @@ export function createFileProvider(opts: FileProviderOptions): Provider & { resc
       message: 'manifest path does not exist', fix: 'create it or fix the --manifests argument',
     }));
     const byId = new Map<string, SourcedObject>();
-    for (const [path, st] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      problems.push(...parseProblems(path, st.errors));
+    for (const path of order) {
+      const st = files.get(path)!;
+      if (st.errors.length > 0) problems.push(...parseProblems(path, st.errors));
       for (const so of st.good?.objects ?? []) {
         const id = identityOf(so.object);
         if (!id) continue;
@@ -125,43 +197,73 @@ export function createFileProvider(opts: FileProviderOptions): Provider & { resc
             message: `${id} is also defined in ${prev.source}; the later file wins`,
           });
         }
-        byId.set(id, { source: so.source, object: structuredClone(so.object) });
+        byId.set(id, so);
       }
     }
-    let objects = [...byId.values()].map((s) => s.object);
-    let lastGood: Record<string, string> = {};
-    if (admission) {
-      const admitted = admission.admit(objects);
-      objects = admitted.objects;
-      lastGood = admitted.lastGood;
-      problems.push(...admitted.problems);
-    }
-    tracker.stamp(objects, now());
+    const next = new Map<string, Processed>();
+    const served: { key: SnapshotKey; object: KubeObject }[] = [];
+    const lastGood: Record<string, string> = {};
     const sources = new Map<string, string>();
-    for (const [id, s] of byId) sources.set(id, s.source);
-    const { snapshot } = fromObjects(objects);
+    const stampTime = now();
+    const stamped = new Set<string>();
+    for (const [id, so] of byId) {
+      let p = processed.get(id);
+      if (p === undefined || p.src !== so.object) p = processOne(so.object, stampTime);
+      next.set(id, p);
+      sources.set(id, so.source);
+      problems.push(...p.problems);
+      if (p.lastGood !== undefined) lastGood[id] = p.lastGood;
+      if (p.served) { served.push(p.served); stamped.add(id); }
+    }
+    processed = next;
+    admission?.retain(new Set(byId.keys()));
+    tracker.retain(stamped);
+    const snapshot = assembleSnapshot(served);
     if (Object.keys(lastGood).length > 0) snapshot.lastGood = lastGood;
     onUpdate?.({ snapshot, problems, sources });
   }
 
-  function schedule(): void {
-    if (!closed) coalescer.poke();
+  /** A new or changed object: admitted (or its last good version), stamped, normalized. */
+  function processOne(src: Record<string, any>, stampTime: string): Processed {
+    let object: Record<string, any> | undefined = structuredClone(src);
+    let problems: Problem[] = [];
+    let lastGood: string | undefined;
+    if (admission) ({ object, problems, lastGood } = admission.admitOne(object));
+    if (object) tracker.stampOne(object, stampTime);
+    return { src, problems, lastGood, served: object && normalizedCopy(object) };
   }
 
-  function safeRescan(provisional = false): void {
+  function track(path: string, present: boolean): void {
+    let lo = 0, hi = order.length;
+    while (lo < hi) { const mid = (lo + hi) >>> 1; if (order[mid]! < path) lo = mid + 1; else hi = mid; }
+    const there = order[lo] === path;
+    if (present && !there) order.splice(lo, 0, path);
+    else if (!present && there) order.splice(lo, 1);
+  }
+
+  function schedule(path?: string): void {
     if (closed) return;
-    try { rescan(provisional); } catch (err) { log('error', 'manifest rescan failed', { error: String(err) }); }
+    const what = path === undefined ? 'all' : relevant(resolve(path));
+    if (what === 'skip') return;
+    if (what === 'all' || dirty === 'all') dirty = 'all';
+    else dirty.add(resolve(path!));
+    coalescer.poke();
+  }
+
+  function safeRescan(provisional = false, which: Set<string> | 'all' = 'all'): void {
+    if (closed) return;
+    try { rescan(provisional, which); } catch (err) { log('error', 'manifest rescan failed', { error: String(err) }); }
   }
 
   return {
     async start(cb) {
       onUpdate = cb;
-      if (!rescan()) publish(collectFiles(opts.paths).missing);
+      if (!rescan()) publish(missingPaths);
       if (opts.watch === false) return;
       watch = watchPaths(opts.paths, schedule);
       const pollMs = opts.pollMs ?? 2000;
       if (pollMs > 0) {
-        poll = setInterval(safeRescan, pollMs);
+        poll = setInterval(() => safeRescan(), pollMs);
         poll.unref?.();
       }
     },

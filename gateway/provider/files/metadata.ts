@@ -19,6 +19,9 @@ interface Seen {
 export interface MetadataTracker {
   /** Fills in metadata on `objects` in place; forgets objects no longer present. */
   stamp(objects: Record<string, any>[], now: string): void;
+  /** One object (a provider that stamps only what changed), then `retain` the ones still present. */
+  stampOne(object: Record<string, any>, now: string): void;
+  retain(ids: Set<string>): void;
 }
 
 function stableJson(value: unknown): string {
@@ -42,41 +45,51 @@ export function identityOf(o: Record<string, any>): string | undefined {
 }
 
 export function createMetadataTracker(newUid: () => string): MetadataTracker {
-  let seen = new Map<string, Seen>();
+  const seen = new Map<string, Seen>();
   let version = 0;
+  function stampOne(o: Record<string, any>, now: string): string | undefined {
+    const id = identityOf(o);
+    if (!id) return undefined;
+    const { metadata, status: _status, ...rest } = o;
+    const specJson = stableJson(rest);
+    const { resourceVersion: _rv, generation: _g, uid: _u, creationTimestamp: _c, ...metaRest } = metadata;
+    const fullJson = stableJson({ rest, metaRest, status: o.status });
+    const prev = seen.get(id);
+    let entry: Seen;
+    if (!prev) {
+      entry = { uid: newUid(), creationTimestamp: now, generation: 1, resourceVersion: String(++version), specJson, fullJson };
+    } else if (prev.fullJson === fullJson) {
+      entry = prev;
+    } else {
+      entry = {
+        ...prev,
+        generation: prev.specJson === specJson ? prev.generation : prev.generation + 1,
+        resourceVersion: String(++version),
+        specJson,
+        fullJson,
+      };
+    }
+    seen.set(id, entry);
+    metadata.uid ??= entry.uid;
+    metadata.creationTimestamp ??= entry.creationTimestamp;
+    // Like the API server, generation and resourceVersion are never taken from the input.
+    metadata.generation = entry.generation;
+    metadata.resourceVersion = entry.resourceVersion;
+    return id;
+  }
+  function retain(ids: Set<string>): void {
+    for (const id of seen.keys()) if (!ids.has(id)) seen.delete(id);
+  }
   return {
+    stampOne: (o, now) => { stampOne(o, now); },
+    retain,
     stamp(objects, now) {
-      const next = new Map<string, Seen>();
+      const ids = new Set<string>();
       for (const o of objects) {
-        const id = identityOf(o);
-        if (!id) continue;
-        const { metadata, status: _status, ...rest } = o;
-        const specJson = stableJson(rest);
-        const { resourceVersion: _rv, generation: _g, uid: _u, creationTimestamp: _c, ...metaRest } = metadata;
-        const fullJson = stableJson({ rest, metaRest, status: o.status });
-        const prev = seen.get(id) ?? next.get(id);
-        let entry: Seen;
-        if (!prev) {
-          entry = { uid: newUid(), creationTimestamp: now, generation: 1, resourceVersion: String(++version), specJson, fullJson };
-        } else if (prev.fullJson === fullJson) {
-          entry = prev;
-        } else {
-          entry = {
-            ...prev,
-            generation: prev.specJson === specJson ? prev.generation : prev.generation + 1,
-            resourceVersion: String(++version),
-            specJson,
-            fullJson,
-          };
-        }
-        next.set(id, entry);
-        metadata.uid ??= entry.uid;
-        metadata.creationTimestamp ??= entry.creationTimestamp;
-        // Like the API server, generation and resourceVersion are never taken from the input.
-        metadata.generation = entry.generation;
-        metadata.resourceVersion = entry.resourceVersion;
+        const id = stampOne(o, now);
+        if (id) ids.add(id);
       }
-      seen = next;
+      retain(ids);
     },
   };
 }

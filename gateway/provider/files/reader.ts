@@ -1,10 +1,15 @@
 // Finds and parses manifest files. Shared by the file provider and the offline CLI verbs
 // (validate, translate), so both see exactly the same objects.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseManifests, type ManifestError } from '../../model/index.ts';
 
 const EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+/** Whether a file found in a directory is read as manifests (by its name). */
+export function isManifestName(path: string): boolean {
+  return EXTENSIONS.some((e) => path.endsWith(e));
+}
 
 export interface SourcedObject {
   source: string;
@@ -22,16 +27,21 @@ export function collectFiles(paths: string[]): { files: string[]; missing: strin
   const files = new Set<string>();
   const missing: string[] = [];
   const walk = (dir: string) => {
-    let names: string[];
+    let entries: Dirent[];
     // An unreadable directory is skipped rather than failing the whole scan.
-    try { names = readdirSync(dir).sort(); } catch { return; }
-    for (const name of names) {
+    try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    for (const e of entries) {
+      const name = e.name;
       if (name.startsWith('.') || name === 'node_modules') continue;
       const full = join(dir, name);
-      let st;
-      try { st = statSync(full); } catch { continue; }
-      if (st.isDirectory()) walk(full);
-      else if (EXTENSIONS.some((e) => name.endsWith(e))) files.add(full);
+      // The entry's type comes with the listing; only a symbolic link needs a stat to follow it
+      // (a rescan of thousands of files must not stat each one twice).
+      let isDir = e.isDirectory();
+      if (e.isSymbolicLink()) {
+        try { isDir = statSync(full).isDirectory(); } catch { continue; }
+      }
+      if (isDir) walk(full);
+      else if (isManifestName(name)) files.add(full);
     }
   };
   for (const p of paths) {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
-import { fromObjects, type Snapshot } from '../../model/index.ts';
+import { assembleSnapshot, normalizedCopy, type KubeObject, type Snapshot, type SnapshotKey } from '../../model/index.ts';
 import type { Problem, ResourceStatus } from '../../translator/api.ts';
 import type { Provider, ProviderUpdate } from '../../pipeline.ts';
 import { WATCHED_KINDS } from './kinds.ts';
@@ -105,9 +105,24 @@ export function createKubernetesProvider(o: KubernetesProviderOptions): Kubernet
     coalescer.poke();
   }
 
+  // Each cached object is copied into snapshot form once, not on every event: a snapshot of
+  // thousands of objects is then assembled from the same objects, and unchanged ones keep their
+  // identity (the incremental translator keys on it).
+  const normalized = new WeakMap<object, { key: SnapshotKey; object: KubeObject } | null>();
+
   function snapshotNow(): Snapshot {
-    const objects = informers.flatMap((i) => i.list());
-    const { snapshot } = fromObjects(objects);
+    const objects: { key: SnapshotKey; object: KubeObject }[] = [];
+    for (const i of informers) {
+      for (const raw of i.list()) {
+        let n = normalized.get(raw);
+        if (n === undefined) {
+          n = normalizedCopy(raw) ?? null;
+          normalized.set(raw, n);
+        }
+        if (n) objects.push(n);
+      }
+    }
+    const snapshot = assembleSnapshot(objects);
     // Secrets are listed by type only; the translator sees just those a listener references.
     const wanted = referencedSecrets(snapshot);
     snapshot.secrets = snapshot.secrets.filter((s) => wanted.has(`${s.metadata.namespace}/${s.metadata.name}`));

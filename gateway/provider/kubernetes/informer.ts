@@ -84,6 +84,7 @@ export function createInformer(o: InformerOptions): Informer {
   lw.on('connect', touched);
   let failedDuringRun = false;
   let missing = false;
+  const shaped = new WeakMap<object, Record<string, any>>();
   lw.on('error', (err: any) => {
     if (stopped) return;
     if (err?.statusCode === 404) {
@@ -166,7 +167,15 @@ export function createInformer(o: InformerOptions): Informer {
     },
     synced: () => isSynced,
     notServed: () => missing,
-    list: () => missing ? [] : lw.list().map((obj) => ({ ...(obj as any), apiVersion: apiVersionOf(o.kind), kind: o.kind.kind })),
+    // The same cached object lists as the same shaped object, so an object that did not change
+    // keeps its identity from one snapshot to the next (the incremental translator keys on it).
+    list: () => missing ? [] : lw.list().map((obj): Record<string, any> => {
+      const known = shaped.get(obj as object);
+      if (known !== undefined) return known;
+      const out: Record<string, any> = { ...(obj as any), apiVersion: apiVersionOf(o.kind), kind: o.kind.kind };
+      shaped.set(obj as object, out);
+      return out;
+    }),
     restarts: () => restartCount,
   };
 }

@@ -38,9 +38,21 @@ const LIST_KEY: Record<string, SnapshotKey> = {
 export function createStatusWriter(o: StatusWriterOptions) {
   const maxRetries = o.maxConflictRetries ?? 5;
 
-  function liveOf(snapshot: Snapshot, kind: WatchedKind, namespace: string | undefined, name: string): Record<string, any> | undefined {
-    const list = (snapshot[LIST_KEY[kind.kind]!] ?? []) as Record<string, any>[];
-    return list.find((x) => x.metadata?.name === name && (!kind.namespaced || x.metadata?.namespace === namespace));
+  // Targets judged unchanged, with the desired status and live object they were judged on: the
+  // same two objects again (an unchanged route keeps both) are skipped without comparing.
+  let judged = new Map<string, { desired: unknown; live: unknown }>();
+
+  /** The live objects by "Kind/namespace/name", for the kinds whose status is written. */
+  function liveIndex(snapshot: Snapshot): Map<string, Record<string, any>> {
+    const out = new Map<string, Record<string, any>>();
+    for (const kind of WATCHED_KINDS) {
+      if (!kind.status) continue;
+      for (const x of (snapshot[LIST_KEY[kind.kind]!] ?? []) as Record<string, any>[]) {
+        const key = `${kind.kind}/${kind.namespaced ? x.metadata?.namespace ?? '' : ''}/${x.metadata?.name}`;
+        if (!out.has(key)) out.set(key, x);
+      }
+    }
+    return out;
   }
 
   /** What the whole status block should become, given the live object. */
@@ -99,11 +111,13 @@ export function createStatusWriter(o: StatusWriterOptions) {
       const ownsFor = (namespace: string | undefined): OwnsEntry => served
         ? ownsServedEntry(o.controllerName, served, namespace, listenerSetParent)
         : (e) => e?.controllerName === o.controllerName;
+      const live = liveIndex(snapshot);
       for (const s of statuses) {
         const kind = kindOf(s.ref.group, s.ref.kind);
         if (!kind?.status) continue;
         const ns = kind.namespaced ? s.ref.namespace : undefined;
-        targets.set(`${kind.kind}/${ns ?? ''}/${s.ref.name}`, { kind, namespace: ns, name: s.ref.name, desired: s.status, live: liveOf(snapshot, kind, ns, s.ref.name), owns: ownsFor(ns) });
+        const key = `${kind.kind}/${ns ?? ''}/${s.ref.name}`;
+        targets.set(key, { kind, namespace: ns, name: s.ref.name, desired: s.status, live: live.get(key), owns: ownsFor(ns) });
       }
       // Entries of ours on objects the translator no longer reports on (a route detached from
       // our Gateways) must go, or they would claim an acceptance that no longer holds.
@@ -117,8 +131,16 @@ export function createStatusWriter(o: StatusWriterOptions) {
           targets.set(key, { kind, namespace: obj.metadata.namespace, name: obj.metadata.name, desired: undefined, live: obj, owns });
         }
       }
-      for (const t of targets.values()) {
-        if (unchanged(t, t.live)) { summary.skipped++; o.telemetry?.statusWrite?.(t.kind.kind, 'skipped'); continue; }
+      const nextJudged = new Map<string, { desired: unknown; live: unknown }>();
+      for (const [key, t] of targets) {
+        const j = judged.get(key);
+        // (With --gateway, ownership also depends on ListenerSets' parents: always compare.)
+        if ((!served && j !== undefined && j.desired === t.desired && j.live === t.live) || unchanged(t, t.live)) {
+          nextJudged.set(key, { desired: t.desired, live: t.live });
+          summary.skipped++;
+          o.telemetry?.statusWrite?.(t.kind.kind, 'skipped');
+          continue;
+        }
         try {
           await writeOne(t, summary);
         } catch (err) {
@@ -129,6 +151,7 @@ export function createStatusWriter(o: StatusWriterOptions) {
           o.log('warn', 'status write failed', { kind: t.kind.kind, namespace: t.namespace, name: t.name, error: (err as Error).message });
         }
       }
+      judged = nextJudged;
       return summary;
     },
   };
