@@ -54,6 +54,11 @@ export interface TryRequest {
   jwt: boolean;
   /** The rule's effective SecurityPolicy has authorization rules (e.g. an IP allow-list). */
   authorization: boolean;
+  /** The rule's effective TrafficPolicy: its request body limit (bytes) and global rate limit. */
+  maxBody?: number;
+  globalLimit?: { policy: string; requests: number; failOpen: boolean };
+  /** A request body to send (the traffic checks). */
+  body?: Buffer;
 }
 
 /** One request per (listener, hostname, route) the table serves, with what it must carry to match. */
@@ -89,7 +94,13 @@ export function requestsToTry(table: RoutingTable, portOffset: number, token?: s
             // -i: the status line and headers, so a redirect shows its Location.
             const curl = `curl -sSi${scheme === 'https' ? 'k' : ''}${method !== 'GET' ? ` -X ${method}` : ''}${hostArg}` +
               Object.entries(headers).map(([k, v]) => (k === 'authorization' && token ? ' -H "Authorization: Bearer $PORTICO_DEMO_TOKEN"' : ` -H '${k}: ${v}'`)).join('') + ` '${scheme}://${host}:${port}${path}'`;
-            out.push({ gateway: gw.key, scheme, host, address, port, path, method, headers, route, curl, jwt, authorization: security?.authorization !== undefined });
+            const traffic = rule.policies?.traffic;
+            const global = traffic?.rateLimit?.global;
+            out.push({
+              gateway: gw.key, scheme, host, address, port, path, method, headers, route, curl, jwt, authorization: security?.authorization !== undefined,
+              ...(traffic?.requestBody?.maxRequestBodyBytes ? { maxBody: traffic.requestBody.maxRequestBodyBytes } : {}),
+              ...(global?.length ? { globalLimit: { policy: traffic!.rateLimit!.id, requests: Math.min(...global.map((g) => g.requests)), failOpen: traffic!.rateLimit!.failOpen } } : {}),
+            });
           }
         }
       }
@@ -110,8 +121,38 @@ export function send(r: TryRequest, timeoutMs = 3000, localAddress?: string): Pr
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', (err) => done({ status: 0, body: err.message }));
-    req.end();
+    req.end(r.body);
   });
+}
+
+/**
+ * TrafficPolicy, from the other side: a body one byte over a rule's requestBody.maxSize is 413;
+ * a global rate limit answers 429 within `requests` + 1 more requests when Redis counts it (the
+ * earlier checks may have used part of the window), and fails open (no 429) without Redis.
+ */
+export async function checkTraffic(tries: TryRequest[], redis: boolean): Promise<{ ok: boolean; line: string }[]> {
+  const out: { ok: boolean; line: string }[] = [];
+  const url = (t: TryRequest) => `${t.scheme}://${t.host}:${t.port}${t.path}`;
+  const sized = tries.find((t) => t.maxBody !== undefined);
+  if (sized) {
+    const r = await send({ ...sized, method: 'POST', body: Buffer.alloc(sized.maxBody! + 1, 120) });
+    const ok = r.status === 413;
+    out.push({ ok, line: `${r.status || 'ERR'} POST ${url(sized)} with ${sized.maxBody! + 1} bytes -> ${ok ? `refused: over requestBody.maxSize (${sized.maxBody} bytes) (expected)` : 'UNEXPECTED: expected 413'}` });
+  }
+  const seen = new Set<string>();
+  for (const t of tries) {
+    const g = t.globalLimit;
+    if (!g || seen.has(g.policy)) continue;
+    seen.add(g.policy);
+    let limited = 0;
+    let sent = 0;
+    for (; sent < g.requests + 1 && limited === 0; sent++) if ((await send(t)).status === 429) limited = sent + 1;
+    const ok = redis ? limited > 0 : limited === 0 && g.failOpen;
+    out.push({ ok, line: redis
+      ? `${limited ? 429 : 'no 429'} ${url(t)}, request ${limited || sent} of a burst -> ${ok ? `rate limited by ${g.policy} (${g.requests}/window, counted in Redis) (expected)` : `UNEXPECTED: expected a 429 within ${g.requests + 1} requests`}`
+      : `${ok ? 200 : 429} ${url(t)} x${sent} -> ${ok ? `${g.policy} fails open without Redis (expected)` : 'UNEXPECTED'}` });
+  }
+  return out;
 }
 
 export interface CheckResult { ok: boolean; kind: Outcome['kind']; status: number; line: string }
@@ -230,6 +271,10 @@ async function main(): Promise<number> {
       const r = await send(t, 3000, '127.0.0.2');
       results.push({ ok: r.status === 403, kind: 'respond', status: r.status, line: '' });
       console.log(`${r.status || 'ERR'} ${t.scheme}://${t.host}:${t.port}${t.path} from 127.0.0.2 -> ${r.status === 403 ? 'refused by the IP allow-list (expected)' : 'UNEXPECTED: expected 403'}`);
+    }
+    for (const r of await checkTraffic(tries, redis !== undefined)) {
+      results.push({ ok: r.ok, kind: 'respond', status: 0, line: r.line });
+      console.log(r.line);
     }
     await cleanup();
     const ok = results.filter((r) => r.ok);

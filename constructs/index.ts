@@ -31,3 +31,4 @@ export * from './runtime/runtime-image.ts';
 export * from './runtime/crds.ts';
 export * from './runtime/gateway-runtime.ts';
 export { ARGOCD_HEALTH_CHECKS } from './runtime/argocd-health.ts';
+export * from './policies/traffic-policy.ts';

@@ -2,7 +2,7 @@
 import { App, Duration } from 'cdk8s';
 import {
   BackendRef, GatewayListener, HeaderMatch, HttpFilter, HttpMethod, HttpRoute, PathMatch, PathModifier, SessionPersistence, Tenant,
-  PolicyTarget, SecurityPolicy, TenantChart,
+  PolicyTarget, SecurityPolicy, TenantChart, TrafficPolicy,
 } from '../../constructs/index.ts';
 import { service } from './service.ts';
 
@@ -47,7 +47,7 @@ export function buildShop(app: App, props: ShopProps): TenantChart {
 
   // Public API: clients call /api/v1/..., the service itself serves /v1/...; browsers on the shop call it cross-origin.
   const api = service(chart, 'api');
-  new HttpRoute(chart, 'api', {
+  const apiRoute = new HttpRoute(chart, 'api', {
     metadata: { name: 'api' },
     parentRefs: [https],
     hostnames: ['api.shop.example.com'],
@@ -72,7 +72,7 @@ export function buildShop(app: App, props: ShopProps): TenantChart {
   // Recommendations v2 gets 10% of traffic while its metrics are watched.
   const recsV1 = service(chart, 'recommendations-v1');
   const recsV2 = service(chart, 'recommendations-v2');
-  new HttpRoute(chart, 'recommendations', {
+  const recommendations = new HttpRoute(chart, 'recommendations', {
     metadata: { name: 'recommendations' },
     parentRefs: [https],
     hostnames: ['api.shop.example.com'],
@@ -85,7 +85,7 @@ export function buildShop(app: App, props: ShopProps): TenantChart {
 
   // Inventory reads are idempotent, so transient upstream failures are retried with a short backoff.
   const inventory = service(chart, 'inventory');
-  new HttpRoute(chart, 'inventory', {
+  const inventoryRoute = new HttpRoute(chart, 'inventory', {
     metadata: { name: 'inventory' },
     parentRefs: [https],
     hostnames: ['api.shop.example.com'],
@@ -126,6 +126,32 @@ export function buildShop(app: App, props: ShopProps): TenantChart {
       backendRefs: [BackendRef.fromService(checkout)],
       sessionPersistence: SessionPersistence.cookie({ sessionName: 'checkout-session', lifetimeType: 'Permanent', absoluteTimeout: Duration.hours(2) }),
     }],
+  });
+
+  // Product images are uploaded with a POST of at most 1 MiB: a bigger body is answered 413 as soon
+  // as it goes over, without the gateway reading (or the service receiving) the rest.
+  const media = service(chart, 'media');
+  const uploads = new HttpRoute(chart, 'uploads', {
+    metadata: { name: 'uploads' },
+    parentRefs: [https],
+    hostnames: ['api.shop.example.com'],
+    rules: [{ name: 'upload', matches: [{ path: PathMatch.prefix('/uploads'), method: HttpMethod.POST }], backendRefs: [BackendRef.fromService(media)] }],
+  });
+  new TrafficPolicy(chart, 'upload-size', {
+    metadata: { name: 'upload-size' },
+    targets: [PolicyTarget.rule(uploads, 'upload')],
+    requestBody: { maxSize: '1Mi' },
+  });
+
+  // One budget for the whole shop API, shared by every gateway replica through Redis: 60 requests
+  // a minute per client address across these routes (a counter per policy, so the routes share it).
+  // Without Redis the limit fails open: the shop stays up, unmetered.
+  new TrafficPolicy(chart, 'api-rate-limit', {
+    metadata: { name: 'api-rate-limit' },
+    targets: [apiRoute, recommendations, inventoryRoute, uploads].map((r) => PolicyTarget.of(r)),
+    rateLimit: {
+      global: { rules: [{ limit: { requests: 60, unit: 'Minute' }, selectors: [{ type: 'ClientIP' }] }], failOpen: true },
+    },
   });
 
   // The platform requires a JWT on every route (apps/platform/security.ts); the storefront and the

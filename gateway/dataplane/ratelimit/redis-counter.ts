@@ -64,7 +64,7 @@ function connect(Redis: typeof RedisClient, o: RedisCounterOptions): RedisCounte
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: o.commandTimeoutMs ?? 200,
-    connectTimeout: 2000,
+    connectTimeout: 5000,
     retryStrategy: (n: number) => Math.min(100 * n, 2000),
     lazyConnect: false,
   }) as ScriptClient;
