@@ -81,6 +81,14 @@ export interface Exchange {
   readonly startedAt: bigint;
   /** Aborted when the client goes away or the request timeout fires. */
   readonly signal: AbortSignal;
+  /**
+   * Optional, cheaper than `signal` on the hot path: the one listener of the in-flight upstream
+   * attempt, called once if the exchange is cancelled (undefined unsets it). Exchanges without it
+   * are watched through `signal`.
+   */
+  onCancel?(listener: (() => void) | undefined): void;
+  /** With onCancel: whether the exchange was already cancelled. */
+  readonly cancelledNow?: boolean;
 }
 
 export interface ResponseCompressor {

@@ -158,7 +158,9 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.settled = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    this.ex.signal.removeEventListener('abort', this.onAbortSignal);
+    const ex = this.ex;
+    if (ex.onCancel !== undefined) ex.onCancel(undefined);
+    else ex.signal.removeEventListener('abort', this.onAbortSignal);
     this.sink.removeListener('drain', this.resume);
     this.resolve(o);
   }
@@ -280,26 +282,35 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
 export function forwardAttempt(ex: Exchange, spec: AttemptSpec): Promise<AttemptOutcome> {
   return new Promise((resolve) => {
     const attempt = new ProxyAttempt(ex, spec, resolve);
-    if (ex.signal.aborted) {
-      resolve({ kind: 'done' });
-      return;
+    if (ex.onCancel !== undefined) {
+      if (ex.cancelledNow) {
+        resolve({ kind: 'done' });
+        return;
+      }
+      ex.onCancel(attempt.onAbortSignal);
+    } else {
+      if (ex.signal.aborted) {
+        resolve({ kind: 'done' });
+        return;
+      }
+      ex.signal.addEventListener('abort', attempt.onAbortSignal, { once: true });
     }
-    ex.signal.addEventListener('abort', attempt.onAbortSignal, { once: true });
     if (spec.timeoutMs !== undefined) {
       attempt.timer = setTimeout(() => attempt.abort(new TimeoutError(spec.timeoutCode)), spec.timeoutMs);
     }
     const idle = spec.idleTimeoutMs;
+    const opts: Dispatcher.DispatchOptions = {
+      method: ex.method as Dispatcher.HttpMethod,
+      path: ex.query === '' ? ex.path : ex.path + ex.query,
+      headers: spec.headers,
+      body: spec.body as Dispatcher.DispatchOptions['body'],
+    };
+    if (idle !== undefined) {
+      opts.headersTimeout = idle;
+      opts.bodyTimeout = idle;
+    }
     try {
-      spec.pool.dispatch(
-        {
-          method: ex.method as Dispatcher.HttpMethod,
-          path: ex.query === '' ? ex.path : ex.path + ex.query,
-          headers: spec.headers,
-          body: spec.body,
-          ...(idle !== undefined ? { headersTimeout: idle, bodyTimeout: idle } : {}),
-        } as Dispatcher.DispatchOptions,
-        attempt,
-      );
+      spec.pool.dispatch(opts, attempt);
     } catch (err) {
       attempt.settle({ kind: 'failed', failure: classifyError(err) });
     }

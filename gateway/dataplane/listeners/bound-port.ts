@@ -90,6 +90,8 @@ export class BoundPort {
   private createTls(): tls.Server {
     const server = tls.createServer({
       ALPNProtocols: ['h2', 'http/1.1'],
+      // As on the plain port: a response written in pieces must not wait for the client's ACK.
+      noDelay: true,
       handshakeTimeout: 10_000,
       rejectUnauthorized: false,
       requestCert: this.state.current.requestCert,

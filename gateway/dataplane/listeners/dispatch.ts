@@ -30,6 +30,19 @@ export interface PortState {
 // Location headers and upstream Host values.
 const VALID_AUTHORITY = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(?::[0-9]*)?$/;
 
+// Access records carry an ISO time; formatting it is the costliest step of a record, and every
+// request in the same millisecond shares the string.
+let isoMs = 0;
+let iso = '';
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoMs = now;
+    iso = new Date(now).toISOString();
+  }
+  return iso;
+}
+
 class HttpExchange implements Exchange, MatchRequest {
   rule: HttpRuleIR | undefined = undefined;
   backend: HttpBackendIR | undefined = undefined;
@@ -39,8 +52,11 @@ class HttpExchange implements Exchange, MatchRequest {
   responseHeaders: Record<string, string | string[]> = {};
   parsedQuery: Map<string, string> | undefined = undefined;
   readonly startedAt = process.hrtime.bigint();
-  private readonly abort = new AbortController();
-  readonly signal = this.abort.signal;
+  // The AbortController (an EventTarget) is made only when something asks for the signal: the
+  // plain proxy path watches cancellation through onCancel() instead.
+  private controller: AbortController | undefined = undefined;
+  private cancelled = false;
+  private cancelListener: (() => void) | undefined = undefined;
 
   constructor(
     readonly req: IncomingMessage | Http2ServerRequest,
@@ -59,8 +75,29 @@ class HttpExchange implements Exchange, MatchRequest {
     readonly record: AccessRecord,
   ) {}
 
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.cancelled) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+
+  get cancelledNow(): boolean {
+    return this.cancelled;
+  }
+
+  onCancel(listener: (() => void) | undefined): void {
+    this.cancelListener = listener;
+  }
+
   cancel(): void {
-    if (!this.signal.aborted) this.abort.abort();
+    if (this.cancelled) return;
+    this.cancelled = true;
+    const l = this.cancelListener;
+    this.cancelListener = undefined;
+    if (l !== undefined) l();
+    this.controller?.abort();
   }
 }
 
@@ -129,7 +166,7 @@ export function handleRequest(
   const clientAddress = socket?.remoteAddress ?? '';
   const ua = rawHeaders['user-agent'];
   const record: AccessRecord = {
-    time: new Date().toISOString(),
+    time: isoNow(),
     gateway: port.gateway,
     listener: '',
     protocol: h2 ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
