@@ -90,8 +90,28 @@ export function proxyStream(client: Duplex, route: CompiledL4Route | undefined, 
 }
 
 
+// Upstream bytes are read into this one buffer (onread) and copied out at once, instead of each
+// read becoming a stream chunk that pipe() re-emits: reads run one at a time on the event loop,
+// so every connection can share it.
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 function relay(client: Duplex, ep: EndpointIR, backend: BackendIR, ctx: StreamContext, rec: AccessRecord, startedAt: bigint, head: Buffer | undefined): void {
-  const upstream = net.connect({ host: ep.address, port: ep.port, allowHalfOpen: true, noDelay: true });
+  const resumeUpstream = () => upstream.resume();
+  const upstream = net.connect({
+    host: ep.address, port: ep.port, allowHalfOpen: true, noDelay: true,
+    onread: {
+      buffer: READ_BUFFER,
+      callback(n: number, buf: Uint8Array): boolean {
+        if (client.destroyed) return false;
+        const chunk = Buffer.allocUnsafe(n);
+        chunk.set(buf.subarray(0, n));
+        if (client.write(chunk)) return true;
+        // Backpressure: stop reading the backend until the client has taken what it was sent.
+        client.once('drain', resumeUpstream);
+        return false;
+      },
+    },
+  });
   let connected = false;
   let finished = false;
   let closedSides = 0;
@@ -137,9 +157,10 @@ function relay(client: Duplex, ep: EndpointIR, backend: BackendIR, ctx: StreamCo
     clearTimeout(timer);
     rec.status = 200;
     if (head !== undefined && head.length > 0) upstream.write(head);
-    // pipe() ends the other side when one side ends: TCP half-close in both directions.
+    // One side's end ends the other's writing: TCP half-close in both directions.
     client.pipe(upstream);
-    upstream.pipe(client);
+    upstream.once('end', () => client.end());
+    upstream.resume();
     client.resume();
   });
 }
