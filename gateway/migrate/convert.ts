@@ -196,8 +196,8 @@ export function convert(ingresses: readonly Ingress[], inputs: Inputs, opts: Con
   }
   // cross-namespace ListenerSet parents: the listener's namespace must exist in the plan
   for (const np of namespaces.values()) np.routes.sort((a, b) => a.name.localeCompare(b.name));
-  planPolicies(mains, namespaces, opts.policies, report);
-  reportDefaults(ingresses, settings, d, report);
+  planPolicies(mains, namespaces, opts.policies, report, (ing) => ({ ...settings.get(ing)!.bodySize, source: d.source }));
+  reportDefaults(ingresses, settings, d, report, opts.policies.traffic);
   return {
     gateway: opts.gateway,
     namespaces: [...namespaces.values()].sort((a, b) => a.namespace.localeCompare(b.namespace)),
@@ -469,13 +469,13 @@ function mergeCanary(ing: Ingress, s: Settings, hosts: Map<string, HostState>, r
 }
 
 /** ingress-nginx limits every body to 1m and waits 60 s for backends unless told otherwise: say where that stays and where it is lost. */
-function reportDefaults(ingresses: readonly Ingress[], settings: Map<Ingress, Settings>, d: ControllerDefaults, report: Report): void {
+function reportDefaults(ingresses: readonly Ingress[], settings: Map<Ingress, Settings>, d: ControllerDefaults, report: Report, traffic: boolean): void {
   for (const ing of ingresses) {
     const s = settings.get(ing)!;
     const id = nsName(ing.metadata);
     // A canary's own location settings are not used: the main Ingress's are.
     if (s.canary) continue;
-    if (s.bodySize.value !== '0' && !s.bodySize.explicit) {
+    if (s.bodySize.value !== '0' && !s.bodySize.explicit && !traffic) {
       report.error(id, `${NGINX_PREFIX}proxy-body-size`, `not converted: ingress-nginx limited request bodies to ${s.bodySize.value} (${d.source}); Portico has no per-route body limit yet (needs a TrafficPolicy): bodies are unlimited unless portico serve --max-request-body-bytes is set`);
     }
     if (s.sslPassthrough) continue;

@@ -64,6 +64,59 @@ export function securitySpec(ing: Ingress, report: Report): Record<string, unkno
   return Object.keys(spec).length > 0 ? spec : undefined;
 }
 
+/** nginx sizes ("8k", "1m", "2g", bytes) as the Kubernetes quantity TrafficPolicy takes ("8Ki", "1Mi"); nginx's k and m are 1024-based. */
+export function nginxSizeQuantity(v: string): string | undefined {
+  const m = /^\s*(\d+)\s*([kKmMgG]?)\s*$/.exec(v);
+  if (!m) return undefined;
+  return m[2] === '' ? m[1] : `${m[1]}${m[2].toUpperCase()}i`;
+}
+
+/** The request attribute ingress-nginx's upstream-hash-by variable names, as a consistent-hash key. */
+function hashKey(v: string): { type: 'Header' | 'Cookie' | 'SourceIP'; name?: string } | undefined {
+  const t = v.trim();
+  if (t === '$remote_addr' || t === '$binary_remote_addr') return { type: 'SourceIP' };
+  const h = /^\$http_([a-z0-9_]+)$/i.exec(t);
+  if (h) return { type: 'Header', name: h[1].replace(/_/g, '-') };
+  const c = /^\$cookie_([A-Za-z0-9_-]+)$/.exec(t);
+  if (c) return { type: 'Cookie', name: c[1] };
+  return undefined;
+}
+
+/** The TrafficPolicy spec (without targetRefs) for `ing`: its body limit (ingress-nginx's default too), rate limits, consistent hashing. */
+export function trafficSpec(ing: Ingress, bodySize: { value: string; explicit: boolean; source: string }, report: Report): Record<string, unknown> | undefined {
+  const id = nsName(ing.metadata);
+  const a = ing.metadata.annotations ?? {};
+  const get = (n: string) => a[`${NGINX_PREFIX}${n}`];
+  const key = (n: string) => `${NGINX_PREFIX}${n}`;
+  const spec: Record<string, unknown> = {};
+  if (bodySize.value.trim() !== '0') {
+    const q = nginxSizeQuantity(bodySize.value);
+    if (q === undefined) report.error(id, key('proxy-body-size'), `not converted: "${bodySize.value}" is not an nginx size`);
+    else {
+      spec.requestBody = { maxSize: q };
+      report.info(id, key('proxy-body-size'), `TrafficPolicy requestBody.maxSize ${q} (${bodySize.explicit ? 'the annotation' : `${bodySize.value} from ${bodySize.source}`}): larger bodies get 413, as with ingress-nginx`);
+    }
+  }
+  const rules: Record<string, unknown>[] = [];
+  const burst = Number(get('limit-burst-multiplier') ?? 5);
+  for (const [n, unit] of [['limit-rps', 'Second'], ['limit-rpm', 'Minute']] as const) {
+    const v = get(n);
+    if (v === undefined) continue;
+    const requests = Number(v);
+    if (!Number.isInteger(requests) || requests <= 0) { report.error(id, key(n), `not converted: "${v}" is not a positive whole number`); continue; }
+    rules.push({ limit: { requests, unit }, selectors: [{ type: 'ClientIP' }] });
+    report.warning(id, key(n), `TrafficPolicy local rate limit of ${requests} per ${unit.toLowerCase()} per client address, counted in each gateway process; ingress-nginx also let bursts of ${requests * (Number.isFinite(burst) ? burst : 5)} through (limit-burst-multiplier) and answered 503 (limit-req-status-code), Portico answers 429`);
+  }
+  if (rules.length > 0) spec.rateLimit = { local: { rules } };
+  const hash = get('upstream-hash-by');
+  if (hash !== undefined) {
+    const k = hashKey(hash);
+    if (k) spec.loadBalancer = { type: 'ConsistentHash', consistentHash: k };
+    else report.error(id, key('upstream-hash-by'), `not converted: "${hash}" is not $remote_addr, $http_<header> or $cookie_<name>, the keys a TrafficPolicy consistent hash takes; requests are balanced round-robin`);
+  }
+  return Object.keys(spec).length > 0 ? spec : undefined;
+}
+
 /** Target refs for every forwarding rule converted from Ingress `id`, by route and rule name. */
 export function ruleTargets(np: NamespacePlan, id: string, report: Report): { group: string; kind: string; name: string; sectionName: string }[] {
   const out: { group: string; kind: string; name: string; sectionName: string }[] = [];
@@ -87,18 +140,26 @@ export function ruleTargets(np: NamespacePlan, id: string, report: Report): { gr
 }
 
 /** Policies for the Ingresses, added to their namespaces' plans. */
-export function planPolicies(ingresses: readonly Ingress[], namespaces: Map<string, NamespacePlan>, kinds: PolicyKinds, report: Report): void {
-  if (!kinds.security) return;
+export function planPolicies(ingresses: readonly Ingress[], namespaces: Map<string, NamespacePlan>, kinds: PolicyKinds, report: Report,
+  bodySizeOf: (ing: Ingress) => { value: string; explicit: boolean; source: string }): void {
   for (const ing of ingresses) {
-    const spec = securitySpec(ing, report);
-    if (!spec) continue;
-    const id = nsName(ing.metadata);
-    const np = namespaces.get(ing.metadata.namespace!);
-    const targets = np ? ruleTargets(np, id, report) : [];
-    if (targets.length === 0) { report.error(id, 'metadata.annotations', 'not converted: the Ingress has no converted rule for its SecurityPolicy to target'); continue; }
-    for (let i = 0; i * 16 < targets.length; i++) {
-      const p: PolicyPlan = { kind: 'SecurityPolicy', namespace: np!.namespace, name: i === 0 ? ing.metadata.name : `${ing.metadata.name}-${i + 1}`, from: id, targetRefs: targets.slice(i * 16, (i + 1) * 16), spec };
-      np!.policies.push(p);
+    const specs: [PolicyPlan['kind'], Record<string, unknown> | undefined][] = [
+      ['SecurityPolicy', kinds.security ? securitySpec(ing, report) : undefined],
+      ['TrafficPolicy', kinds.traffic && !isPassthrough(ing) ? trafficSpec(ing, bodySizeOf(ing), report) : undefined],
+    ];
+    for (const [kind, spec] of specs) {
+      if (!spec) continue;
+      const id = nsName(ing.metadata);
+      const np = namespaces.get(ing.metadata.namespace!);
+      const targets = np ? ruleTargets(np, id, report) : [];
+      if (targets.length === 0) { report.error(id, 'metadata.annotations', `not converted: the Ingress has no converted rule for its ${kind} to target`); continue; }
+      for (let i = 0; i * 16 < targets.length; i++) {
+        np!.policies.push({ kind, namespace: np!.namespace, name: i === 0 ? ing.metadata.name : `${ing.metadata.name}-${i + 1}`, from: id, targetRefs: targets.slice(i * 16, (i + 1) * 16), spec });
+      }
     }
   }
+}
+
+function isPassthrough(ing: Ingress): boolean {
+  return ing.metadata.annotations?.[`${NGINX_PREFIX}ssl-passthrough`] === 'true';
 }

@@ -58,7 +58,7 @@ const CORS_DEFAULT_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'
 const CORS_DEFAULT_HEADERS = ['DNT', 'Keep-Alive', 'User-Agent', 'X-Requested-With', 'If-Modified-Since', 'Cache-Control', 'Content-Type', 'Range', 'Authorization'];
 
 /** Not-converted annotations whose loss changes what is enforced or served (errors); the rest are warnings. */
-const LOSES_BEHAVIOUR = /snippet|modsecurity|owasp|^lua-|^auth-|^satisfy$|^limit-rate/;
+const LOSES_BEHAVIOUR = /snippet|modsecurity|owasp|^lua-|^auth-|^satisfy$|^limit-|^custom-http-errors$|^default-backend$/;
 
 const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 

@@ -158,6 +158,29 @@ test('with SecurityPolicy available, source ranges and basic auth become a polic
   assert.ok(without.report.some((l) => l.severity === 'error' && /needs a SecurityPolicy/.test(l.message)));
 });
 
+test('with TrafficPolicy available, body limits (ingress-nginx\'s default too), rate limits and consistent hashing become a policy', () => {
+  const kinds = { policies: { security: false, traffic: true } };
+  const plain = migrate([ing('a', { ingressClassName: 'nginx' })], kinds);
+  assert.equal(plain.plan.namespaces[0].policies.map((p) => [p.kind, p.spec]), [['TrafficPolicy', { requestBody: { maxSize: '1Mi' } }]], 'the 1m default, explicit');
+  assert.not.ok(plain.report.some((l) => l.severity === 'error'), 'nothing lost');
+  const r = migrate([ing('a', { ingressClassName: 'nginx', annotations: {
+    [`${NGINX_PREFIX}proxy-body-size`]: '8m', [`${NGINX_PREFIX}limit-rps`]: '20', [`${NGINX_PREFIX}limit-rpm`]: '600',
+    [`${NGINX_PREFIX}upstream-hash-by`]: '$http_x_user',
+  } }), ing('b', { ingressClassName: 'nginx', annotations: { [`${NGINX_PREFIX}upstream-hash-by`]: '$request_uri', [`${NGINX_PREFIX}proxy-body-size`]: '0' } })], kinds);
+  const [a, ...rest] = r.plan.namespaces[0].policies;
+  assert.equal(a.spec, {
+    requestBody: { maxSize: '8Mi' },
+    rateLimit: { local: { rules: [
+      { limit: { requests: 20, unit: 'Second' }, selectors: [{ type: 'ClientIP' }] },
+      { limit: { requests: 600, unit: 'Minute' }, selectors: [{ type: 'ClientIP' }] },
+    ] } },
+    loadBalancer: { type: 'ConsistentHash', consistentHash: { type: 'Header', name: 'x-user' } },
+  });
+  assert.is(rest.length, 0, 'b: no body limit (0) and a hash key with no counterpart: no policy');
+  assert.ok(r.report.some((l) => l.object === 'team/b' && l.severity === 'error' && /\$request_uri/.test(l.message)));
+  assert.ok(r.report.some((l) => l.object === 'team/a' && l.severity === 'warning' && /bursts of 100/.test(l.message)));
+});
+
 test('Ingresses of other classes are left alone, with a line each', () => {
   const r = migrate([ing('a', { ingressClassName: 'nginx' }), ing('b', { ingressClassName: 'istio' })]);
   assert.equal(r.converted, ['team/a']);
