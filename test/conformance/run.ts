@@ -28,7 +28,7 @@ const { values } = parseArgs({
     'max-time': { type: 'string', default: '30' },
     verbose: { type: 'boolean', default: false },
     // A failed case is run again this many times; a pass on a retry is reported as such (never
-    // silently): CI uses 2 while TCPRouteMultipleRoutesAttachment fails about one run in three.
+    // silently). For investigating a flaky case locally; CI runs without retries.
     retries: { type: 'string', default: '0' },
   },
 });
