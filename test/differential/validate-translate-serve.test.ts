@@ -15,7 +15,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, request, type Server } from 'node:http';
-import { connect, createServer as createTcpServer } from 'node:net';
 import { fromObjects } from '../../gateway/model/index.ts';
 import { translate } from '../../gateway/translator/index.ts';
 import type { Problem, ResourceStatus, TranslateResult } from '../../gateway/translator/api.ts';
@@ -25,7 +24,8 @@ import { startPipeline, type Pipeline, type PipelineState } from '../../gateway/
 import { createAddressAssigner } from '../../gateway/pipeline/addresses.ts';
 import { createDataplane } from '../../gateway/dataplane/index.ts';
 import { probeAddress } from '../../gateway/runtime/node.ts';
-import { generateSet, rng, type GeneratedSet } from './generate.ts';
+import { generateSet, type GeneratedSet } from './generate.ts';
+import { byType, type Conditions, freeOffset, isOpen, statusOf } from './status-and-ports.ts';
 
 const CONTROLLER = 'portico.dev/gateway-controller';
 const NOW = '2026-01-01T00:00:00Z';
@@ -33,12 +33,7 @@ const SEED = 20261206;
 const SETS = 16;
 const TENANCY_REASONS = new Set(['ListenerNotAllowed', 'HostnameNotOwned', 'OutsideTenantNamespaces', 'TenantMayNotDeclare', 'PolicyNotAllowed']);
 
-type Conditions = Record<string, { status: string; reason: string }>;
-const byType = (list: any[] | undefined): Conditions => Object.fromEntries((list ?? []).map((c) => [c.type, { status: c.status, reason: c.reason }]));
 
-function statusOf(statuses: ResourceStatus[], kind: string, namespace: string | undefined, name: string): any {
-  return statuses.find((s) => s.ref.kind === kind && s.ref.name === name && (s.ref.namespace ?? undefined) === namespace)?.status;
-}
 
 function routeConditions(statuses: ResourceStatus[], namespace: string, name: string): Conditions | undefined {
   const s = statusOf(statuses, 'HTTPRoute', namespace, name);
@@ -57,32 +52,8 @@ async function startEcho(): Promise<{ server: Server; port: number }> {
   return { server, port: (server.address() as { port: number }).port };
 }
 
-function canBind(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = createTcpServer();
-    s.once('error', () => done(false));
-    s.listen({ host: '127.0.0.1', port }, () => s.close(() => done(true)));
-  });
-}
 
-/** A port offset under which every listener port of the sets is free on 127.0.0.1 (bounded tries). */
-async function freeOffset(ports: number[]): Promise<number> {
-  const r = rng(Date.now() >>> 0);
-  for (let i = 0; i < 40; i++) {
-    const offset = 20000 + Math.floor(r() * 30000);
-    const free = await Promise.all(ports.map((p) => canBind(p + offset)));
-    if (free.every(Boolean)) return offset;
-  }
-  throw new Error('no free port range on 127.0.0.1');
-}
 
-function isOpen(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => { s.destroy(); done(true); });
-    s.once('error', () => done(false));
-  });
-}
 
 function get(port: number, host: string, path: string): Promise<{ status: number; body: string } | 'refused'> {
   return new Promise((done, fail) => {
