@@ -122,7 +122,16 @@ function keepTimes(prev: unknown, next: unknown): void {
   for (const k of Object.keys(n)) keepTimes(p[k], n[k]);
 }
 
-const refKey = (rs: ResourceStatus) => `${rs.ref.group}/${rs.ref.kind}/${rs.ref.namespace ?? ''}/${rs.ref.name}`;
+// A reused route status shares its ref object with the previous one: its key is built once.
+const refKeys = new WeakMap<object, string>();
+function refKey(rs: ResourceStatus): string {
+  let k = refKeys.get(rs.ref);
+  if (k === undefined) {
+    k = `${rs.ref.group}/${rs.ref.kind}/${rs.ref.namespace ?? ''}/${rs.ref.name}`;
+    refKeys.set(rs.ref, k);
+  }
+  return k;
+}
 
 /**
  * A condition whose status and reason did not change keeps its previous lastTransitionTime.

@@ -15,6 +15,28 @@ import { sortRules } from './precedence.ts';
 export interface HostCache {
   buckets: Map<string, { input: HttpRuleIR[]; sorted: HttpRuleIR[] }>;
   hosts: Map<string, { parts: HttpRuleIR[][]; host: HttpHostIR }>;
+  /** The hostnames in specificity order. */
+  names?: string[];
+}
+
+/**
+ * The hostnames in specificity order: the previous order with the few names that came and went
+ * inserted and removed (compareHostSpecificity is a total order, so this equals a fresh sort).
+ */
+function orderedNames(keys: Map<string, unknown>, cache: HostCache | undefined): string[] {
+  const prev = cache?.names;
+  if (!prev) return [...keys.keys()].sort(compareHostSpecificity);
+  const added: string[] = [];
+  for (const k of keys.keys()) if (!cache!.buckets.has(k)) added.push(k);
+  const removed = prev.length + added.length - keys.size;
+  if (added.length + removed > 64) return [...keys.keys()].sort(compareHostSpecificity);
+  const names = removed > 0 ? prev.filter((n) => keys.has(n)) : [...prev];
+  for (const n of added) {
+    let lo = 0, hi = names.length;
+    while (lo < hi) { const mid = (lo + hi) >>> 1; if (compareHostSpecificity(names[mid]!, n) < 0) lo = mid + 1; else hi = mid; }
+    names.splice(lo, 0, n);
+  }
+  return names;
 }
 
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
@@ -39,7 +61,7 @@ export class HostBuckets {
 
   /** With `cache`, reuses what the previous build of this listener left there and refills it. */
   build(cache?: HostCache): HttpHostIR[] {
-    const names = [...this.buckets.keys()].sort(compareHostSpecificity);
+    const names = orderedNames(this.buckets, cache);
     const sorted = new Map<string, HttpRuleIR[]>();
     const buckets: HostCache['buckets'] = new Map();
     for (const n of names) {
@@ -65,7 +87,7 @@ export class HostBuckets {
       hosts.set(hostname, { parts, host });
       return host;
     });
-    if (cache) { cache.buckets = buckets; cache.hosts = hosts; }
+    if (cache) { cache.buckets = buckets; cache.hosts = hosts; cache.names = names; }
     return out;
   }
 }
