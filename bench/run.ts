@@ -369,9 +369,9 @@ async function controlplane(base: { origin: number; grpcOrigin: number; tls: { c
 
 async function startKubePortico(kubeconfig: string) {
   const { spawn } = await import('node:child_process');
-  const { freePort, nextPortOffset } = await import('./lib/peers.ts');
+  const { freePort, freePortOffset } = await import('./lib/peers.ts');
   const admin = `127.0.0.1:${await freePort()}`;
-  const portOffset = nextPortOffset();
+  const portOffset = await freePortOffset();
   const child = spawn(process.execPath, [join(ROOT, 'build/bin/portico.js'), 'serve', '--kubernetes', '--kubeconfig', kubeconfig,
     '--lease-namespace', 'bench', '--admin', admin, '--port-offset', String(portOffset), '--access-log', 'off'], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => peerLog.push(String(d)));

@@ -169,10 +169,29 @@ export function nextPortOffset(): number {
   return 10_000 + 1_000 * (offsets++ % 12);
 }
 
+const canBind = (port: number) => new Promise<boolean>((done) => {
+  const s = createServer();
+  s.once('error', () => done(false));
+  s.listen({ host: '127.0.0.1', port, exclusive: true }, () => s.close(() => done(true)));
+});
+
+/**
+ * The next offset whose listener ports are free: on a machine shared with other benchmark runs,
+ * a port already taken would leave Portico never ready.
+ */
+export async function freePortOffset(): Promise<number> {
+  for (let i = 0; i < 12; i++) {
+    const offset = nextPortOffset();
+    const free = await Promise.all([80, 443, 9000, 9090].map((p) => canBind(p + offset)));
+    if (free.every(Boolean)) return offset;
+  }
+  throw new Error('no free listener port offset (10,000..21,000): another benchmark holds them all');
+}
+
 /** `portico serve` (the compiled CLI) over a manifest directory, ready once /readyz answers 200. */
 export async function startPortico(manifestDir: string, log: string[], extraArgs: string[] = [], name = 'Portico', runtime: 'node' | 'deno' = 'node'): Promise<PorticoPeer> {
   const admin = `127.0.0.1:${await freePort()}`;
-  const portOffset = nextPortOffset();
+  const portOffset = await freePortOffset();
   const [cmd, pre] = runtime === 'node' ? [process.execPath, []] : [join(ROOT, 'node_modules/.bin/deno'), ['run', '-A', '--config', join(ROOT, 'deno.json')]];
   const { child, peer } = start(name, cmd, [...pre, join(ROOT, 'build/bin/portico.js'), 'serve', '--manifests', manifestDir,
     '--admin', admin, '--port-offset', String(portOffset), '--access-log', 'off', '--poll-ms', '1000', ...extraArgs], log);
