@@ -2,8 +2,9 @@
 // write only the status subresources it writes, hold its own Lease. A test checks these rules
 // against the provider's table of watched kinds (gateway/provider/kubernetes/kinds.ts), so the
 // two cannot drift apart. RBAC cannot narrow a verb to a field selector: `list` on Secrets grants
-// every Secret in its scope (the provider lists only type=kubernetes.io/tls), which is why the
-// namespaced variant exists.
+// every Secret in its scope (the provider lists only type=kubernetes.io/tls, and reads each Secret
+// a policy names by its name: fieldSelector metadata.name=<name>), which is why the namespaced
+// variant exists.
 
 /** One rbac.authorization.k8s.io/v1 PolicyRule. */
 export interface PolicyRule {

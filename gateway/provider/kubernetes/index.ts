@@ -13,7 +13,7 @@ import { createRest, type KubeRest } from './rest.ts';
 import { createInformer, type Informer } from './informer.ts';
 import { createStatusWriter, type WriteSummary } from './status-writer.ts';
 import { createLeaderElector, type LeaderElector } from './leader.ts';
-import { referencedSecrets } from './secrets.ts';
+import { policySecrets, referencedSecrets } from './secrets.ts';
 import { createCoalescer } from '../../util/coalesce.ts';
 import type { ProviderTelemetry } from '../telemetry.ts';
 
@@ -90,6 +90,28 @@ export function createKubernetesProvider(o: KubernetesProviderOptions): Kubernet
       }));
     }
   }
+  // Secrets a policy names, one informer each (namespace/name → informer); see secrets.ts.
+  const SECRET_KIND = WATCHED_KINDS.find((k) => k.kind === 'Secret' && k.group === '')!;
+  const named = new Map<string, Informer>();
+  function syncNamedSecrets(wanted: Set<string>): void {
+    for (const [key, inf] of named) {
+      if (wanted.has(key)) continue;
+      named.delete(key);
+      void inf.stop();
+    }
+    for (const key of wanted) {
+      if (named.has(key)) continue;
+      const [namespace, name] = key.split('/') as [string, string];
+      if (o.namespaces?.length && !o.namespaces.includes(namespace)) continue;
+      const inf = createInformer({
+        kc, rest, kind: { ...SECRET_KIND, fieldSelector: `metadata.name=${name}` }, namespace, log, onChange: changed,
+        watchTimeoutMs: o.watchTimeoutMs, stallMs: o.stallMs, backoffBaseMs: o.backoffBaseMs, telemetry: o.telemetry,
+      });
+      named.set(key, inf);
+      // Its first list is a change like any other: the next snapshot has the Secret.
+      void inf.start().then(() => changed(), () => {});
+    }
+  }
   const writer = createStatusWriter({ rest, controllerName: o.controllerName, gateways: o.gateways, log, telemetry: o.telemetry });
   let elector: LeaderElector | undefined;
   let onUpdate: ((u: ProviderUpdate) => void) | undefined;
@@ -112,7 +134,7 @@ export function createKubernetesProvider(o: KubernetesProviderOptions): Kubernet
 
   function snapshotNow(): Snapshot {
     const objects: { key: SnapshotKey; object: KubeObject }[] = [];
-    for (const i of informers) {
+    for (const i of [...informers, ...named.values()]) {
       for (const raw of i.list()) {
         let n = normalized.get(raw);
         if (n === undefined) {
@@ -123,14 +145,24 @@ export function createKubernetesProvider(o: KubernetesProviderOptions): Kubernet
       }
     }
     const snapshot = assembleSnapshot(objects);
-    // Secrets are listed by type only; the translator sees just those a listener references.
+    // TLS Secrets are listed by type; the translator sees just those a listener references, and
+    // the Secrets a policy names (read by name). One copy of each.
     const wanted = referencedSecrets(snapshot);
-    snapshot.secrets = snapshot.secrets.filter((s) => wanted.has(`${s.metadata.namespace}/${s.metadata.name}`));
+    const byPolicy = policySecrets(snapshot);
+    const seen = new Set<string>();
+    snapshot.secrets = snapshot.secrets.filter((s) => {
+      const key = `${s.metadata.namespace}/${s.metadata.name}`;
+      if (seen.has(key) || !(wanted.has(key) || byPolicy.has(key))) return false;
+      seen.add(key);
+      return true;
+    });
     return snapshot;
   }
 
   function emit(): void {
-    onUpdate?.({ snapshot: snapshotNow(), problems: informers.filter((i) => i.notServed()).map(notServedProblem) });
+    const snapshot = snapshotNow();
+    if (started) syncNamedSecrets(policySecrets(snapshot));
+    onUpdate?.({ snapshot, problems: informers.filter((i) => i.notServed()).map(notServedProblem) });
   }
 
   function flush(): Promise<WriteSummary | undefined> {
@@ -170,7 +202,8 @@ export function createKubernetesProvider(o: KubernetesProviderOptions): Kubernet
       onUpdate = undefined;
       started = false;
       coalescer.cancel();
-      await Promise.all(informers.map((i) => i.stop()));
+      await Promise.all([...informers, ...named.values()].map((i) => i.stop()));
+      named.clear();
       await writing;
       await elector?.stop();
     },
