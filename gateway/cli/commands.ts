@@ -44,6 +44,7 @@ export const serveCommand = defineCommand({
     'websocket-max-message-bytes': { type: 'string', arg: 'N', help: 'largest WebSocket message a client may send, else closed with 1009 (default 16777216; 0: no limit)' },
     'max-request-body-bytes': { type: 'string', arg: 'N', help: 'answered 413 beyond (default 0: no limit)' },
     'rate-limit-redis': { type: 'string', arg: 'URL', help: 'redis://host:port where TrafficPolicy global rate limits count (shared by replicas)' },
+    'rate-limit-timeout': { type: 'string', arg: 'S', help: 'how long a request waits for Redis before its policy fails open or closed (default 0.2)' },
     'max-request-header-bytes': { type: 'string', arg: 'N', help: 'request head / header list size, answered 431 beyond (default 32768)' },
     'max-request-headers': { type: 'string', arg: 'N', help: 'request header fields, answered 431 beyond (default 100)' },
     'max-connections': { type: 'string', arg: 'N', help: 'open connections per listening socket (default 20000; 0: no limit)' },

@@ -57,6 +57,8 @@ export interface ServeOptions {
   clientLimits?: ClientLimitsIR;
   /** `--rate-limit-redis`: the Redis global rate limits count in. */
   rateLimitRedis?: string;
+  /** `--rate-limit-timeout`: how long a request waits for Redis before failing open or closed. */
+  rateLimitTimeoutMs?: number;
   /** Outlier detection and per-backend queue defaults (flags); absent fields keep the data plane's defaults. */
   upstream?: UpstreamResilienceIR;
   /** Data-plane worker processes (--workers); 1 serves in this process. @default 1 */
@@ -183,6 +185,7 @@ export function parseServeArgs(args: string[], env: ServeEnvironment = { inPod: 
     probes: probesListen === undefined ? undefined : { listen: probesListen, allEndpoints: values['probes-all-endpoints'] ?? false },
     publishService, sessionKeyFile: values['session-key-file'], adminTokenFile,
     rateLimitRedis: redisUrlFlag(values['rate-limit-redis']),
+    rateLimitTimeoutMs: values['rate-limit-timeout'] === undefined ? undefined : Math.max(1, secondsFlag(values['rate-limit-timeout'], 'rate-limit-timeout', 0)),
   };
 }
 
@@ -250,7 +253,8 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
     }
   }
   const token = o.adminTokenFile === undefined ? undefined : loadAdminToken(o.adminTokenFile);
-  const rateLimit = o.rateLimitRedis === undefined ? undefined : { redisUrl: o.rateLimitRedis };
+  const rateLimit = o.rateLimitRedis === undefined ? undefined
+    : { redisUrl: o.rateLimitRedis, ...(o.rateLimitTimeoutMs !== undefined ? { commandTimeoutMs: o.rateLimitTimeoutMs } : {}) };
   // With workers, the data plane runs in them; this process only starts them (gateway/workers/pool.ts).
   let dataplane: Dataplane;
   let serving: { close(): Promise<void> } | undefined;
