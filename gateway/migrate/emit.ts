@@ -127,7 +127,8 @@ export function emitProgram(plan: Plan, options: EmitOptions = {}): Stmt[] {
     }
     for (const p of np.policies) {
       comment(`${p.kind} from Ingress ${p.from}: what its annotations enforced, on its rules`);
-      stmt(construct(p.kind, ref(chart), lit(p.name), obj({
+      // One Ingress may get a policy of each kind under the same name: construct ids differ by kind.
+      stmt(construct(p.kind, ref(chart), lit(`${p.name}-${p.kind === 'SecurityPolicy' ? 'security' : 'traffic'}`), obj({
         metadata: obj({ name: lit(p.name) }),
         targets: arr(p.targetRefs.map((t) => call('PolicyTarget.rule', ref(routeVars.get(t.name)!), lit(t.sectionName)))),
         ...Object.fromEntries(Object.entries(p.spec).map(([k, v]) => [k, value(v)])),
