@@ -19,6 +19,7 @@ import { grpcBodyFile, h2load, wrk, type LoadResult } from './lib/load.ts';
 import { measure, type Measured } from './lib/measure.ts';
 import { timeMatch, timeTranslate } from './lib/matcher.ts';
 import { HOST, LISTENER, writeManifests } from './lib/manifests.ts';
+import { benchJwt, JWT_ROUTE_HEADER } from './lib/jwt.ts';
 import { type Peer, ROOT, startGrpcOrigin, startNginxProxy, startNodeProxy, startOrigin, startPortico } from './lib/peers.ts';
 import { attachedRoutes, newRoute, probe, propagation, writeAtomic, type Propagation } from './lib/controlplane.ts';
 import { ensureTools, rssMiB, rssPerProcess, versions } from './lib/sys.ts';
@@ -77,7 +78,9 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
   const nginxN = await startNginxProxy(work, cores, base.origin, base.grpcOrigin, base.tls, peerLog); peers.push(nginxN);
   const nodeHttp = await startNodeProxy('node-http', base.origin, peerLog); peers.push(nodeHttp);
   const fastify = await startNodeProxy('fastify', base.origin, peerLog); peers.push(fastify);
-  const portico = await startPortico(writeManifests(join(work, 'm-dataplane'), { ...base, routes: 0 }), peerLog, ['--workers', '1']); peers.push(portico);
+  // The dataplane manifests carry one JWT-protected route (SecurityPolicy) beside the catch-all.
+  const jwt = await benchJwt();
+  const portico = await startPortico(writeManifests(join(work, 'm-dataplane'), { ...base, routes: 0, jwks: jwt.jwks }), peerLog, ['--workers', '1']); peers.push(portico);
   // One data-plane worker per core (--workers), against nginx with one worker per core.
   const porticoN = await startPortico(join(work, 'm-dataplane'), peerLog, ['--workers', String(cores)], `Portico, ${cores} workers`); peers.push(porticoN);
   const pn = (l: number) => l + porticoN.portOffset;
@@ -119,6 +122,11 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
         headers: { 'content-type': 'application/grpc', te: 'trailers' }, onSpawn }) },
     { id: 'tcp', title: 'TCP proxy (TCPRoute / nginx stream), HTTP/1.1 through it, 50 connections', via: 'tcp',
       run: (u, onSpawn) => wrk(`${u}/`, { ...c(50), onSpawn }) },
+    // The same requests as h1-small, each with a bearer token the route's SecurityPolicy verifies
+    // (ES256 signature, issuer, audience, expiry): the cost of a JWT check per request.
+    { id: 'h1-jwt', title: 'HTTP/1.1, 16-byte responses, a JWT (ES256) verified per request (SecurityPolicy), 50 connections', via: 'http',
+      only: ['Portico', `Portico, ${cores} workers`, 'Portico on Deno'],
+      run: (u, onSpawn) => wrk(`${u}/`, { ...c(50), headers: { [JWT_ROUTE_HEADER]: '1', authorization: `Bearer ${jwt.token}` }, onSpawn }) },
     { id: 'new-conn', title: 'HTTP/1.1, a new connection per request, 50 clients', via: 'http', only: ['nginx, 1 worker', 'node:http proxy', 'Portico', 'Portico on Deno'],
       run: (u, onSpawn) => wrk(`${u}/`, { ...c(50), headers: { connection: 'close' }, onSpawn }) },
   ];
@@ -169,6 +177,17 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
     ['TCP, Portico ÷ nginx stream (1 worker)', ratio('tcp', 'Portico', 'nginx, 1 worker'), 0.9],
     ['HTTPS, Portico ÷ nginx (1 worker)', ratio('https', 'Portico', 'nginx, 1 worker'), 0.5],
   ] as const;
+  // The JWT check's cost: the same Portico, the same requests, with and without the verification.
+  const cpu = (scenario: string, target: string) => (json.find((x) => x.scenario === scenario && x.target === target)?.cpuUsPerRequest as number | undefined) ?? NaN;
+  const jwtRows = ['Portico', `Portico, ${cores} workers`, 'Portico on Deno'].filter((t) => json.some((x) => x.scenario === 'h1-jwt' && x.target === t));
+  if (jwtRows.length > 0) {
+    report.md.push('### The cost of a JWT check per request (SecurityPolicy jwt, ES256)\n\n| target | req/s with JWT ÷ without | CPU/req without | CPU/req with | JWT check, CPU/req |\n|---|---:|---:|---:|---:|');
+    for (const t of jwtRows) {
+      report.md.push(`| ${t} | ${ratio('h1-jwt', t, 'h1-small').toFixed(2)} | ${cpu('h1-small', t).toFixed(1)} µs | ${cpu('h1-jwt', t).toFixed(1)} µs | ${(cpu('h1-jwt', t) - cpu('h1-small', t)).toFixed(1)} µs |`);
+    }
+    report.md.push('');
+    report.json.jwtCost = jwtRows.map((t) => ({ target: t, rpsRatio: ratio('h1-jwt', t, 'h1-small'), cpuUsWithout: cpu('h1-small', t), cpuUsWith: cpu('h1-jwt', t) }));
+  }
   report.md.push('### Against the targets of the performance issue\n\n| ratio | measured | target | met |\n|---|---:|---:|:---:|');
   for (const [name, v, goal] of targetsMd) report.md.push(`| ${name} | ${v.toFixed(2)} | ≥ ${goal} | ${v >= goal ? 'yes' : `no (${((v / goal - 1) * 100).toFixed(0)}%)`} |`);
   const perProcess = rssPerProcess(porticoN.pid);

@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { JWT_AUDIENCE, JWT_ISSUER, JWT_ROUTE_HEADER } from './jwt.ts';
 
 export const LISTENER = { http: 80, https: 443, tcp: 9000, grpc: 9090 } as const;
 export const HOST = (i: number) => `h${i}.bench.example.com`;
@@ -41,7 +42,7 @@ export function generatedRoute(i: number, hostnames = 1000): object {
   });
 }
 
-export interface BenchManifests { origin: number; grpcOrigin: number; tls: { cert: string; key: string }; routes: number }
+export interface BenchManifests { origin: number; grpcOrigin: number; tls: { cert: string; key: string }; routes: number; jwks?: string }
 
 /** Writes the manifests into dir (base.yaml + routes.yaml) and returns dir. */
 export function writeManifests(dir: string, m: BenchManifests): string {
@@ -72,6 +73,17 @@ export function writeManifests(dir: string, m: BenchManifests): string {
       spec: { parentRefs: [{ name: 'bench', sectionName: 'tcp' }], rules: [{ backendRefs: [{ name: 'origin', port: 8080 }] }] } },
     gw('GRPCRoute', { metadata: { name: 'grpc', namespace: 'bench' },
       spec: { parentRefs: [{ name: 'bench', sectionName: 'grpc' }], rules: [{ backendRefs: [{ name: 'grpc', port: 50051 }] }] } }),
+    // The JWT scenario: requests with x-bench-jwt: 1 take this route, whose SecurityPolicy verifies
+    // the bearer token (ES256, issuer, audience, expiry) on every request.
+    ...(m.jwks ? [
+      gw('HTTPRoute', { metadata: { name: 'jwt', namespace: 'bench' },
+        spec: { parentRefs: [{ name: 'bench', sectionName: 'http' }],
+          rules: [{ matches: [{ headers: [{ name: JWT_ROUTE_HEADER, value: '1' }] }], backendRefs: [{ name: 'origin', port: 8080 }] }] } }),
+      { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'bench-jwks', namespace: 'bench' }, stringData: { 'jwks.json': m.jwks } },
+      { apiVersion: 'policy.portico.dev/v1alpha1', kind: 'SecurityPolicy', metadata: { name: 'jwt', namespace: 'bench' },
+        spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'jwt' }],
+          jwt: { providers: [{ name: 'bench', issuer: JWT_ISSUER, audiences: [JWT_AUDIENCE], jwks: { secretRef: { name: 'bench-jwks' } } }] } } },
+    ] : []),
   ];
   writeFileSync(join(dir, 'base.yaml'), base.map((o) => stringify(o)).join('---\n'));
   const routes = Array.from({ length: m.routes }, (_, i) => generatedRoute(i));
