@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 
 export interface LocalRedis {
   port: number;
+  pid: number;
   url: string;
   stop(): Promise<void>;
 }
@@ -65,6 +66,7 @@ export async function startLocalRedis(): Promise<LocalRedis> {
   const proc = child;
   return {
     port,
+    pid: proc.pid!,
     url: `redis://127.0.0.1:${port}`,
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;

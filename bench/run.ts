@@ -18,8 +18,9 @@ import { startKubeApiServer } from '../test/helpers/kube-api-server/index.ts';
 import { grpcBodyFile, h2load, wrk, type LoadResult } from './lib/load.ts';
 import { measure, type Measured } from './lib/measure.ts';
 import { timeMatch, timeTranslate } from './lib/matcher.ts';
-import { HOST, LISTENER, writeManifests } from './lib/manifests.ts';
+import { HOST, LIMITED_HOST, LISTENER, writeManifests } from './lib/manifests.ts';
 import { benchJwt, JWT_ROUTE_HEADER } from './lib/jwt.ts';
+import { startLocalRedis } from '../apps/local-redis.ts';
 import { type Peer, ROOT, startGrpcOrigin, startNginxProxy, startNodeProxy, startOrigin, startPortico } from './lib/peers.ts';
 import { attachedRoutes, newRoute, probe, propagation, writeAtomic, type Propagation } from './lib/controlplane.ts';
 import { ensureTools, rssMiB, rssPerProcess, versions } from './lib/sys.ts';
@@ -80,9 +81,13 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
   const fastify = await startNodeProxy('fastify', base.origin, peerLog); peers.push(fastify);
   // The dataplane manifests carry one JWT-protected route (SecurityPolicy) beside the catch-all.
   const jwt = await benchJwt();
-  const portico = await startPortico(writeManifests(join(work, 'm-dataplane'), { ...base, routes: 0, jwks: jwt.jwks }), peerLog, ['--workers', '1']); peers.push(portico);
+  // The Redis the rate-limited routes' global limit counts in (its CPU is the run's own).
+  const redis = await startLocalRedis();
+  const redisPid = redis.pid;
+  const limits = ['--rate-limit-redis', redis.url];
+  const portico = await startPortico(writeManifests(join(work, 'm-dataplane'), { ...base, routes: 0, jwks: jwt.jwks }), peerLog, ['--workers', '1', ...limits]); peers.push(portico);
   // One data-plane worker per core (--workers), against nginx with one worker per core.
-  const porticoN = await startPortico(join(work, 'm-dataplane'), peerLog, ['--workers', String(cores)], `Portico, ${cores} workers`); peers.push(porticoN);
+  const porticoN = await startPortico(join(work, 'm-dataplane'), peerLog, ['--workers', String(cores), ...limits], `Portico, ${cores} workers`); peers.push(porticoN);
   const pn = (l: number) => l + porticoN.portOffset;
   const porticoDeno = await startPortico(join(work, 'm-dataplane'), peerLog, [], 'Portico on Deno', 'deno'); peers.push(porticoDeno);
   const pp = (l: number) => l + portico.portOffset;
@@ -129,6 +134,11 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
       run: (u, onSpawn) => wrk(`${u}/`, { ...c(50), headers: { [JWT_ROUTE_HEADER]: '1', authorization: `Bearer ${jwt.token}` }, onSpawn }) },
     { id: 'new-conn', title: 'HTTP/1.1, a new connection per request, 50 clients', via: 'http', only: ['nginx, 1 worker', 'node:http proxy', 'Portico', 'Portico on Deno'],
       run: (u, onSpawn) => wrk(`${u}/`, { ...c(50), headers: { connection: 'close' }, onSpawn }) },
+    // TrafficPolicy rate limits (a limit no request reaches): what admitting a request costs.
+    { id: 'h1-ratelimit-global', title: 'HTTP/1.1, 16-byte responses, 50 connections, a global rate limit (Redis) on the route', via: 'http', only: ['Portico', `Portico, ${cores} workers`],
+      run: (u, onSpawn) => wrk(`${u}/`, { ...c(50), headers: { host: LIMITED_HOST.global }, onSpawn }) },
+    { id: 'h1-ratelimit-local', title: 'HTTP/1.1, 16-byte responses, 50 connections, a local rate limit on the route', via: 'http', only: ['Portico', `Portico, ${cores} workers`],
+      run: (u, onSpawn) => wrk(`${u}/`, { ...c(50), headers: { host: LIMITED_HOST.local }, onSpawn }) },
   ];
   const results = new Map<string, Measured[]>();
   for (let round = 0; round < ROUNDS; round++) {
@@ -137,8 +147,9 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
         const url = t.url[s.via];
         if (!url || (s.only && !s.only.includes(t.key))) continue;
         if ((values.scenario && !values.scenario.includes(s.id)) || (values.target && !values.target.some((x) => t.key.startsWith(x)))) continue;
-        let m = await measure(t.key, t.peer.pid, [origin().pid, grpcPid()], (onSpawn) => s.run(url, onSpawn), BUSY);
-        if (m.busy) { log(`${s.id} ${t.key}: machine busy (${m.otherCores.toFixed(2)} other cores), measuring again`); m = await measure(t.key, t.peer.pid, [origin().pid, grpcPid()], (onSpawn) => s.run(url, onSpawn), BUSY); }
+        const own = [origin().pid, grpcPid(), redisPid];
+        let m = await measure(t.key, t.peer.pid, own, (onSpawn) => s.run(url, onSpawn), BUSY);
+        if (m.busy) { log(`${s.id} ${t.key}: machine busy (${m.otherCores.toFixed(2)} other cores), measuring again`); m = await measure(t.key, t.peer.pid, own, (onSpawn) => s.run(url, onSpawn), BUSY); }
         log(`round ${round + 1} ${s.id} ${t.key}: ${m.rps.toFixed(0)} req/s, ${m.cpuUsPerRequest.toFixed(1)} µs CPU/req, ${m.errors} errors${m.busy ? ' (busy)' : ''}`);
         const k = `${s.id}|${t.key}`;
         results.set(k, [...(results.get(k) ?? []), m]);
@@ -165,10 +176,10 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
     }
     report.md.push('');
   }
-  const ratio = (scenario: string, a: string, b: string) => {
-    const r = (k: string) => (json.find((x) => x.scenario === scenario && x.target === k)?.rps as number | undefined) ?? NaN;
-    return r(a) / r(b);
-  };
+  const rpsOf = (scenario: string, k: string) => (json.find((x) => x.scenario === scenario && x.target === k)?.rps as number | undefined) ?? NaN;
+  const ratio = (scenario: string, a: string, b: string) => rpsOf(scenario, a) / rpsOf(scenario, b);
+  /** Target a in one scenario over target b in another (the rate-limited route against the plain one). */
+  const ratio2 = (sa: string, a: string, sb: string, b: string) => rpsOf(sa, a) / rpsOf(sb, b);
   const targetsMd = [
     ['HTTP/1.1 small, Portico ÷ @fastify/http-proxy', ratio('h1-small', 'Portico', '@fastify/http-proxy'), 1.5],
     ['HTTP/1.1 small, Portico ÷ node:http proxy', ratio('h1-small', 'Portico', 'node:http proxy'), 1.2],
@@ -176,6 +187,11 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
     ['HTTP/1.1 small, Portico on Deno ÷ Portico on Node', ratio('h1-small', 'Portico on Deno', 'Portico'), 1],
     ['TCP, Portico ÷ nginx stream (1 worker)', ratio('tcp', 'Portico', 'nginx, 1 worker'), 0.9],
     ['HTTPS, Portico ÷ nginx (1 worker)', ratio('https', 'Portico', 'nginx, 1 worker'), 0.5],
+    // The same HTTP/1.1 ratios with a TrafficPolicy rate limit on the route (issue 14).
+    ['HTTP/1.1 small, global rate limit (Redis): Portico ÷ @fastify/http-proxy', ratio2('h1-ratelimit-global', 'Portico', 'h1-small', '@fastify/http-proxy'), 1.5],
+    ['HTTP/1.1 small, global rate limit (Redis): Portico ÷ node:http proxy', ratio2('h1-ratelimit-global', 'Portico', 'h1-small', 'node:http proxy'), 1.2],
+    [`HTTP/1.1 small, global rate limit (Redis): Portico (${cores} workers) ÷ nginx (${cores} workers)`, ratio2('h1-ratelimit-global', `Portico, ${cores} workers`, 'h1-small', `nginx, ${cores} workers`), 0.6],
+    ['HTTP/1.1 small, local rate limit: Portico ÷ @fastify/http-proxy', ratio2('h1-ratelimit-local', 'Portico', 'h1-small', '@fastify/http-proxy'), 1.5],
   ] as const;
   // The JWT check's cost: the same Portico, the same requests, with and without the verification.
   const cpu = (scenario: string, target: string) => (json.find((x) => x.scenario === scenario && x.target === target)?.cpuUsPerRequest as number | undefined) ?? NaN;
@@ -190,13 +206,16 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
   }
   report.md.push('### Against the targets of the performance issue\n\n| ratio | measured | target | met |\n|---|---:|---:|:---:|');
   for (const [name, v, goal] of targetsMd) report.md.push(`| ${name} | ${v.toFixed(2)} | ≥ ${goal} | ${v >= goal ? 'yes' : `no (${((v / goal - 1) * 100).toFixed(0)}%)`} |`);
+  report.md.push(`\nWhat a rate limit costs Portico (a limit no request reaches): global (a Redis round trip per request) ${(ratio2('h1-ratelimit-global', 'Portico', 'h1-small', 'Portico') * 100).toFixed(0)} % and local (a token bucket) ${(ratio2('h1-ratelimit-local', 'Portico', 'h1-small', 'Portico') * 100).toFixed(0)} % of the plain route's req/s; with ${cores} workers ${(ratio2('h1-ratelimit-global', `Portico, ${cores} workers`, 'h1-small', `Portico, ${cores} workers`) * 100).toFixed(0)} % (global).`);
   const perProcess = rssPerProcess(porticoN.pid);
   report.md.push(`\n"Portico" is \`serve --workers 1\` (one process); "Portico, ${cores} workers" is one control process and ${cores} data-plane workers sharing the ports (SO_REUSEPORT). Its RSS after the run: control ${perProcess.control.toFixed(0)} MiB, workers ${perProcess.workers.map((w) => `${w.toFixed(0)} MiB`).join(', ')}.\n`);
   report.json.workersRss = perProcess;
   report.json.dataplane = json;
   report.json.targets = targetsMd.map(([name, v, goal]) => ({ name, measured: v, goal }));
   for (const p of [nginx1, nginxN, nodeHttp, fastify, portico, porticoN, porticoDeno]) await p.close();
+  await redis.stop();
 }
+
 // The origins, started once in main(): their CPU is the run's own, not another process's.
 let originPeer: Peer | undefined;
 let grpcPeer: Peer | undefined;

@@ -44,6 +44,21 @@ export function generatedRoute(i: number, hostnames = 1000): object {
 
 export interface BenchManifests { origin: number; grpcOrigin: number; tls: { cert: string; key: string }; routes: number; jwks?: string }
 
+/** Hosts of the rate-limited routes: a global limit (counted in Redis) and a local one (token buckets). */
+export const LIMITED_HOST = { global: 'global-limit.bench.example.com', local: 'local-limit.bench.example.com' } as const;
+
+// Routes with a TrafficPolicy rate limit far above what a run sends: every request pays for the
+// limit (a Redis round trip, a bucket) and none is refused, so req/s compare with the plain route.
+function rateLimitedRoutes(): object[] {
+  return (['global', 'local'] as const).flatMap((kind) => [
+    gw('HTTPRoute', { metadata: { name: `${kind}-limit`, namespace: 'bench' },
+      spec: { parentRefs: [{ name: 'bench', sectionName: 'http' }], hostnames: [LIMITED_HOST[kind]], rules: [{ backendRefs: [{ name: 'origin', port: 8080 }] }] } }),
+    { apiVersion: 'policy.portico.dev/v1alpha1', kind: 'TrafficPolicy', metadata: { name: `${kind}-limit`, namespace: 'bench' },
+      spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: `${kind}-limit` }],
+        rateLimit: { [kind]: { rules: [{ limit: { requests: 1_000_000_000, unit: 'Minute' }, selectors: [{ type: 'ClientIP' }] }] } } } },
+  ]);
+}
+
 /** Writes the manifests into dir (base.yaml + routes.yaml) and returns dir. */
 export function writeManifests(dir: string, m: BenchManifests): string {
   mkdirSync(dir, { recursive: true });
@@ -84,6 +99,7 @@ export function writeManifests(dir: string, m: BenchManifests): string {
         spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'jwt' }],
           jwt: { providers: [{ name: 'bench', issuer: JWT_ISSUER, audiences: [JWT_AUDIENCE], jwks: { secretRef: { name: 'bench-jwks' } } }] } } },
     ] : []),
+    ...rateLimitedRoutes(),
   ];
   writeFileSync(join(dir, 'base.yaml'), base.map((o) => stringify(o)).join('---\n'));
   const routes = Array.from({ length: m.routes }, (_, i) => generatedRoute(i));
