@@ -156,12 +156,12 @@ for (const workers of [1, 2]) test(`--workers ${workers}: SIGTERM drains: readyz
   let ws: WebSocket | undefined;
   let tcp: net.Socket | undefined;
   try {
-    const admin = await waitFor(() => gw.admin(), 15_000, `admin address:\n${gw.stderr()}`);
+    const admin = await waitFor(() => gw.admin(), 30_000, `admin address:\n${gw.stderr()}`);
     let ready = false;
     await waitFor(() => {
       void adminGet(admin, '/readyz').then((r) => { ready = r.status === 200; }, () => {});
       return ready;
-    }, 10_000, `readyz 200\n${gw.stderr()}`);
+    }, 20_000, `readyz 200\n${gw.stderr()}`);
 
     // Given an idle keep-alive HTTP/1.1 connection, an idle h2c session, a request in flight,
     // an open WebSocket and an open TCP connection through the gateway,
