@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { startDemoBackends, type DemoBackends } from '../../apps/demo-backends.ts';
 import { demoSecrets } from '../../apps/demo-certs.ts';
+import { demoJwt } from '../../apps/demo-jwt.ts';
 import { createLogger } from '../../gateway/admin/log.ts';
 import { startGateway, type RunningGateway } from '../../gateway/cli/serve.ts';
 import { main } from '../../gateway/cli.ts';
@@ -24,13 +25,17 @@ const DIST = resolve(import.meta.dirname, '../../dist');
 const SUBNET = 100 + Math.floor(Math.random() * 100);
 const OFFSET = 21000;
 
-interface Ctx { dir: string; backends: DemoBackends; gw: RunningGateway; address: string; manifests: string[]; token: string }
+interface Ctx { dir: string; backends: DemoBackends; gw: RunningGateway; address: string; manifests: string[]; token: string; jwt: string }
 const t = suite<Ctx>('explain vs serve');
 
 t.before(async (ctx) => {
   ctx.dir = mkdtempSync(join(tmpdir(), 'portico-explain-'));
   const { snapshot } = await readManifestsOnce([DIST]);
-  writeFileSync(join(ctx.dir, 'secrets.yaml'), demoSecrets(snapshot).map((s) => stringify(s)).join('---\n'));
+  // The example's Gateway-wide SecurityPolicy needs its JWKS Secret; requests carry the demo token
+  // (explain predicts routing, not authentication).
+  const jwt = await demoJwt();
+  ctx.jwt = jwt.token;
+  writeFileSync(join(ctx.dir, 'secrets.yaml'), [...demoSecrets(snapshot), jwt.secret].map((s) => stringify(s)).join('---\n'));
   ctx.backends = await startDemoBackends(snapshot.services, { prefix: `127.${SUBNET}.2.` });
   writeFileSync(join(ctx.dir, 'endpoints.yaml'), ctx.backends.endpointSlices.map((s) => stringify(s)).join('---\n'));
   ctx.manifests = [DIST, join(ctx.dir, 'secrets.yaml'), join(ctx.dir, 'endpoints.yaml')];
@@ -85,7 +90,7 @@ function send(ctx: Ctx, c: Case): Promise<Answer> {
   return new Promise((done, fail) => {
     const req = (c.scheme === 'https' ? httpsRequest : httpRequest)({
       host: ctx.address, port, path: c.path, method: c.method ?? 'GET', agent: false, timeout: 5000,
-      headers: { host: `${c.host}:${port}`, ...c.headers }, servername: c.host, rejectUnauthorized: false,
+      headers: { host: `${c.host}:${port}`, authorization: `Bearer ${ctx.jwt}`, ...c.headers }, servername: c.host, rejectUnauthorized: false,
     }, (res) => {
       let body = '';
       res.setEncoding('utf8');
