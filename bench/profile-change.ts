@@ -10,12 +10,16 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { selfSignedCert } from '../test/helpers/self-signed.ts';
 import { LISTENER, writeManifests } from './lib/manifests.ts';
-import { newRoute, probe, writeAtomic } from './lib/controlplane.ts';
+import { attachedRoutes, newRoute, probe, writeAtomic } from './lib/controlplane.ts';
 import { ROOT } from './lib/peers.ts';
 
 const { values } = parseArgs({ options: {
   routes: { type: 'string', default: '3000' }, changes: { type: 'string', default: '100' }, out: { type: 'string', default: join(tmpdir(), 'portico-prof') },
   bin: { type: 'string', default: join(ROOT, 'build/bin/portico.js') },
+  /** Instead of one-by-one changes: this many routes written at once, timed until attachedRoutes counts them. */
+  burst: { type: 'string' },
+  workers: { type: 'string' },
+  'no-prof': { type: 'boolean', default: false },
 } });
 const work = mkdtempSync(join(tmpdir(), 'portico-prof-'));
 const dir = join(work, 'm');
@@ -28,15 +32,25 @@ const N = Number(values.routes), M = Number(values.changes);
 for (let i = 0; i < N; i++) writeAtomic(dir, `new-${i}.yaml`, [newRoute(i)]);
 mkdirSync(values.out!, { recursive: true });
 const offset = 20000 + (process.pid % 1000) * 10;
-const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', values.out!, values.bin!, 'serve', '--manifests', dir,
-  '--admin', `127.0.0.1:${offset + 9}`, '--port-offset', String(offset), '--access-log', 'off', '--poll-ms', '1000'], { stdio: ['ignore', 'ignore', 'inherit'] });
+const child = spawn(process.execPath, [...(!values['no-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values.out!] : []), values.bin!, 'serve', '--manifests', dir,
+  '--admin', `127.0.0.1:${offset + 9}`, '--port-offset', String(offset), '--access-log', 'off', '--poll-ms', '1000',
+  ...(values.workers ? ['--workers', values.workers] : [])], { stdio: ['ignore', 'ignore', 'inherit'] });
 const port = LISTENER.http + offset;
 for (let t = 0; t < 2000; t++) {
   if (await fetch(`http://127.0.0.1:${offset + 9}/readyz`).then((r) => r.status === 200, () => false)) break;
   await new Promise((r) => setTimeout(r, 50));
 }
 const times: number[] = [];
-for (let i = N; i < N + M; i++) {
+if (values.burst) {
+  const admin = `127.0.0.1:${offset + 9}`;
+  const before = await attachedRoutes(admin, 'bench/bench', 'http');
+  const B = Number(values.burst);
+  const t0 = performance.now();
+  writeAtomic(dir, 'burst.yaml', Array.from({ length: B }, (_, i) => newRoute(100_000 + i)));
+  for (let k = 0; k < 3000 && (await attachedRoutes(admin, 'bench/bench', 'http')) < before + B; k++) await new Promise((r) => setTimeout(r, 20));
+  times.push(performance.now() - t0);
+}
+for (let i = N; i < N + (values.burst ? 0 : M); i++) {
   const t0 = performance.now();
   writeAtomic(dir, `new-${i}.yaml`, [newRoute(i)]);
   for (let k = 0; k < 6000 && (await probe(port, `n${i}.bench.example.com`)) !== 200; k++) await new Promise((r) => setTimeout(r, 5));
