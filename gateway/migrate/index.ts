@@ -24,7 +24,7 @@ export interface MigrateOptions {
 }
 
 /** The policy kinds this build of Portico has (issue 13: SecurityPolicy; issue 14: TrafficPolicy). */
-export const AVAILABLE_POLICIES: PolicyKinds = { security: true, traffic: false };
+export const AVAILABLE_POLICIES: PolicyKinds = { security: true, traffic: true };
 
 export interface MigrateResult {
   plan: Plan;

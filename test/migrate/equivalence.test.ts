@@ -40,6 +40,8 @@ interface Row {
   scheme: 'http' | 'https'; host: string; path: string; method?: string; headers?: Record<string, string>;
   /** The client's source address (loopback); default 127.0.0.1. */
   from?: string;
+  /** Bytes of request body sent (with Content-Length). */
+  bodyBytes?: number;
   want: Want; why: string;
   /** Response headers the answer must carry. */
   responseHeaders?: Record<string, string>;
@@ -80,6 +82,8 @@ const ROWS: Row[] = [
   { scheme: 'http', host: 'hooks.payments.example.com', path: '/stripe/events', headers: { authorization: basic(HOOK_USER, HOOK_PASSWORD) }, want: { service: 'webhooks' }, why: 'ssl-redirect "false": no redirect on port 80; auth-type basic passes with a user of the htpasswd Secret' },
   { scheme: 'https', host: 'hooks.payments.example.com', path: '/stripe', headers: { authorization: basic(HOOK_USER, HOOK_PASSWORD) }, want: { service: 'webhooks' }, why: 'TLS host served on 443' },
   { scheme: 'https', host: 'hooks.payments.example.com', path: '/stripe', want: { status: 401, location: '' }, why: 'auth-type basic: no credentials, 401' },
+  { scheme: 'https', host: 'hooks.payments.example.com', path: '/stripe', method: 'POST', bodyBytes: 9 * 1024 * 1024, headers: { authorization: basic(HOOK_USER, HOOK_PASSWORD) }, want: { status: 413, location: '' }, why: 'the ConfigMap\'s proxy-body-size 8m: a 9 MiB body gets 413' },
+  { scheme: 'https', host: 'hooks.payments.example.com', path: '/stripe', method: 'POST', bodyBytes: 1024 * 1024, headers: { authorization: basic(HOOK_USER, HOOK_PASSWORD) }, want: { service: 'webhooks' }, why: 'a 1 MiB body is within 8m' },
   { scheme: 'https', host: 'hooks.payments.example.com', path: '/stripe', headers: { authorization: basic(HOOK_USER, 'wrong') }, want: { status: 401, location: '' }, why: 'auth-type basic: a wrong password, 401' },
   // pay.example.net: app-root and ssl-redirect (its backend speaks HTTPS, not reached here)
   { scheme: 'https', host: 'pay.example.net', path: '/', want: { status: 302, location: 'https://pay.example.net/portal' }, why: 'app-root: / redirects (302) to /portal' },
@@ -147,10 +151,12 @@ eq.after(async (ctx) => {
 function call(ctx: Ctx, r: Row): Promise<{ status: number; headers: IncomingHttpHeaders; json: any }> {
   const port = (r.scheme === 'https' ? 443 : 80) + OFFSET;
   return new Promise((done, fail) => {
+    let answered = false;
     const req = (r.scheme === 'https' ? httpsRequest : httpRequest)({
       host: ctx.address, port, path: r.path, method: r.method ?? 'GET', localAddress: r.from, agent: false, timeout: 5000,
-      headers: { host: r.host, ...r.headers }, servername: r.host, rejectUnauthorized: false,
+      headers: { host: r.host, ...r.headers, ...(r.bodyBytes !== undefined ? { 'content-length': String(r.bodyBytes) } : {}) }, servername: r.host, rejectUnauthorized: false,
     }, (res) => {
+      answered = true;
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c) => (body += c));
@@ -161,8 +167,11 @@ function call(ctx: Ctx, r: Row): Promise<{ status: number; headers: IncomingHttp
       });
     });
     req.on('timeout', () => req.destroy(new Error(`${r.scheme}://${r.host}${r.path} timed out`)));
-    req.on('error', fail);
-    req.end();
+    // A gateway refusing the body answers and may close before the client wrote it all: the answer counts.
+    let errored: Error | undefined;
+    req.on('error', (e) => (r.bodyBytes !== undefined ? (errored = e) : fail(e)));
+    req.on('close', () => { if (!answered) fail(errored ?? new Error(`${r.scheme}://${r.host}${r.path}: closed without an answer`)); });
+    req.end(r.bodyBytes !== undefined ? Buffer.alloc(r.bodyBytes, 97) : undefined);
   });
 }
 

@@ -85,6 +85,9 @@ test('every annotation of the table is in docs/migrate.md with its outcome, and 
   assert.ok(ANNOTATIONS.filter((a) => a.i2gw).length >= 45, 'the 45 annotations ingress2gateway reads are all in the table');
 });
 
+/** A build without Portico's policy kinds: what they would convert must stay error lines. */
+const NO_POLICIES = { policies: { security: false, traffic: false } };
+
 const lines = (r: ReturnType<typeof migrate>, severity?: string) => r.report.filter((l) => severity === undefined || l.severity === severity).map((l) => `${l.annotation}: ${l.message}`);
 
 test('snippets, ModSecurity, Lua, unknown annotations and policy-backed ones each get an error line naming the Ingress and annotation', () => {
@@ -95,7 +98,7 @@ test('snippets, ModSecurity, Lua, unknown annotations and policy-backed ones eac
     [`${NGINX_PREFIX}made-up`]: 'x',
     [`${NGINX_PREFIX}limit-rpm`]: '60',
     [`${NGINX_PREFIX}auth-type`]: 'basic',
-  } })]);
+  } })], { policies: { security: true, traffic: false } });
   const errs = r.report.filter((l) => l.severity === 'error');
   // auth-type basic without its Secret cannot become a policy: the line names auth-secret.
   for (const k of ['configuration-snippet', 'enable-modsecurity', 'lua-resty-waf-debug', 'made-up', 'limit-rpm', 'auth-secret']) {
@@ -103,21 +106,21 @@ test('snippets, ModSecurity, Lua, unknown annotations and policy-backed ones eac
   }
 });
 
-test('timeouts and body limits are never dropped silently: defaults, the ConfigMap and annotations each leave a line', () => {
-  const plain = migrate([ing('a', { ingressClassName: 'nginx' })]);
+test('timeouts and body limits are never dropped silently: defaults, the ConfigMap and annotations each leave a line (here without TrafficPolicy)', () => {
+  const plain = migrate([ing('a', { ingressClassName: 'nginx' })], NO_POLICIES);
   assert.ok(lines(plain, 'error').some((l) => /proxy-body-size: .*1m \(ingress-nginx defaults\)/.test(l)), 'the default 1m limit');
   assert.ok(lines(plain, 'warning').some((l) => /proxy-read-timeout: timeouts.backendRequest 60s \(ingress-nginx defaults\)/.test(l)), 'the default 60 s');
   const cm = { kind: 'ConfigMap', metadata: { name: 'ingress-nginx-controller', namespace: 'ingress-nginx' }, data: { 'proxy-body-size': '4m', 'proxy-read-timeout': '15' } };
-  const configured = migrate([ing('a', { ingressClassName: 'nginx' }), cm]);
+  const configured = migrate([ing('a', { ingressClassName: 'nginx' }), cm], NO_POLICIES);
   assert.ok(lines(configured, 'error').some((l) => /4m \(ConfigMap ingress-nginx\/ingress-nginx-controller\)/.test(l)));
   assert.ok(lines(configured).some((l) => /backendRequest 15s/.test(l)));
   const route = configured.plan.namespaces[0].routes[0];
   assert.is(route.httpRules[0].backendRequestTimeout, 15, 'the ConfigMap timeout is on the rule');
-  const annotated = migrate([ing('a', { ingressClassName: 'nginx', annotations: { [`${NGINX_PREFIX}proxy-read-timeout`]: '300', [`${NGINX_PREFIX}proxy-send-timeout`]: '300', [`${NGINX_PREFIX}proxy-body-size`]: '50m' } })]);
+  const annotated = migrate([ing('a', { ingressClassName: 'nginx', annotations: { [`${NGINX_PREFIX}proxy-read-timeout`]: '300', [`${NGINX_PREFIX}proxy-send-timeout`]: '300', [`${NGINX_PREFIX}proxy-body-size`]: '50m' } })], NO_POLICIES);
   assert.is(annotated.plan.namespaces[0].routes[0].httpRules[0].backendRequestTimeout, 300);
   assert.ok(lines(annotated, 'error').some((l) => /proxy-body-size: .*"50m" is not enforced/.test(l)));
   assert.ok(lines(annotated, 'info').some((l) => /proxy-send-timeout: 300s/.test(l)));
-  const unlimited = migrate([ing('a', { ingressClassName: 'nginx', annotations: { [`${NGINX_PREFIX}proxy-body-size`]: '0' } })]);
+  const unlimited = migrate([ing('a', { ingressClassName: 'nginx', annotations: { [`${NGINX_PREFIX}proxy-body-size`]: '0' } })], NO_POLICIES);
   assert.not.ok(lines(unlimited, 'error').some((l) => l.startsWith(`${NGINX_PREFIX}proxy-body-size`)), '0 is no limit, as Portico');
 });
 
