@@ -91,11 +91,12 @@ test('npm pack ships only the compiled package, declarations, CRDs, README and L
   const [info] = JSON.parse(out.slice(out.indexOf('[')));
   tarball = join(work, info.filename);
   const files: string[] = info.files.map((f: { path: string }) => f.path);
-  // Compiled code and declarations; the CRDs (with the vendored third-party one and its licence);
+  // Compiled code and declarations; the CRDs (Gateway API's, Portico's policy CRDs, which the runtime
+  // construct installs and the validator checks, and the vendored third-party one with its licence);
   // the pull-request check and the Argo CD plugin, which app repos run from node_modules/portico.
   const allowed = new RegExp('^(' + [
     'package\\.json', 'README\\.md', 'LICENSE',
-    'crds/(standard|experimental)/[\\w.-]+\\.yaml', 'crds/conditions\\.yaml', 'crds/third-party/[\\w.-]+',
+    'crds/(standard|experimental|portico)/[\\w.-]+\\.yaml', 'crds/conditions\\.yaml', 'crds/third-party/[\\w.-]+',
     'build/(bin|constructs|gateway)/.+\\.(js|d\\.ts|js\\.map|d\\.ts\\.map|json|proto|md)',
     'scripts/(pr-check|argocd-cmp)/[\\w.-]+\\.(mjs|d\\.mts)', 'argocd/[\\w.-]+\\.yaml',
   ].join('|') + ')$');
