@@ -5,6 +5,7 @@
 import type { ActiveHealthCheckIR, BackendIR, EndpointIR, RoutingTable } from '../../ir/index.ts';
 import { createProbe, type Probe } from './health-probes.ts';
 import { trafficOf } from '../traffic/of.ts';
+import { transportKey } from './pools.ts';
 
 interface EndpointState {
   ep: EndpointIR;
@@ -96,8 +97,10 @@ class BackendChecker {
   }
 }
 
+// The backend's transport (TLS settings included) is part of the key: a changed
+// BackendTLSPolicy (another CA, hostname or client certificate) restarts the checks with it.
 function keyOf(b: BackendIR, hc: ActiveHealthCheckIR): string {
-  return `${b.id}\u0000${JSON.stringify(hc)}`;
+  return `${b.id}\u0000${transportKey(b)}\u0000${JSON.stringify(hc)}`;
 }
 
 export class HealthChecks {

@@ -1,18 +1,27 @@
 // One active health probe of one endpoint: HTTP (a request, the status in the expected ranges),
 // TCP (a connection, optionally a payload and an expected reply) or gRPC (grpc.health.v1
 // Health/Check answering SERVING). Each resolves true or false within the timeout, never throws.
+// A backend reached over TLS (BackendTLSPolicy) is probed over TLS with the settings proxied
+// traffic uses (tls-options.ts: SNI, CAs, hostname/SAN checks, client certificate): an endpoint
+// whose certificate traffic would refuse fails its checks instead of passing them in cleartext.
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
+import tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import type { ActiveHealthCheckIR, BackendIR, EndpointIR } from '../../ir/index.ts';
+import { upstreamTlsOptions } from './tls-options.ts';
 
 export type Probe = () => Promise<boolean>;
 
 function httpProbe(p: Extract<ActiveHealthCheckIR['probe'], { type: 'HTTP' }>, b: BackendIR, ep: EndpointIR, timeoutMs: number): Probe {
+  const secure = b.tls === undefined ? undefined : upstreamTlsOptions(b.tls);
+  const request = secure === undefined ? http.request : https.request;
   return () => new Promise((done) => {
-    const req = http.request({
+    const req = request({
       host: ep.address, port: ep.port, method: p.method, path: p.path, agent: false, timeout: timeoutMs,
       headers: { host: p.host ?? b.name, 'user-agent': 'portico-health-check' },
+      ...secure,
     }, (res) => {
       const s = res.statusCode ?? 0;
       res.resume();
@@ -24,7 +33,8 @@ function httpProbe(p: Extract<ActiveHealthCheckIR['probe'], { type: 'HTTP' }>, b
   });
 }
 
-function tcpProbe(p: Extract<ActiveHealthCheckIR['probe'], { type: 'TCP' }>, ep: EndpointIR, timeoutMs: number): Probe {
+function tcpProbe(p: Extract<ActiveHealthCheckIR['probe'], { type: 'TCP' }>, b: BackendIR, ep: EndpointIR, timeoutMs: number): Probe {
+  const secure = b.tls === undefined ? undefined : upstreamTlsOptions(b.tls);
   return () => new Promise((done) => {
     let settled = false;
     const finish = (ok: boolean) => {
@@ -33,10 +43,14 @@ function tcpProbe(p: Extract<ActiveHealthCheckIR['probe'], { type: 'TCP' }>, ep:
       socket.destroy();
       done(ok);
     };
-    const socket = net.connect({ host: ep.address, port: ep.port });
+    // Over TLS the check passes only after a verified handshake ('secureConnect'; an untrusted
+    // or misnamed certificate is an 'error' because rejectUnauthorized is always on).
+    const socket = secure === undefined
+      ? net.connect({ host: ep.address, port: ep.port })
+      : tls.connect({ host: ep.address, port: ep.port, ...secure });
     socket.setTimeout(timeoutMs, () => finish(false));
     socket.on('error', () => finish(false));
-    socket.on('connect', () => {
+    socket.on(secure === undefined ? 'connect' : 'secureConnect', () => {
       if (p.send === undefined) return finish(true);
       socket.write(p.send);
       if (p.receive === undefined) return finish(true);
@@ -113,9 +127,24 @@ const HealthClient = grpc.makeGenericClientConstructor({
   },
 }, 'Health');
 
-function grpcProbe(p: Extract<ActiveHealthCheckIR['probe'], { type: 'GRPC' }>, ep: EndpointIR, timeoutMs: number): Probe & { close(): void } {
+/**
+ * gRPC channel credentials for the backend: TLS with the proxied traffic's settings, the
+ * policy hostname as SNI and verified name (grpc.ssl_target_name_override), or cleartext.
+ */
+function grpcChannel(b: BackendIR): { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
+  if (b.tls === undefined) return { credentials: grpc.credentials.createInsecure(), options: {} };
+  const o = upstreamTlsOptions(b.tls);
+  const context = tls.createSecureContext({ ...(o.ca ? { ca: o.ca } : {}), ...(o.cert ? { cert: o.cert, key: o.key } : {}) });
+  return {
+    credentials: grpc.credentials.createFromSecureContext(context, { rejectUnauthorized: true, checkServerIdentity: o.checkServerIdentity }),
+    options: { 'grpc.ssl_target_name_override': o.servername, 'grpc.default_authority': o.servername },
+  };
+}
+
+function grpcProbe(p: Extract<ActiveHealthCheckIR['probe'], { type: 'GRPC' }>, b: BackendIR, ep: EndpointIR, timeoutMs: number): Probe & { close(): void } {
   const target = ep.address.includes(':') ? `[${ep.address}]:${ep.port}` : `${ep.address}:${ep.port}`;
-  const client = new HealthClient(target, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+  const channel = grpcChannel(b);
+  const client = new HealthClient(target, channel.credentials, channel.options) as unknown as grpc.Client & {
     Check(req: string, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, status?: number) => void): void;
   };
   const probe = (() => new Promise<boolean>((done) => {
@@ -128,7 +157,7 @@ function grpcProbe(p: Extract<ActiveHealthCheckIR['probe'], { type: 'GRPC' }>, e
 export function createProbe(hc: ActiveHealthCheckIR, b: BackendIR, ep: EndpointIR): Probe & { close?(): void } {
   switch (hc.probe.type) {
     case 'HTTP': return httpProbe(hc.probe, b, ep, hc.timeoutMs);
-    case 'TCP': return tcpProbe(hc.probe, ep, hc.timeoutMs);
-    case 'GRPC': return grpcProbe(hc.probe, ep, hc.timeoutMs);
+    case 'TCP': return tcpProbe(hc.probe, b, ep, hc.timeoutMs);
+    case 'GRPC': return grpcProbe(hc.probe, b, ep, hc.timeoutMs);
   }
 }

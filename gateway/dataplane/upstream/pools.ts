@@ -1,10 +1,9 @@
 // One undici Pool per (endpoint, protocol, TLS settings): keep-alive connections are reused
 // across requests and rules, and survive table reloads as long as the endpoint stays.
-import { checkServerIdentity, rootCertificates } from 'node:tls';
-import type { PeerCertificate } from 'node:tls';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
-import type { BackendIR, BackendTlsIR, EndpointIR } from '../../ir/index.ts';
+import type { BackendIR, EndpointIR } from '../../ir/index.ts';
+import { upstreamTlsOptions } from './tls-options.ts';
 
 export interface PoolLimits {
   /** TCP (+TLS) connect timeout. @default 5000 */
@@ -36,24 +35,6 @@ function hash(s: string): number {
   let h = 2166136261;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return h >>> 0;
-}
-
-function verifyIdentity(tls: BackendTlsIR) {
-  return (host: string, cert: PeerCertificate): Error | undefined => {
-    if (tls.subjectAltNames.length === 0) return checkServerIdentity(tls.hostname, cert);
-    const sans = (cert.subjectaltname ?? '').split(',').map((s) => s.trim());
-    for (const want of tls.subjectAltNames) {
-      const prefix = want.type === 'URI' ? 'URI:' : 'DNS:';
-      if (want.type === 'Hostname') {
-        if (checkServerIdentity(want.value, { ...cert, subjectaltname: sans.filter((s) => s.startsWith('DNS:')).join(', ') }) === undefined) return undefined;
-      } else if (sans.includes(prefix + want.value)) {
-        return undefined;
-      }
-    }
-    return Object.assign(new Error(`backend certificate of ${host} matches none of the subjectAltNames`), {
-      code: 'ERR_TLS_CERT_ALTNAME_INVALID',
-    });
-  };
 }
 
 /**
@@ -109,17 +90,7 @@ export class PoolRegistry {
     const host = ep.address.includes(':') ? `[${ep.address}]` : ep.address;
     const origin = `${tls ? 'https' : 'http'}://${host}:${ep.port}`;
     const connect: Record<string, unknown> = { timeout: l.connectTimeoutMs };
-    if (tls !== undefined) {
-      connect.servername = tls.hostname;
-      connect.rejectUnauthorized = true;
-      if (tls.caPem.length > 0) connect.ca = tls.system ? [...rootCertificates, ...tls.caPem] : tls.caPem;
-      connect.checkServerIdentity = verifyIdentity(tls);
-      // The Gateway's spec.tls.backend.clientCertificateRef, for backends that require mTLS.
-      if (tls.clientCertificate) {
-        connect.cert = tls.clientCertificate.certPem;
-        connect.key = tls.clientCertificate.keyPem;
-      }
-    }
+    if (tls !== undefined) Object.assign(connect, upstreamTlsOptions(tls));
     const h2c = backend.protocol === 'h2c';
     // Prior-knowledge HTTP/2 over cleartext (appProtocol kubernetes.io/h2c). Pool does not pass
     // useH2c on to its connector, so it goes in the connect options.
