@@ -13,6 +13,7 @@ import { createLogger } from '../admin/log.ts';
 import { createServingObserver, type ServingObserver } from '../admin/observer.ts';
 import { nowIso, writeStderr } from '../runtime/index.ts';
 import { decodeTable, type TableDelta } from './table-delta.ts';
+import { shareStrings } from './share-strings.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts';
 
 function send(m: FromWorker): void {
@@ -43,7 +44,8 @@ async function init(m: WorkerInit): Promise<void> {
 async function apply(seq: number, payload: Uint8Array): Promise<void> {
   let table: RoutingTable;
   try {
-    table = decodeTable(held, deserialize(payload) as TableDelta);
+    // One instance per distinct string: deserialize() copies each occurrence (see share-strings.ts).
+    table = decodeTable(held, shareStrings(deserialize(payload) as TableDelta));
   } catch (err) {
     held = undefined;
     return send({ type: 'apply-failed', seq, error: (err as Error).message });
