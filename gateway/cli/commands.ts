@@ -61,6 +61,7 @@ export const serveCommand = defineCommand({
     'outlier-base-ejection': { type: 'string', arg: 'S', help: 'first ejection lasts S seconds, the n-th in a row n times that (default 30)' },
     'outlier-max-ejection': { type: 'string', arg: 'S', help: 'longest ejection (default 300)' },
     'outlier-max-ejection-percent': { type: 'string', arg: 'P', help: "share of a backend's endpoints ejected at once, at least one; all only when all fail (default 50)" },
+    'outlier-panic-threshold': { type: 'string', arg: 'P', help: "below P % of a backend's endpoints in rotation, ejections are ignored and all endpoints serve (default 50; 0: answer 503 when all are ejected)" },
     'upstream-max-requests': { type: 'string', arg: 'N', help: 'requests in flight per backend, more wait in its queue (default 1024; 0: no limit)' },
     'upstream-max-pending': { type: 'string', arg: 'N', help: 'requests waiting per backend, more are answered 503 at once (default 1024)' },
     'upstream-queue-timeout': { type: 'string', arg: 'S', help: 'a request waits at most S seconds in the queue, then 503 (default 5)' },

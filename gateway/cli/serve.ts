@@ -168,6 +168,7 @@ export function parseServeArgs(args: string[], env: ServeEnvironment = { inPod: 
       baseEjectionMs: seconds('outlier-base-ejection'),
       maxEjectionMs: seconds('outlier-max-ejection'),
       maxEjectionPercent: countFlag(values['outlier-max-ejection-percent'], 'outlier-max-ejection-percent', 100),
+      panicThresholdPercent: countFlag(values['outlier-panic-threshold'], 'outlier-panic-threshold', 100),
     }),
     queue: dropUndefined({
       maxRequests: countFlag(values['upstream-max-requests'], 'upstream-max-requests'),

@@ -25,6 +25,12 @@ export interface OutlierDetectionIR {
    * endpoint is ejected only when every endpoint of the backend is failing.
    */
   maxEjectionPercent?: number;
+  /**
+   * Panic threshold (Envoy's healthy_panic_threshold): when fewer than this share of a backend's
+   * endpoints are in rotation, ejections are ignored and requests go to every endpoint, ejected
+   * ones included, instead of being answered 503. 0 = never (all ejected: 503 at once).
+   */
+  panicThresholdPercent?: number;
 }
 
 export interface BackendQueueIR {

@@ -1,11 +1,14 @@
 // Passive outlier detection and the per-backend request queue, over real sockets: an endpoint
 // that keeps failing is ejected for a growing backoff and brought back; the share of endpoints
-// ejected at once is capped unless all fail; a backend whose endpoints all fail, or that stops
-// answering, costs a bounded number of requests and answers the rest 503 at once. Everything is
-// counted (connections the backends saw, requests in flight), never timed.
+// ejected at once is capped unless all fail; below the panic threshold (too few endpoints left in
+// rotation) ejections are ignored, or with a threshold of 0 a backend whose endpoints are all
+// ejected answers 503 at once; a backend that stops answering costs a bounded number of requests
+// and answers the rest 503 at once; a client that goes away is never the endpoint's failure.
+// Everything is counted (connections the backends saw, requests in flight), never timed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import http from 'node:http';
+import http2 from 'node:http2';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createDataplane } from '../../gateway/dataplane/index.ts';
@@ -37,13 +40,15 @@ async function resetting(): Promise<Peer> {
 }
 
 /** Answers 200; `hold` keeps answers back until released (a backend that stopped answering). */
-async function answering(hold = false): Promise<Peer & { inFlight: number; maxInFlight: number; requests: number; release(): void }> {
+async function answering(hold = false): Promise<Peer & { inFlight: number; maxInFlight: number; requests: number; release(): void; dropConnections(): void }> {
   const held: http.ServerResponse[] = [];
   let holding = hold;
   const sockets = new Set<net.Socket>();
   const peer = {
     port: 0, connections: 0, inFlight: 0, maxInFlight: 0, requests: 0,
     release() { holding = false; for (const r of held.splice(0)) r.end('ok'); },
+    /** Closes every connection it holds (as a server's keep-alive timeout does). */
+    dropConnections() { for (const c of sockets) c.destroy(); },
     close: async () => {},
   };
   const s = http.createServer((req, res) => {
@@ -156,10 +161,12 @@ test('max ejection percent: one failing endpoint of three stays in rotation whil
   }
 });
 
-test('all endpoints failing: all are ejected and requests are answered 503 at once, without reaching them', async () => {
+// panicThresholdPercent 0: the test is about ejecting every endpoint; with the default threshold
+// (50 %) the ejected endpoints would keep receiving requests (the panic test below).
+test('all endpoints failing, panic threshold 0: all are ejected and requests are answered 503 at once, without reaching them', async () => {
   const bad1 = await resetting();
   const bad2 = await resetting();
-  const gw = await gateway([bad1.port, bad2.port], { outlierDetection: { consecutiveLocalOriginFailure: 3, baseEjectionMs: 60_000 } });
+  const gw = await gateway([bad1.port, bad2.port], { outlierDetection: { consecutiveLocalOriginFailure: 3, baseEjectionMs: 60_000, panicThresholdPercent: 0 } });
   try {
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) statuses.push(await fetchStatus(gw.port));
@@ -218,10 +225,11 @@ test('a queued request waits at most the queue timeout, then 503', async () => {
   }
 });
 
+// The next two make the ejection of a sole endpoint visible as 503: panic threshold 0.
 test('outlier state is per data plane (per worker process): another one still tries the endpoint', async () => {
   const bad = await resetting();
-  const a = await gateway([bad.port], { outlierDetection: { consecutiveLocalOriginFailure: 2, baseEjectionMs: 60_000 } });
-  const b = await gateway([bad.port], { outlierDetection: { consecutiveLocalOriginFailure: 2, baseEjectionMs: 60_000 } });
+  const a = await gateway([bad.port], { outlierDetection: { consecutiveLocalOriginFailure: 2, baseEjectionMs: 60_000, panicThresholdPercent: 0 } });
+  const b = await gateway([bad.port], { outlierDetection: { consecutiveLocalOriginFailure: 2, baseEjectionMs: 60_000, panicThresholdPercent: 0 } });
   try {
     for (let i = 0; i < 4; i++) await fetchStatus(a.port);
     assert.is(bad.connections, 2);
@@ -237,7 +245,7 @@ test('outlier state is per data plane (per worker process): another one still tr
 
 test('the state survives a reload, and requests in flight keep their slot', async () => {
   const bad = await resetting();
-  const gw = await gateway([bad.port], { outlierDetection: { consecutiveLocalOriginFailure: 2, baseEjectionMs: 60_000 } });
+  const gw = await gateway([bad.port], { outlierDetection: { consecutiveLocalOriginFailure: 2, baseEjectionMs: 60_000, panicThresholdPercent: 0 } });
   try {
     for (let i = 0; i < 2; i++) await fetchStatus(gw.port);
     assert.is(gw.ejections.length, 1);
@@ -248,6 +256,78 @@ test('the state survives a reload, and requests in flight keep their slot', asyn
   } finally {
     await gw.dp.close(0);
     await bad.close();
+  }
+});
+
+test('panic threshold (default 50 %): an ejected sole endpoint, or every endpoint ejected, keeps receiving requests', async () => {
+  let failing = true;
+  let requests = 0;
+  const flaky = http.createServer((req, res) => {
+    requests++;
+    req.resume();
+    if (failing) req.socket.destroy();
+    else res.end('ok');
+  });
+  await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
+  const port = (flaky.address() as AddressInfo).port;
+  const gw = await gateway([port], { outlierDetection: { consecutiveLocalOriginFailure: 2, baseEjectionMs: 60_000 } });
+  const bad1 = await resetting();
+  const bad2 = await resetting();
+  const all = await gateway([bad1.port, bad2.port], { outlierDetection: { consecutiveLocalOriginFailure: 2, baseEjectionMs: 60_000 } });
+  try {
+    assert.equal([await fetchStatus(gw.port), await fetchStatus(gw.port)], [502, 502]);
+    assert.is(gw.ejections.length, 1, 'the only endpoint is ejected (logged, counted)');
+    assert.is(await fetchStatus(gw.port), 502, 'below the threshold the ejected endpoint still gets the request');
+    assert.is(requests, 3);
+    failing = false;
+    assert.is(await fetchStatus(gw.port), 200, 'recovered: served at once, not 503 for the rest of the ejection');
+    assert.ok(gw.records.every((r) => !flagsOf(r).includes('GW_ERR_ENDPOINTS_EJECTED')));
+
+    for (let i = 0; i < 4; i++) await fetchStatus(all.port);
+    assert.is(all.ejections.length, 2, 'both endpoints ejected');
+    const reached = bad1.connections + bad2.connections;
+    const burst = await Promise.all(Array.from({ length: 6 }, () => fetchStatus(all.port)));
+    assert.equal([...new Set(burst)], [502], 'every endpoint ejected: requests are balanced over all of them again');
+    assert.is(bad1.connections + bad2.connections, reached + 6);
+    assert.ok(bad1.connections > 2 && bad2.connections > 2, 'both ejected endpoints take their share');
+  } finally {
+    await gw.dp.close(0);
+    await all.dp.close(0);
+    await new Promise<void>((r) => { flaky.closeAllConnections(); flaky.close(() => r()); });
+    await Promise.all([bad1.close(), bad2.close()]);
+  }
+});
+
+// The 2-worker bench's 503s (bench/results/2026-12-07-dataplane.md): h2load stopped with streams
+// in flight; node reports such a response closed as "finished", so the exchange was not cancelled,
+// its upstream answer sat paused on the dead stream's backpressure until the origin closed the idle
+// connection (nginx, 75 s), and each of those resets counted as the endpoint's failure: five ejected
+// the origin, the only endpoint, and the next scenario got 503 for 30 s.
+test('an HTTP/2 client that goes away with requests in flight cancels them: nothing is counted against the endpoint', async () => {
+  const origin = await answering(true);
+  const gw = await gateway([origin.port], { outlierDetection: { consecutiveLocalOriginFailure: 2, baseEjectionMs: 60_000, panicThresholdPercent: 0 } });
+  try {
+    const session = http2.connect(`http://127.0.0.1:${gw.port}`);
+    session.on('error', () => {});
+    for (let i = 0; i < 6; i++) {
+      const st = session.request({ ':path': '/', ':authority': 'www.example' });
+      st.on('error', () => {});
+      st.resume();
+    }
+    await until(() => origin.inFlight === 6, 'six requests at the endpoint');
+    session.destroy();
+    await until(() => gw.records.length === 6, 'six access records');
+    assert.equal(gw.records.map((r) => [r.status, flagsOf(r)]), Array.from({ length: 6 }, () => [499, 'GW_ERR_CLIENT_ABORT']), 'recorded as the client going away');
+    await until(() => origin.inFlight === 0, 'the cancelled attempts closed at the endpoint');
+    // What the origin does with connections left to it (answers, then closes them) is no failure.
+    origin.release();
+    origin.dropConnections();
+    assert.is(await fetchStatus(gw.port), 200);
+    assert.is(await fetchStatus(gw.port), 200);
+    assert.is(gw.ejections.length, 0, 'no ejection');
+  } finally {
+    await gw.dp.close(0);
+    await origin.close();
   }
 });
 

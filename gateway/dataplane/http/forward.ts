@@ -124,6 +124,16 @@ export function requestHasBody(ex: Exchange): boolean {
 
 type Res = ServerResponse;
 
+/**
+ * Whether the client's side of the exchange is gone: cancelled, or its connection (HTTP/1.1) or
+ * stream (HTTP/2, where the response object itself is never `destroyed`) is closed.
+ */
+export function clientGone(ex: Exchange): boolean {
+  if (ex.cancelledNow === true || (ex.onCancel === undefined && ex.signal.aborted)) return true;
+  const res = ex.res as { destroyed?: boolean; stream?: { destroyed?: boolean } } | undefined;
+  return res !== undefined && (res.destroyed === true || res.stream?.destroyed === true);
+}
+
 class ProxyAttempt implements Dispatcher.DispatchHandler {
   controller: Dispatcher.DispatchController | undefined;
   timer: NodeJS.Timeout | undefined;
@@ -198,7 +208,7 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
     const out = stripHopByHop(headers);
     applyResponseEdits(out, ex.responseHeaders, ex.responseModifiers);
     const res = this.res;
-    if (res.destroyed) {
+    if (clientGone(ex)) {
       controller.abort(new ClientGone());
       return;
     }
@@ -267,6 +277,13 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
       return;
     }
     const failure = classifyError(err);
+    if (this.headSent && clientGone(this.ex)) {
+      // Nothing left to cut, and the failure may be ours: a response left unread on a dead
+      // client's backpressure until the endpoint closed the connection. Never the endpoint's.
+      addResponseFlag(this.ex.record, 'GW_ERR_CLIENT_ABORT');
+      this.settle({ kind: 'done' });
+      return;
+    }
     if (this.headSent) {
       // Mid-body failure: the status is gone, so cut the client stream to make it visible.
       addResponseFlag(this.ex.record, failure.code);

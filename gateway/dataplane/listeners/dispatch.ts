@@ -311,7 +311,10 @@ function watch(ex: HttpExchange, observer: DataplaneObserver | undefined): void 
   };
   if (ex.res !== undefined) {
     const res = ex.res as ServerResponse;
-    res.once('close', () => finish(res.writableFinished));
+    // Completed only when the response was ended and handed over: an HTTP/2 response whose stream
+    // the client reset, or whose session it closed, reports writableFinished (its stream is closed)
+    // without ever having been ended; taken for done, its upstream attempt was never cancelled.
+    res.once('close', () => finish(res.writableEnded && res.writableFinished));
   } else if (ex.upgrade !== undefined) {
     const s = ex.upgrade.socket;
     s.once('close', () => finish(ex.record.status !== 0));

@@ -11,6 +11,7 @@ export interface OutlierSettings {
   baseEjectionMs: number;
   maxEjectionMs: number;
   maxEjectionPercent: number;
+  panicThresholdPercent: number;
 }
 
 // By default only the gateway's own failures to get an answer count (Envoy's
@@ -19,6 +20,10 @@ export interface OutlierSettings {
 // asks for 503s) would turn those into 503s for every request. The 5xx counters are there to be
 // switched on. The ejection share differs from Envoy's 10 %, which ejects one endpoint of ten at a
 // time: a backend with two dead endpoints of three kept sending a third of its traffic to one.
+// The panic threshold is Envoy's default (50 %): with fewer endpoints in rotation than that, the
+// ejections are ignored. Ejecting the only endpoint of a backend (or every endpoint) would
+// otherwise answer 503 for the whole ejection even when the endpoint has recovered after a
+// second, or the failures were a burst; sending to it costs a fast failure at worst.
 export const DEFAULT_OUTLIER_DETECTION: OutlierSettings = {
   consecutiveLocalOriginFailure: 5,
   consecutive5xx: 0,
@@ -26,6 +31,7 @@ export const DEFAULT_OUTLIER_DETECTION: OutlierSettings = {
   baseEjectionMs: 30_000,
   maxEjectionMs: 300_000,
   maxEjectionPercent: 50,
+  panicThresholdPercent: 50,
 };
 
 export function resolveOutlierSettings(defaults: OutlierSettings, o: OutlierDetectionIR | undefined): OutlierSettings {
@@ -101,13 +107,24 @@ export class BackendOutliers {
   }
 
   /**
+   * Whether too few of the backend's endpoints are in rotation (below the panic threshold): then
+   * ejections are ignored and every endpoint takes its share again.
+   */
+  panicking(backend: BackendIR): boolean {
+    const n = backend.endpoints.length;
+    const ejected = this.ejectedCount();
+    return ejected > 0 && n > 0 && (n - ejected) * 100 < this.settings.panicThresholdPercent * n;
+  }
+
+  /**
    * An endpoint in rotation, from `next` (the backend's round robin), skipping ejected ones;
-   * undefined when every endpoint is ejected.
+   * in panic (see panicking()) the rotation's pick as it is; undefined when every endpoint is
+   * ejected and the panic threshold is 0.
    */
   pick(backend: BackendIR, next: () => EndpointIR | undefined): EndpointIR | undefined {
     const first = next();
     if (this.#ejected === 0 || first === undefined) return first;
-    if (!this.isEjected(first)) return first;
+    if (!this.isEjected(first) || this.panicking(backend)) return first;
     // Bounded: a rotation visits every endpoint within 2n picks (a random draw may repeat one).
     for (let i = 1; i < 2 * backend.endpoints.length; i++) {
       const ep = next();
@@ -156,8 +173,9 @@ export class BackendOutliers {
     const n = backend.endpoints.length;
     const cap = Math.max(1, Math.floor((n * this.settings.maxEjectionPercent) / 100));
     if (this.ejectedCount() < cap) return true;
-    // Beyond the share only when no endpoint is healthy: then answering 503 at once beats
-    // sending every request to an endpoint that fails it.
+    // Beyond the share only when no endpoint is healthy: with a panic threshold of 0 the backend
+    // then answers 503 at once rather than send every request to an endpoint that fails it
+    // (above 0 it panics, and the ejections only mark the endpoints, in logs and metrics).
     for (const ep of backend.endpoints) {
       const k = keyOf(ep);
       if (k === key) continue;

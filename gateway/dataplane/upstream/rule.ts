@@ -6,7 +6,7 @@ import type { EndpointIR, HttpBackendIR, HttpRuleIR } from '../../ir/index.ts';
 import type { Exchange, Handler } from '../http/exchange.ts';
 import type { DataplaneObserver } from '../observer.ts';
 import { sendGatewayResponse } from '../http/respond.ts';
-import { buildUpstreamHeaders, forwardAttempt, requestHasBody } from '../http/forward.ts';
+import { buildUpstreamHeaders, clientGone, forwardAttempt, requestHasBody } from '../http/forward.ts';
 import type { UpstreamFailure } from '../http/forward.ts';
 import { compileRetry, readReplayableBody, sleep } from '../http/retry.ts';
 import { attemptBudget, compileTimeouts, remainingMs } from '../http/timeouts.ts';
@@ -41,10 +41,14 @@ const gatewayStatus = (status: number) => (status >= 502 && status <= 504 ? 'gat
 // sends garbage) also fails the attempt, with another code or after the client was answered.
 const ENDPOINT_FAILURES = new Set(['GW_ERR_UPSTREAM_CONNECT', 'GW_ERR_UPSTREAM_RESET', 'GW_ERR_UPSTREAM_TIMEOUT', 'GW_ERR_REQUEST_TIMEOUT', 'GW_ERR_UPSTREAM_TLS']);
 
-/** What an attempt says about the endpoint's health; undefined when it says nothing (client gone). */
+/**
+ * What an attempt says about the endpoint's health; undefined when it says nothing. A failure
+ * once the client is gone is never the endpoint's (forwardAttempt reports a mid-body failure
+ * after the client left as 'done', not as a cut).
+ */
 function verdictOf(ex: Exchange, outcome: AttemptOutcome): EndpointVerdict | undefined {
   if (outcome.kind === 'failed') {
-    if (ex.signal.aborted || ex.res?.headersSent === true || !ENDPOINT_FAILURES.has(outcome.failure.code)) return undefined;
+    if (ex.res?.headersSent === true || !ENDPOINT_FAILURES.has(outcome.failure.code) || clientGone(ex)) return undefined;
     return 'local';
   }
   if (outcome.kind === 'retry-status') return outcome.status >= 500 ? gatewayStatus(outcome.status) : 'success';
