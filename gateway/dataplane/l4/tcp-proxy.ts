@@ -8,6 +8,7 @@ import type { AccessRecord, DataplaneObserver } from '../observer.ts';
 import { createWeightedPicker, pickEndpoint } from '../upstream/balancer.ts';
 import { addResponseFlag, ResponseFlag } from '../response-flags.ts';
 import { endpointAddress } from '../http/counted-body.ts';
+import { withReadBuffer } from './read-buffer.ts';
 
 export const L4_ERR = {
   NO_ROUTE: ResponseFlag.NO_ROUTE,
@@ -90,10 +91,45 @@ export function proxyStream(client: Duplex, route: CompiledL4Route | undefined, 
 }
 
 
-// Upstream bytes are read into this one buffer (onread) and copied out at once, instead of each
-// read becoming a stream chunk that pipe() re-emits: reads run one at a time on the event loop,
-// so every connection can share it.
+// Upstream bytes, and a TCP listener's client bytes (acceptClient), are read into this one buffer
+// (onread) and copied out at once, instead of each read becoming a stream chunk that pipe()
+// re-emits: reads run one at a time on the event loop, so every connection can share it.
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/** Copies what a read left in the shared buffer and writes it on; false stops reading until `to` drains. */
+function forward(buf: Uint8Array, n: number, to: Duplex, resumeFrom: () => void): boolean {
+  const chunk = Buffer.allocUnsafe(n);
+  chunk.set(buf.subarray(0, n));
+  if (to.write(chunk)) return true;
+  to.once('drain', resumeFrom);
+  return false;
+}
+
+/** A client whose reads land in READ_BUFFER; `upstream` is set before it is first resumed. */
+interface BufferedClient {
+  upstream: Duplex | undefined;
+}
+const bufferedClients = new WeakMap<Duplex, BufferedClient>();
+
+/**
+ * A TCP listener's accepted socket, re-made to read into the shared buffer (read-buffer.ts), or the
+ * socket itself where that cannot be done; either way paused until proxyStream() connects it.
+ */
+export function acceptClient(socket: net.Socket): net.Socket {
+  const state: BufferedClient = { upstream: undefined };
+  const resumeClient = () => adopted?.resume();
+  const adopted = withReadBuffer(socket, {
+    buffer: READ_BUFFER,
+    callback(n: number, buf: Uint8Array): boolean {
+      const up = state.upstream;
+      if (up === undefined || up.destroyed) return false;
+      return forward(buf, n, up, resumeClient);
+    },
+  });
+  if (adopted === undefined) return socket;
+  bufferedClients.set(adopted, state);
+  return adopted;
+}
 
 function relay(client: Duplex, ep: EndpointIR, backend: BackendIR, ctx: StreamContext, rec: AccessRecord, startedAt: bigint, head: Buffer | undefined): void {
   const resumeUpstream = () => upstream.resume();
@@ -103,12 +139,8 @@ function relay(client: Duplex, ep: EndpointIR, backend: BackendIR, ctx: StreamCo
       buffer: READ_BUFFER,
       callback(n: number, buf: Uint8Array): boolean {
         if (client.destroyed) return false;
-        const chunk = Buffer.allocUnsafe(n);
-        chunk.set(buf.subarray(0, n));
-        if (client.write(chunk)) return true;
         // Backpressure: stop reading the backend until the client has taken what it was sent.
-        client.once('drain', resumeUpstream);
-        return false;
+        return forward(buf, n, client, resumeUpstream);
       },
     },
   });
@@ -158,7 +190,11 @@ function relay(client: Duplex, ep: EndpointIR, backend: BackendIR, ctx: StreamCo
     rec.status = 200;
     if (head !== undefined && head.length > 0) upstream.write(head);
     // One side's end ends the other's writing: TCP half-close in both directions.
-    client.pipe(upstream);
+    const buffered = bufferedClients.get(client);
+    if (buffered !== undefined) {
+      buffered.upstream = upstream;
+      client.once('end', () => upstream.end());
+    } else client.pipe(upstream);
     upstream.once('end', () => client.end());
     upstream.resume();
     client.resume();

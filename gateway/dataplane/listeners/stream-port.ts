@@ -8,7 +8,7 @@ import type { DataplaneObserver } from '../observer.ts';
 import { peekClientHello } from '../l4/client-hello.ts';
 import { passthroughRoute } from '../l4/passthrough.ts';
 import { terminateAndProxy } from '../l4/tls-terminate.ts';
-import { proxyStream, emitRecord, newRecord, L4_ERR } from '../l4/tcp-proxy.ts';
+import { acceptClient, proxyStream, emitRecord, newRecord, L4_ERR } from '../l4/tcp-proxy.ts';
 import { BoundPort } from './bound-port.ts';
 import { drainSockets } from './drain.ts';
 import type { CompiledTcpPort, CompiledTlsPort } from './compile-l4.ts';
@@ -56,7 +56,9 @@ export class StreamPort {
     else this.https.update(https);
   }
 
-  private accept(socket: net.Socket): void {
+  private accept(accepted: net.Socket): void {
+    // A TCP listener's client bytes go through the shared read buffer, as the backend's do.
+    const socket = this.current.kind === 'tcp' ? acceptClient(accepted) : accepted;
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
