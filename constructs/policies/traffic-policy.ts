@@ -11,7 +11,7 @@ import { compact } from '../base.ts';
 import { AttachedPolicy, AttachedPolicyProps } from './attached-policy.ts';
 
 export type {
-  ActiveHealthCheckSpec, CircuitBreakerSpec, CompressionSpec, CustomResponse, HealthCheckSpec, LoadBalancerSpec, PassiveHealthCheckSpec,
+  ActiveHealthCheckSpec, CircuitBreakerSpec, CompressionSpec, ConsistentHashCookieSpec, CustomResponse, HealthCheckSpec, LoadBalancerSpec, PassiveHealthCheckSpec,
   RateLimitRule, RateLimitSelector, RateLimitSpec, RequestBodySpec, ResponseOverride, StatusCodeMatch, TrafficPolicySection,
 } from '../../gateway/model/index.ts';
 

@@ -65,13 +65,28 @@ export interface ResponseOverrideIR {
 }
 
 
+/** The cookie a Cookie consistent hash sets for a client without one (attributes already defaulted). */
+export interface HashCookieIR {
+  /** Max-Age in seconds; absent: a session cookie. */
+  maxAgeS?: number;
+  path: string;
+  domain?: string;
+  /** true/false as configured; undefined: Secure when the request came over HTTPS. */
+  secure?: boolean;
+  httpOnly: boolean;
+  sameSite: 'Strict' | 'Lax' | 'None';
+}
+
 /** How a backend's endpoint is chosen for each request (TrafficPolicy loadBalancer). */
 export type LoadBalancerIR =
   | { type: 'RoundRobin' }
   /** Two endpoints drawn at random, the one with fewer requests in flight from this process wins. */
   | { type: 'LeastRequest' }
-  /** The same key goes to the same endpoint while the endpoint set is unchanged (rendezvous hashing). */
-  | { type: 'ConsistentHash'; hashOn: { type: 'Header'; name: string } | { type: 'Cookie'; name: string } | { type: 'SourceIP' } };
+  /**
+   * The same key goes to the same backend and endpoint while the sets are unchanged (weighted
+   * rendezvous hashing). A Cookie hash with `issue` gives a client without the cookie a new one.
+   */
+  | { type: 'ConsistentHash'; hashOn: { type: 'Header'; name: string } | { type: 'Cookie'; name: string; issue?: HashCookieIR } | { type: 'SourceIP' } };
 
 /** Active health checking of a backend's endpoints (TrafficPolicy healthCheck.active). */
 export interface ActiveHealthCheckIR {

@@ -77,7 +77,7 @@ export const ANNOTATIONS: readonly AnnotationInfo[] = [
   a('proxy-ssl-ciphers', 'not-converted', 'Gateway API has no cipher setting for backends'),
   a('service-upstream', 'not-converted', 'Portico always balances over the Service\'s endpoints itself'),
   a('load-balance', 'not-converted', 'Portico balances round-robin by weight; other algorithms need a TrafficPolicy'),
-  a('upstream-hash-by', 'converted', 'TrafficPolicy loadBalancer ConsistentHash on $remote_addr (SourceIP), $http_<name> (Header) or $cookie_<name> (Cookie); other keys are reported', { policy: 'TrafficPolicy' }),
+  a('upstream-hash-by', 'converted', 'TrafficPolicy loadBalancer ConsistentHash on $remote_addr (SourceIP), $http_<name> (Header) or $cookie_<name> (Cookie, generate: false: the application sets it, as with nginx); other keys are reported', { policy: 'TrafficPolicy' }),
   // Sessions
   a('affinity', 'converted', 'cookie: sessionPersistence of type Cookie', I),
   a('session-cookie-name', 'converted', 'sessionPersistence.sessionName (default INGRESSCOOKIE)'),

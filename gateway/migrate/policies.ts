@@ -72,13 +72,15 @@ export function nginxSizeQuantity(v: string): string | undefined {
 }
 
 /** The request attribute ingress-nginx's upstream-hash-by variable names, as a consistent-hash key. */
-function hashKey(v: string): { type: 'Header' | 'Cookie' | 'SourceIP'; name?: string } | undefined {
+function hashKey(v: string): { type: 'Header' | 'Cookie' | 'SourceIP'; name?: string; cookie?: { generate: false } } | undefined {
   const t = v.trim();
   if (t === '$remote_addr' || t === '$binary_remote_addr') return { type: 'SourceIP' };
   const h = /^\$http_([a-z0-9_]+)$/i.exec(t);
   if (h) return { type: 'Header', name: h[1].replace(/_/g, '-') };
   const c = /^\$cookie_([A-Za-z0-9_-]+)$/.exec(t);
-  if (c) return { type: 'Cookie', name: c[1] };
+  // ingress-nginx hashes a cookie the application sets; it never issues one, and neither may
+  // the gateway (a generated value would clash with the application's own cookie).
+  if (c) return { type: 'Cookie', name: c[1], cookie: { generate: false } };
   return undefined;
 }
 

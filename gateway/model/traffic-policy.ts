@@ -254,12 +254,51 @@ export interface HealthCheckSpec {
   passive?: PassiveHealthCheckSpec;
 }
 
+/**
+ * The cookie a Cookie consistent hash issues to a client that has none: a random value (128 bits
+ * from a CSPRNG) set on the response, and the request is hashed by it, so the client sticks to
+ * its endpoint from its first request. The value only feeds the hash (any value works, on any
+ * gateway process or replica): it names no endpoint and carries nothing to protect.
+ */
+export interface ConsistentHashCookieSpec {
+  /**
+   * Issue the cookie when a request has none (default true). Set false when the cookie is the
+   * application's own (its session cookie): requests without it are then spread round-robin.
+   */
+  generate?: boolean;
+  /**
+   * Max-Age of the issued cookie; absent: a session cookie (the browser drops it when it closes).
+   * @pattern ^([0-9]{1,5}(h|m|s|ms)){1,4}$
+   */
+  ttl?: string;
+  /**
+   * Path attribute. Default "/".
+   * @pattern ^/[^;\s]*$
+   * @maxLength 1024
+   */
+  path?: string;
+  /**
+   * Domain attribute. Default none (the cookie goes back to the host that set it only).
+   * @pattern ^\.?([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]*[a-z0-9])?$
+   * @maxLength 253
+   */
+  domain?: string;
+  /** Secure attribute. Default: set when the request came over HTTPS (and always with SameSite=None). */
+  secure?: boolean;
+  /** HttpOnly attribute (scripts cannot read it). Default true. */
+  httpOnly?: boolean;
+  /** SameSite attribute. Default Lax; None requires Secure. */
+  sameSite?: 'Strict' | 'Lax' | 'None';
+}
+
 export interface LoadBalancerSpec {
   type: 'RoundRobin' | 'LeastRequest' | 'ConsistentHash';
   consistentHash?: {
     type: 'Header' | 'Cookie' | 'SourceIP';
     /** Header or cookie name. @maxLength 256 */
     name?: string;
+    /** type Cookie: the cookie the gateway issues to clients without one. */
+    cookie?: ConsistentHashCookieSpec;
   };
 }
 

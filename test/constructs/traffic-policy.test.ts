@@ -51,6 +51,22 @@ test('a tenant attaches a TrafficPolicy to its route and to one rule; the object
   assertSchemaValid([m, u]);
 });
 
+test('a Cookie consistent hash with the issued cookie\'s attributes validates against the CRD; synth reports a setting browsers refuse', () => {
+  const { app, tenant, route } = platform();
+  const sticky = new TrafficPolicy(tenant, 'sticky', {
+    metadata: { name: 'sticky' }, targets: [PolicyTarget.of(route)],
+    loadBalancer: { type: 'ConsistentHash', consistentHash: { type: 'Cookie', name: 'lb', cookie: { ttl: '24h', path: '/shop', sameSite: 'Strict' } } },
+  });
+  assert.equal(synthErrors(app), []);
+  assertSchemaValid([sticky.toManifest()]);
+  new TrafficPolicy(tenant, 'cross-site', {
+    metadata: { name: 'cross-site' }, targets: [PolicyTarget.rule(route, 'upload')],
+    loadBalancer: { type: 'ConsistentHash', consistentHash: { type: 'Cookie', name: 'lb', cookie: { sameSite: 'None', secure: false } } },
+  });
+  const errors = synthErrors(app);
+  assert.ok(errors.some((e) => e.includes('TrafficPolicy shop/cross-site spec.loadBalancer.consistentHash.cookie.secure: SameSite=None needs Secure')), errors.join('\n'));
+});
+
 test('construct errors name the policy, the field and the fix', () => {
   const { tenant, route } = platform();
   const t = [PolicyTarget.of(route)];

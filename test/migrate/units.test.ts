@@ -182,6 +182,9 @@ test('with TrafficPolicy available, body limits (ingress-nginx\'s default too), 
   assert.is(rest.length, 0, 'b: no body limit (0) and a hash key with no counterpart: no policy');
   assert.ok(r.report.some((l) => l.object === 'team/b' && l.severity === 'error' && /\$request_uri/.test(l.message)));
   assert.ok(r.report.some((l) => l.object === 'team/a' && l.severity === 'warning' && /bursts of 100/.test(l.message)));
+  // nginx hashes the application's own cookie and never issues one: neither does the policy.
+  const c = migrate([ing('c', { ingressClassName: 'nginx', annotations: { [`${NGINX_PREFIX}upstream-hash-by`]: '$cookie_JSESSIONID', [`${NGINX_PREFIX}proxy-body-size`]: '0' } })], kinds);
+  assert.equal(c.plan.namespaces[0].policies.map((p) => p.spec), [{ loadBalancer: { type: 'ConsistentHash', consistentHash: { type: 'Cookie', name: 'JSESSIONID', cookie: { generate: false } } } }]);
 });
 
 test('Ingresses of other classes are left alone, with a line each', () => {

@@ -13,7 +13,7 @@ import { attemptBudget, compileTimeouts, remainingMs } from '../http/timeouts.ts
 import { compileSession } from '../http/session-persistence.ts';
 import { proxyUpgrade } from '../http/websocket.ts';
 import { createWeightedPicker } from './balancer.ts';
-import { compileEndpointPicker, trackRequest, type EndpointPicker } from './load-balancer.ts';
+import { compileEndpointPicker, compileHashKey, hashedBackendPicker, trackRequest, type EndpointPicker } from './load-balancer.ts';
 import type { HealthChecks } from './health-checks.ts';
 import { beginBudgeted, retryFits, tryRetry } from './retry-budget.ts';
 import { trafficOf } from '../traffic/of.ts';
@@ -66,7 +66,7 @@ export function compileRuleHandler(
   observer: DataplaneObserver | undefined,
   health?: HealthChecks,
 ): Handler {
-  const pick = createWeightedPicker(rule.backends);
+  const weighted = createWeightedPicker(rule.backends);
   const session = rule.sessionPersistence ? compileSession(rule.sessionPersistence, rule) : undefined;
   const retry = compileRetry(rule.retry);
   const timeouts = compileTimeouts(rule);
@@ -78,8 +78,11 @@ export function compileRuleHandler(
   const anyBackendFilters = rule.backends.some((b) => b.filters.length > 0);
   // TrafficPolicy loadBalancer and healthCheck: one endpoint picker per backend.
   const hc = traffic?.healthCheck?.active;
+  // A consistent hash picks the backend by its key too (by weight), so a key sticks across a split.
+  const hashKey = compileHashKey(traffic?.loadBalancer);
+  const pick: (ex: Exchange) => HttpBackendIR | undefined = hashKey === undefined ? weighted : hashedBackendPicker(rule.backends, hashKey, weighted);
   const pickers = new Map<HttpBackendIR, EndpointPicker>(rule.backends.map((b) => (
-    [b, compileEndpointPicker(b, traffic?.loadBalancer, hc !== undefined && health !== undefined ? health.view(b, hc) : undefined)]
+    [b, compileEndpointPicker(b, traffic?.loadBalancer, hc !== undefined && health !== undefined ? health.view(b, hc) : undefined, hashKey)]
   )));
   // TrafficPolicy circuitBreaker (parallel and pending requests) and healthCheck.passive are the
   // backend's overrides of the gateway-wide queue and outlier-detection defaults.
@@ -148,6 +151,8 @@ export function compileRuleHandler(
     }
 
     let endpoint = first;
+    // A retry's new pick: a rotation moves on by itself, a consistent hash to the key's next choice.
+    let rank = 1;
     const span = ex.span;
     const untraced = span === undefined ? headers : withoutTrace(headers);
     for (let n = 1; ; n++) {
@@ -198,7 +203,7 @@ export function compileRuleHandler(
         // Logged even when a later attempt succeeds: the retry hides the fault from the client only.
         addResponseFlag(ex.record, f.code);
         // A dead endpoint is worth leaving; a pinned session stays where it is.
-        if (!pinned) endpoint = guard.outliers.pick(backend, () => picker(ex)) ?? endpoint;
+        if (!pinned) endpoint = guard.outliers.pick(backend, () => picker(ex, rank++)) ?? endpoint;
       }
       retrySlot = tryRetry(backend, retryBudget);
       // Backoff never outlasts the request timeout: the next budget check then answers 504.
@@ -209,7 +214,7 @@ export function compileRuleHandler(
 
   return async (ex: Exchange) => {
     const sticky = session?.lookup(ex);
-    const backend = sticky?.backend ?? pick();
+    const backend = sticky?.backend ?? pick(ex);
     if (backend === undefined) {
       sendGatewayResponse(ex, 500, 'no backend available', 'GW_ERR_NO_BACKEND');
       return;
@@ -225,7 +230,10 @@ export function compileRuleHandler(
     }
     const guard = guards.get(backend)!;
     const picker = pickers.get(backend)!;
-    let endpoint = sticky?.endpoint ?? guard.outliers.pick(backend, () => picker(ex));
+    // Each further pick (the first choice is ejected) asks a consistent hash for the key's next choice.
+    let rank = 0;
+    const next = () => picker(ex, rank++);
+    let endpoint = sticky?.endpoint ?? guard.outliers.pick(backend, next);
     if (endpoint === undefined) {
       // None left: no endpoints, all failing active health checks, or all ejected (outlier detection).
       if (backend.endpoints.length === 0 || guard.outliers.ejectedCount() === 0) sendGatewayResponse(ex, 503, 'no healthy endpoints', 'GW_ERR_NO_ENDPOINTS');
@@ -256,7 +264,7 @@ export function compileRuleHandler(
       }
       // It waited: its endpoint may have been ejected meanwhile.
       if (sticky === undefined && guard.outliers.isEjected(endpoint)) {
-        const other = guard.outliers.pick(backend, () => picker(ex));
+        const other = guard.outliers.pick(backend, next);
         if (other === undefined) {
           queue.leave();
           sendGatewayResponse(ex, 503, 'no healthy endpoints', 'GW_ERR_ENDPOINTS_EJECTED');

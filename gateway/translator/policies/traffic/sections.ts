@@ -2,11 +2,11 @@
 // section. Values the CRD schema cannot judge (a quantity's size, a range's order, a selector
 // without its name) are checked here and reported with the field and the fix.
 import type {
-  ActiveHealthCheckIR, CircuitBreakerIR, ClientLimitsIR, CompressionAlgorithm, CompressionIR, FixedResponseIR, LoadBalancerIR,
+  ActiveHealthCheckIR, CircuitBreakerIR, ClientLimitsIR, CompressionAlgorithm, CompressionIR, FixedResponseIR, HashCookieIR, LoadBalancerIR,
   OutlierDetectionIR, RateLimitIR, RateLimitKeyIR, RateLimitRuleIR, ResponseOverrideIR, TrafficHealthCheckIR,
 } from '../../../ir/index.ts';
 import type {
-  CircuitBreakerSpec, CompressionSpec, CustomResponse, HealthCheckSpec, LoadBalancerSpec, RateLimitRule, RateLimitSpec,
+  CircuitBreakerSpec, CompressionSpec, ConsistentHashCookieSpec, CustomResponse, HealthCheckSpec, LoadBalancerSpec, RateLimitRule, RateLimitSpec,
   RequestBodySpec, ResponseOverride, StatusCodeMatch,
 } from '../../../model/index.ts';
 import { parseDuration } from '../../durations.ts';
@@ -166,6 +166,39 @@ export function compileHealthCheck(spec: HealthCheckSpec, field: string): Traffi
   return out;
 }
 
+// RFC 6265 cookie-name (an RFC 7230 token); path and domain must not carry ";" or control
+// characters, so no setting can add attributes to the Set-Cookie line.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const ATTRIBUTE_VALUE = /^[^;\x00-\x20\x7f]*$/;
+
+/** The attributes of the cookie a Cookie hash issues; undefined when it issues none. */
+function hashCookie(c: ConsistentHashCookieSpec, field: string): HashCookieIR | undefined {
+  if (c.generate === false) return undefined;
+  let maxAgeS: number | undefined;
+  if (c.ttl !== undefined) {
+    const ms = parseDuration(c.ttl);
+    if (ms === undefined || ms < 0) throw new SectionError(`${field}.ttl`, `"${c.ttl}" is not a duration`, 'write a duration such as 24h or 30m (absent or 0s: a session cookie)');
+    if (ms > 0) maxAgeS = Math.ceil(ms / 1000);
+  }
+  const path = c.path ?? '/';
+  if (!path.startsWith('/') || !ATTRIBUTE_VALUE.test(path)) throw new SectionError(`${field}.path`, `"${path}" is not a cookie path`, 'write a path that starts with / and has no ";", spaces or control characters');
+  if (c.domain !== undefined && !/^\.?([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(c.domain)) {
+    throw new SectionError(`${field}.domain`, `"${c.domain}" is not a domain`, 'write a lower-case DNS name such as example.com');
+  }
+  const sameSite = c.sameSite ?? 'Lax';
+  // Browsers drop a SameSite=None cookie without Secure.
+  if (sameSite === 'None' && c.secure === false) throw new SectionError(`${field}.secure`, 'SameSite=None needs Secure (browsers refuse the cookie otherwise)', `remove ${field}.secure: false or choose sameSite Lax or Strict`);
+  const secure = sameSite === 'None' ? true : c.secure;
+  return {
+    ...(maxAgeS !== undefined ? { maxAgeS } : {}),
+    path,
+    ...(c.domain !== undefined ? { domain: c.domain } : {}),
+    ...(secure !== undefined ? { secure } : {}),
+    httpOnly: c.httpOnly ?? true,
+    sameSite,
+  };
+}
+
 export function compileLoadBalancer(spec: LoadBalancerSpec, field: string): LoadBalancerIR {
   switch (spec.type) {
     case 'RoundRobin': return { type: 'RoundRobin' };
@@ -173,9 +206,14 @@ export function compileLoadBalancer(spec: LoadBalancerSpec, field: string): Load
     case 'ConsistentHash': {
       const h = spec.consistentHash;
       if (!h) throw new SectionError(`${field}.consistentHash`, 'ConsistentHash needs consistentHash', `set ${field}.consistentHash.type to Header, Cookie or SourceIP`);
+      const f = `${field}.consistentHash`;
+      if (h.cookie !== undefined && h.type !== 'Cookie') throw new SectionError(`${f}.cookie`, `cookie settings are for type Cookie, not ${h.type}`, `remove ${f}.cookie or set ${f}.type to Cookie`);
       if (h.type === 'SourceIP') return { type: 'ConsistentHash', hashOn: { type: 'SourceIP' } };
-      if (!h.name) throw new SectionError(`${field}.consistentHash.name`, `hashing on a ${h.type} needs its name`, `set ${field}.consistentHash.name`);
-      return { type: 'ConsistentHash', hashOn: h.type === 'Header' ? { type: 'Header', name: h.name.toLowerCase() } : { type: 'Cookie', name: h.name } };
+      if (!h.name) throw new SectionError(`${f}.name`, `hashing on a ${h.type} needs its name`, `set ${f}.name`);
+      if (h.type === 'Header') return { type: 'ConsistentHash', hashOn: { type: 'Header', name: h.name.toLowerCase() } };
+      if (!TOKEN.test(h.name)) throw new SectionError(`${f}.name`, `"${h.name}" is not a cookie name`, 'use letters, digits and !#$%&\'*+-.^_`|~ only');
+      const issue = hashCookie(h.cookie ?? {}, `${f}.cookie`);
+      return { type: 'ConsistentHash', hashOn: { type: 'Cookie', name: h.name, ...(issue ? { issue } : {}) } };
     }
     default:
       throw new SectionError(`${field}.type`, `unknown load balancer "${(spec as { type: string }).type}"`, 'use RoundRobin, LeastRequest or ConsistentHash');
