@@ -6,7 +6,7 @@ import type { GatewayIR, HttpHostIR, HttpRuleIR, ListenerIR, PortIR } from '../.
 import type { ListenerFault } from '../api.ts';
 import { HostIndexMatcher, type HostTable, type RuleMatcher } from '../match/index.ts';
 import { hostBuckets, httpListeners, listenerTable, portKind } from './http-port.ts';
-import { compileRuleChain, type ChainDeps } from '../http/chain.ts';
+import { compileRuleChain, type ChainContext, type ChainDeps } from '../http/chain.ts';
 import type { Handler } from '../http/exchange.ts';
 import { SecureContextCache } from '../tls/contexts.ts';
 import { selectCertificate } from '../tls/sni.ts';
@@ -65,7 +65,10 @@ export class BucketCache {
 
   get(h: HttpHostIR, variant: string, make: (closers: (() => void)[]) => CompiledBucket): CachedBucket {
     const hit = this.next.get(h)?.find((c) => c.variant === variant) ?? this.prev.get(h)?.find((c) => c.variant === variant);
-    const entry = hit ?? { variant, closers: [], bucket: undefined as unknown as CompiledBucket };
+    const closers: (() => void)[] = [];
+    // One closer per bucket, run when the bucket retires: it covers what a chain compiled after
+    // the apply (compileHandlers) registers too.
+    const entry = hit ?? { variant, closers, bucket: undefined as unknown as CompiledBucket, close: () => runEach(closers) };
     if (!hit) entry.bucket = make(entry.closers);
     const list = this.next.get(h);
     if (!list) this.next.set(h, [entry]);
@@ -80,7 +83,59 @@ export class BucketCache {
   }
 }
 
-interface CachedBucket { variant: string; closers: (() => void)[]; bucket: CompiledBucket }
+interface CachedBucket { variant: string; closers: (() => void)[]; bucket: CompiledBucket; close: () => void }
+
+/**
+ * Whether a rule's chain can wait for its first request: it holds no resources (no mirror or
+ * external-auth client, no SecurityPolicy with its JWKS and caches) and starts nothing (active
+ * health checks, rate-limit counters), so compiling it later changes nothing but when the work
+ * is done. Every TrafficPolicy'd rule is compiled at once, to keep that promise simple.
+ */
+function deferrable(rule: HttpRuleIR): boolean {
+  if (rule.direct !== undefined || rule.policies?.security !== undefined || trafficOf(rule) !== undefined) return false;
+  const holds = (fs: readonly { type: string }[]) => fs.some((f) => f.type === 'RequestMirror' || f.type === 'ExternalAuth');
+  return !holds(rule.filters) && !rule.backends.some((b) => holds(b.filters));
+}
+
+/**
+ * One handler per rule. Plain rules (deferrable) get a stand-in that compiles the chain on the
+ * rule's first request and puts it in its place: a table of 10,000 routes rarely sees traffic on
+ * all of them, and a compiled chain (weighted picker, endpoint pickers, retry and timeout
+ * settings, resilience guards and their closures) is about 3 KB a rule: 10,000 of them were a
+ * third of a worker's heap. Matching, the body limit and the access record do not wait.
+ */
+function compileHandlers(rules: readonly HttpRuleIR[], ctx: ChainContext, deps: ChainDeps): Handler[] {
+  const handlers: Handler[] = new Array(rules.length);
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    if (!deferrable(rule)) {
+      handlers[i] = compileRuleChain(rule, ctx, deps);
+      continue;
+    }
+    handlers[i] = (ex) => {
+      let h: Handler;
+      try {
+        h = compileRuleChain(rule, ctx, deps);
+      } catch (err) {
+        // Answered as any failing handler is (500, logged with the rule); the next request too.
+        h = () => Promise.reject(err);
+      }
+      handlers[i] = h;
+      return h(ex);
+    };
+  }
+  return handlers;
+}
+
+function runEach(list: (() => void)[]): void {
+  for (const c of list) {
+    try {
+      c();
+    } catch {
+      // a filter failing to close must not stop the others
+    }
+  }
+}
 
 export function compilePort(
   gw: GatewayIR, p: PortIR, deps: ChainDeps, contexts: SecureContextCache, closers: (() => void)[], faults: ListenerFault[] = [],
@@ -121,7 +176,7 @@ function compileListener(
     return {
       rules: h.rules,
       matcher: new HostIndexMatcher(h.rules),
-      handlers: h.rules.map((r) => compileRuleChain(r, ctx, deps)),
+      handlers: compileHandlers(h.rules, ctx, deps),
       routeNames: h.rules.map((r) => `${r.route.kind}/${r.route.namespace}/${r.route.name}`),
       // One ClientLimitsIR at every level: flags, then the listener's, then the rule's (TrafficPolicy).
       maxBody: h.rules.map((r) => {
@@ -135,7 +190,7 @@ function compileListener(
   const hosts = hostBuckets<CompiledBucket>(l, (h) => {
     if (!buckets) return make(h, closers);
     const entry = buckets.get(h, variant, (mine) => make(h, mine));
-    closers.push(...entry.closers);
+    closers.push(entry.close);
     return entry.bucket;
   });
   const certs = l.tls?.certificates ?? [];
