@@ -1,9 +1,10 @@
 // The jwt section: find the token, verify it with jose against a provider's JWKS (inline from a
 // Secret, or fetched and cached; a token with an unknown kid makes jose refetch, which is how key
 // rotation is picked up), check issuer, audience, time (with clock skew), required claims and
-// scopes; then copy claims to headers and keep the claims for authorization.
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, jwtVerify } from 'jose';
-import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+// scopes; then copy claims to headers and keep the claims for authorization. A token verified
+// once is answered from the provider's cache of verified tokens until it expires (jwt-cache.ts).
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeProtectedHeader, jwtVerify } from 'jose';
+import type { CompactJWSHeaderParameters, FlattenedJWSInput, JWTPayload, JWTVerifyGetKey } from 'jose';
 import type { JwtIR, JwtProviderIR } from '../../../ir/index.ts';
 import type { Exchange } from '../exchange.ts';
 import { claimAt, claimMatches, scopesOf, setClaims } from './claims.ts';
@@ -12,6 +13,7 @@ import { forbidden, unauthorized } from './denial.ts';
 import type { RemoteDeps } from './remote-document.ts';
 import { remoteFetch } from './remote-document.ts';
 import { findCredential, removeCredential } from './request-values.ts';
+import { VerifiedTokens } from './jwt-cache.ts';
 
 // Remote key sets live as long as the process: a new routing table with the same source keeps the
 // cached keys (a config change does not refetch every JWKS). Keyed by URL and endpoints.
@@ -36,11 +38,60 @@ function keySet(p: JwtProviderIR, deps: RemoteDeps): JWTVerifyGetKey {
   return set;
 }
 
-interface CompiledProvider { ir: JwtProviderIR; keys: JWTVerifyGetKey; spoofable: string[] }
+interface CompiledProvider {
+  ir: JwtProviderIR;
+  keys: JWTVerifyGetKey;
+  /** Remote key sets change under the provider (refresh, rotation): cache hits re-resolve the key. */
+  remote: boolean;
+  verified: VerifiedTokens;
+  spoofable: string[];
+}
 
-export function jwtCheck(ir: JwtIR, deps: RemoteDeps): { check: Check; spoofable: string[] } {
-  const providers: CompiledProvider[] = ir.providers.map((p) => ({ ir: p, keys: keySet(p, deps), spoofable: p.claimToHeaders.map((c) => c.header) }));
+export interface JwtCheckOptions {
+  /** The clock tokens are judged by (epoch ms); tests move it. @default Date.now */
+  now?: () => number;
+}
+
+const NO_TOKEN = {} as FlattenedJWSInput;
+
+/**
+ * Whether the cached key is still the one the provider's key set resolves for this token: jose
+ * builds new key objects on every JWKS (re)load, so this fails after a rotation, a refresh or a
+ * removed kid; resolving also lets a stale remote set refetch as it would on a full verification.
+ */
+async function sameKey(p: CompiledProvider, token: string, key: unknown): Promise<boolean> {
+  if (!p.remote) return true; // an inline set is fixed for the life of the compiled provider
+  try {
+    return (await p.keys(decodeProtectedHeader(token) as CompactJWSHeaderParameters, NO_TOKEN)) === key;
+  } catch {
+    return false;
+  }
+}
+
+export function jwtCheck(ir: JwtIR, deps: RemoteDeps, opts: JwtCheckOptions = {}): { check: Check; spoofable: string[] } {
+  const now = opts.now ?? Date.now;
+  const providers: CompiledProvider[] = ir.providers.map((p) => ({
+    ir: p, keys: keySet(p, deps), remote: p.jwks.inline === undefined, verified: new VerifiedTokens(), spoofable: p.claimToHeaders.map((c) => c.header),
+  }));
   const challenge = 'Bearer realm="portico"';
+  const verify = async (p: CompiledProvider, token: string): Promise<JWTPayload> => {
+    const hit = p.verified.get(token, now());
+    if (hit !== undefined) {
+      if (await sameKey(p, token, hit.key)) return hit.claims;
+      p.verified.delete(token);
+    }
+    let key: unknown;
+    const at = now();
+    const r = await jwtVerify(token, async (h, t) => (key = await p.keys(h, t)), {
+      algorithms: p.ir.algorithms,
+      clockTolerance: p.ir.clockSkewSeconds,
+      currentDate: new Date(at),
+      ...(p.ir.issuer ? { issuer: p.ir.issuer } : {}),
+      ...(p.ir.audiences.length ? { audience: p.ir.audiences } : {}),
+    });
+    p.verified.set(token, r.payload, key, at, p.ir.clockSkewSeconds);
+    return r.payload;
+  };
   const check: Check = async (ex: Exchange) => {
     let lastError = 'no token';
     let sawToken = false;
@@ -50,13 +101,7 @@ export function jwtCheck(ir: JwtIR, deps: RemoteDeps): { check: Check; spoofable
       sawToken = true;
       let claims: JWTPayload;
       try {
-        const r = await jwtVerify(found.value, p.keys, {
-          algorithms: p.ir.algorithms,
-          clockTolerance: p.ir.clockSkewSeconds,
-          ...(p.ir.issuer ? { issuer: p.ir.issuer } : {}),
-          ...(p.ir.audiences.length ? { audience: p.ir.audiences } : {}),
-        });
-        claims = r.payload;
+        claims = await verify(p, found.value);
       } catch (e) {
         lastError = (e as { code?: string }).code ?? 'invalid token';
         continue;
