@@ -10,6 +10,7 @@ import type { RateLimitIR, RateLimitKeyIR, HttpRuleIR, RoutingTable } from '../.
 import type { RateLimitOutcome } from '../../gateway/dataplane/observer.ts';
 import { compileKey } from '../../gateway/dataplane/ratelimit/keys.ts';
 import { TokenBuckets } from '../../gateway/dataplane/ratelimit/token-bucket.ts';
+import { createRedisCounter } from '../../gateway/dataplane/ratelimit/redis-counter.ts';
 import type { Exchange } from '../../gateway/dataplane/http/exchange.ts';
 import * as H from './server-helpers.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
@@ -260,6 +261,23 @@ Global('two gateway processes share one limit: 25 requests across both inside on
       c.kill('SIGTERM');
       await gone;
     }
+  }
+});
+
+// The counter pipelines concurrent scripts (ioredis auto-pipelining): every caller must still get
+// its own answer, and the counts stay exact.
+Global('concurrent hits from one process, pipelined: each caller gets its own count, exactly 1..N', async () => {
+  const counter = createRedisCounter({ url: redis.url, commandTimeoutMs: 5000 });
+  try {
+    const key = `portico:rl:test-pipelined-${Math.random().toString(36).slice(2)}`;
+    const other = `${key}-other`;
+    const hits = await Promise.all(Array.from({ length: 300 }, (_, i) => counter.hit(i % 3 === 0 ? [key, other] : [key], [MINUTE, MINUTE])));
+    assert.equal(hits.map((h) => h[0]!.count).sort((a, b) => a - b), Array.from({ length: 300 }, (_, i) => i + 1));
+    assert.equal(hits.filter((h) => h.length === 2).map((h) => h[1]!.count).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i + 1));
+    assert.ok(hits.every((h) => h.every((w) => w.ttlMs > 0 && w.ttlMs <= MINUTE)));
+    assert.is(await redis.command('GET', key), '300');
+  } finally {
+    await counter.close();
   }
 });
 

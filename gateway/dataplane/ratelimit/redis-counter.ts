@@ -67,6 +67,10 @@ function connect(Redis: typeof RedisClient, o: RedisCounterOptions): RedisCounte
     connectTimeout: 5000,
     retryStrategy: (n: number) => Math.min(100 * n, 2000),
     lazyConnect: false,
+    // Concurrent requests share round trips: every counter script issued in the same event-loop
+    // tick goes out as one pipeline (one write, one read of the answers) instead of a write and
+    // a read each. Counting stays exact: each script still runs alone in Redis, in order.
+    enableAutoPipelining: true,
   }) as ScriptClient;
   // defineCommand sends EVALSHA and falls back to EVAL once when the script is not cached.
   client.defineCommand('porticoHit', { lua: SCRIPT });
