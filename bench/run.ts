@@ -7,6 +7,8 @@
 //   npm run bench -- --only dataplane     # dataplane | routes | matcher | controlplane
 //   npm run bench -- --seconds 3 --rounds 1 --propagation-cap 20   # a quick look
 //   npm run bench -- --only dataplane --scenario h1-small --target nginx --target Portico   # one scenario
+//   npm run bench -- --only dataplane --baseline /tmp/main-checkout   # adds "Portico (baseline)" targets
+//     run from another built checkout (before/after a change, measured in the same rounds)
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +38,8 @@ const { values } = parseArgs({
     // Narrow the data-plane part: scenario ids (h1-small, https, ...) and target names (prefixes).
     scenario: { type: 'string', multiple: true },
     target: { type: 'string', multiple: true },
+    // A built checkout (its build/bin/portico.js) measured beside this one, for before/after ratios.
+    baseline: { type: 'string' },
     out: { type: 'string', default: join(ROOT, 'bench/results') },
   },
 });
@@ -89,6 +93,11 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
   // One data-plane worker per core (--workers), against nginx with one worker per core.
   const porticoN = await startPortico(join(work, 'm-dataplane'), peerLog, ['--workers', String(cores), ...limits], `Portico, ${cores} workers`); peers.push(porticoN);
   const pn = (l: number) => l + porticoN.portOffset;
+  const baseline = values.baseline === undefined ? undefined : {
+    one: await startPortico(join(work, 'm-dataplane'), peerLog, ['--workers', '1', ...limits], 'Portico (baseline)', 'node', values.baseline),
+    n: await startPortico(join(work, 'm-dataplane'), peerLog, ['--workers', String(cores), ...limits], `Portico, ${cores} workers (baseline)`, 'node', values.baseline),
+  };
+  if (baseline !== undefined) peers.push(baseline.one, baseline.n);
   const porticoDeno = await startPortico(join(work, 'm-dataplane'), peerLog, [], 'Portico on Deno', 'deno'); peers.push(porticoDeno);
   const pp = (l: number) => l + portico.portOffset;
   const pd = (l: number) => l + porticoDeno.portOffset;
@@ -107,6 +116,12 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
     { key: `Portico, ${cores} workers`, peer: porticoN, url: {
       http: `http://127.0.0.1:${pn(LISTENER.http)}`, https: `https://127.0.0.1:${pn(LISTENER.https)}`, h2c: `http://127.0.0.1:${pn(LISTENER.http)}`,
       tcp: `http://127.0.0.1:${pn(LISTENER.tcp)}`, grpc: `http://127.0.0.1:${pn(LISTENER.grpc)}` } },
+    ...(baseline === undefined ? [] : [baseline.one, baseline.n].map((b): Target => {
+      const o = (l: number) => l + b.portOffset;
+      return { key: b.name, peer: b, url: {
+        http: `http://127.0.0.1:${o(LISTENER.http)}`, https: `https://127.0.0.1:${o(LISTENER.https)}`, h2c: `http://127.0.0.1:${o(LISTENER.http)}`,
+        tcp: `http://127.0.0.1:${o(LISTENER.tcp)}`, grpc: `http://127.0.0.1:${o(LISTENER.grpc)}` } };
+    })),
     // The same Portico on Deno, for the protocols Deno serves (README: no HTTP/2 upstreams there).
     { key: 'Portico on Deno', peer: porticoDeno, url: {
       http: `http://127.0.0.1:${pd(LISTENER.http)}`, https: `https://127.0.0.1:${pd(LISTENER.https)}`, tcp: `http://127.0.0.1:${pd(LISTENER.tcp)}` } },
@@ -207,12 +222,21 @@ async function dataplane(base: { origin: number; grpcOrigin: number; tls: { cert
   report.md.push('### Against the targets of the performance issue\n\n| ratio | measured | target | met |\n|---|---:|---:|:---:|');
   for (const [name, v, goal] of targetsMd) report.md.push(`| ${name} | ${v.toFixed(2)} | ≥ ${goal} | ${v >= goal ? 'yes' : `no (${((v / goal - 1) * 100).toFixed(0)}%)`} |`);
   report.md.push(`\nWhat a rate limit costs Portico (a limit no request reaches): global (a Redis round trip per request) ${(ratio2('h1-ratelimit-global', 'Portico', 'h1-small', 'Portico') * 100).toFixed(0)} % and local (a token bucket) ${(ratio2('h1-ratelimit-local', 'Portico', 'h1-small', 'Portico') * 100).toFixed(0)} % of the plain route's req/s; with ${cores} workers ${(ratio2('h1-ratelimit-global', `Portico, ${cores} workers`, 'h1-small', `Portico, ${cores} workers`) * 100).toFixed(0)} % (global).`);
+  if (baseline !== undefined) {
+    report.md.push(`\n### This checkout against the baseline (${values.baseline})\n\n| scenario | target | req/s ÷ baseline | CPU/req | baseline CPU/req | CPU/req ÷ baseline |\n|---|---|---:|---:|---:|---:|`);
+    for (const s of scenarios) {
+      for (const [t, b] of [['Portico', baseline.one.name], [`Portico, ${cores} workers`, baseline.n.name]] as const) {
+        if (!json.some((x) => x.scenario === s.id && x.target === b)) continue;
+        report.md.push(`| ${s.id} | ${t} | ${ratio(s.id, t, b).toFixed(2)} | ${cpu(s.id, t).toFixed(1)} µs | ${cpu(s.id, b).toFixed(1)} µs | ${(cpu(s.id, t) / cpu(s.id, b)).toFixed(2)} |`);
+      }
+    }
+  }
   const perProcess = rssPerProcess(porticoN.pid);
   report.md.push(`\n"Portico" is \`serve --workers 1\` (one process); "Portico, ${cores} workers" is one control process and ${cores} data-plane workers sharing the ports (SO_REUSEPORT). Its RSS after the run: control ${perProcess.control.toFixed(0)} MiB, workers ${perProcess.workers.map((w) => `${w.toFixed(0)} MiB`).join(', ')}.\n`);
   report.json.workersRss = perProcess;
   report.json.dataplane = json;
   report.json.targets = targetsMd.map(([name, v, goal]) => ({ name, measured: v, goal }));
-  for (const p of [nginx1, nginxN, nodeHttp, fastify, portico, porticoN, porticoDeno]) await p.close();
+  for (const p of [nginx1, nginxN, nodeHttp, fastify, portico, porticoN, porticoDeno, ...(baseline ? [baseline.one, baseline.n] : [])]) await p.close();
   await redis.stop();
 }
 

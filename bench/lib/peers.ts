@@ -188,12 +188,15 @@ export async function freePortOffset(): Promise<number> {
   throw new Error('no free listener port offset (10,000..21,000): another benchmark holds them all');
 }
 
-/** `portico serve` (the compiled CLI) over a manifest directory, ready once /readyz answers 200. */
-export async function startPortico(manifestDir: string, log: string[], extraArgs: string[] = [], name = 'Portico', runtime: 'node' | 'deno' = 'node'): Promise<PorticoPeer> {
+/**
+ * `portico serve` (the compiled CLI) over a manifest directory, ready once /readyz answers 200.
+ * `root`: the checkout whose build/ runs (another one for a before/after comparison, --baseline).
+ */
+export async function startPortico(manifestDir: string, log: string[], extraArgs: string[] = [], name = 'Portico', runtime: 'node' | 'deno' = 'node', root = ROOT): Promise<PorticoPeer> {
   const admin = `127.0.0.1:${await freePort()}`;
   const portOffset = await freePortOffset();
   const [cmd, pre] = runtime === 'node' ? [process.execPath, []] : [join(ROOT, 'node_modules/.bin/deno'), ['run', '-A', '--config', join(ROOT, 'deno.json')]];
-  const { child, peer } = start(name, cmd, [...pre, join(ROOT, 'build/bin/portico.js'), 'serve', '--manifests', manifestDir,
+  const { child, peer } = start(name, cmd, [...pre, join(root, 'build/bin/portico.js'), 'serve', '--manifests', manifestDir,
     '--admin', admin, '--port-offset', String(portOffset), '--access-log', 'off', '--poll-ms', '1000', ...extraArgs], log);
   const until = Date.now() + 120_000;
   for (;;) {

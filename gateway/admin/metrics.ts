@@ -10,6 +10,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AccessRecord, RateLimitOutcome } from '../dataplane/observer.ts';
 import type { PipelineState } from '../pipeline.ts';
 import type { ProviderTelemetry } from '../provider/telemetry.ts';
+import { CounterCells, HistogramCells, type CounterCell, type HistogramCell } from './metric-cells.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -29,38 +30,102 @@ const CONNECTION = [0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800, 3600];
 const RELOAD_STAGES = ['inspect', 'translate', 'addresses', 'apply', 'status', 'write-status'];
 const CONTROL = [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
 
+/** The cells of one (gateway, listener, route). */
+interface Place {
+  readonly gateway: string;
+  readonly listener: string;
+  readonly route: string;
+  readonly duration: HistogramCell;
+  readonly upstream: HistogramCell;
+  readonly grpcDuration: HistogramCell;
+  readonly bytesIn: CounterCell;
+  readonly bytesOut: CounterCell;
+  /** backend → HTTP status → portico_http_requests_total cell. */
+  readonly requests: Map<string, Map<number, CounterCell>>;
+  /** backend → grpc-status → portico_grpc_requests_total cell. */
+  readonly grpc: Map<string, Map<number, CounterCell>>;
+}
+
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const where = ['gateway', 'listener', 'route'] as const;
 
-  const httpRequests = new Counter({
+  // The HTTP and gRPC families are recorded per request into cells (metric-cells.ts) and written
+  // into these metrics when they are read.
+  const cells = {
+    httpRequests: new CounterCells(), httpDuration: new HistogramCells(LATENCY), httpUpstream: new HistogramCells(LATENCY),
+    httpBytesIn: new CounterCells(), httpBytesOut: new CounterCells(), grpcRequests: new CounterCells(), grpcDuration: new HistogramCells(LATENCY),
+  };
+  new Counter({
     name: 'portico_http_requests_total', help: 'HTTP requests served (gRPC excluded), by where they went and the status returned.',
     labelNames: ['gateway', 'listener', 'route', 'backend', 'code'] as const, registers,
+    collect() { cells.httpRequests.publish(this); },
   });
-  const httpDuration = new Histogram({
+  new Histogram({
     name: 'portico_http_request_duration_seconds', help: 'HTTP request time, from first byte in to last byte out.',
     labelNames: where, registers, buckets: LATENCY,
+    collect() { cells.httpDuration.publish(this); },
   });
-  const httpUpstream = new Histogram({
+  new Histogram({
     name: 'portico_http_upstream_response_seconds', help: 'Time until the upstream response head arrived (proxied HTTP and gRPC requests).',
     labelNames: where, registers, buckets: LATENCY,
+    collect() { cells.httpUpstream.publish(this); },
   });
-  const httpBytesIn = new Counter({
+  new Counter({
     name: 'portico_http_request_bytes_total', help: 'Request body bytes received from clients and relayed (HTTP and gRPC).', labelNames: where, registers,
+    collect() { cells.httpBytesIn.publish(this); },
   });
-  const httpBytesOut = new Counter({
+  new Counter({
     name: 'portico_http_response_bytes_total', help: 'Response body bytes sent to clients (HTTP and gRPC).', labelNames: where, registers,
+    collect() { cells.httpBytesOut.publish(this); },
   });
-  const grpcRequests = new Counter({
+  new Counter({
     name: 'portico_grpc_requests_total', help: 'gRPC calls served (GRPCRoute rules), by grpc-status.',
     labelNames: ['gateway', 'listener', 'route', 'backend', 'grpc_status'] as const, registers,
+    collect() { cells.grpcRequests.publish(this); },
   });
-  const grpcDuration = new Histogram({
+  new Histogram({
     name: 'portico_grpc_request_duration_seconds', help: 'gRPC call time, from first byte in to last byte out.',
     labelNames: where, registers, buckets: LATENCY,
+    collect() { cells.grpcDuration.publish(this); },
   });
+  // gateway → listener → route → the cells of that place (the strings come from the IR, so the
+  // lookups hash nothing new per request).
+  const places = new Map<string, Map<string, Map<string, Place>>>();
+  const placeOf = (gateway: string, listener: string, route: string): Place => {
+    let byListener = places.get(gateway);
+    if (byListener === undefined) places.set(gateway, byListener = new Map());
+    let byRoute = byListener.get(listener);
+    if (byRoute === undefined) byListener.set(listener, byRoute = new Map());
+    let p = byRoute.get(route);
+    if (p === undefined) {
+      const labels = { gateway, listener, route };
+      p = {
+        gateway, listener, route,
+        duration: cells.httpDuration.cell(labels), upstream: cells.httpUpstream.cell(labels), grpcDuration: cells.grpcDuration.cell(labels),
+        bytesIn: cells.httpBytesIn.cell(labels), bytesOut: cells.httpBytesOut.cell(labels),
+        requests: new Map(), grpc: new Map(),
+      };
+      byRoute.set(route, p);
+    }
+    return p;
+  };
+  // backend → status → cell.
+  const statusCell = (byBackend: Map<string, Map<number, CounterCell>>, p: Place, backend: string, status: number, grpc: boolean): CounterCell => {
+    let byStatus = byBackend.get(backend);
+    if (byStatus === undefined) byBackend.set(backend, byStatus = new Map());
+    let c = byStatus.get(status);
+    if (c === undefined) {
+      const { gateway, listener, route } = p;
+      c = grpc
+        ? cells.grpcRequests.cell({ gateway, listener, route, backend, grpc_status: String(status) })
+        : cells.httpRequests.cell({ gateway, listener, route, backend, code: String(status) });
+      byStatus.set(status, c);
+    }
+    return c;
+  };
   const l4Labels = ['gateway', 'listener', 'protocol', 'route'] as const;
   const l4Connections = new Counter({
     name: 'portico_l4_connections_total', help: 'TCP and TLS connections and UDP flows, by outcome (200 relayed, 404 no route, 5xx no backend or upstream failure).',
@@ -89,11 +154,23 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     labelNames: ['backend'] as const, registers,
   });
 
-  const rateLimits = new Counter({
+  // Judged per request on rate-limited routes: cells too, policy → kind and outcome → cell.
+  const rateLimitCells = new CounterCells();
+  new Counter({
     name: 'portico_rate_limit_requests_total',
     help: 'Requests judged by TrafficPolicy rate limits, by policy, kind (local, global) and outcome (allowed, limited, shadow_limited, fail_open = Redis unreachable and let through, fail_closed = answered 503).',
     labelNames: ['policy', 'kind', 'outcome'] as const, registers,
+    collect() { rateLimitCells.publish(this); },
   });
+  const rateLimitByPolicy = new Map<string, Record<'local' | 'global', Map<string, CounterCell>>>();
+  const rateLimitCell = (policy: string, kind: 'local' | 'global', outcome: string): CounterCell => {
+    let byKind = rateLimitByPolicy.get(policy);
+    if (byKind === undefined) rateLimitByPolicy.set(policy, byKind = { local: new Map(), global: new Map() });
+    const m = byKind[kind];
+    let c = m.get(outcome);
+    if (c === undefined) m.set(outcome, c = rateLimitCells.cell({ policy, kind, outcome }));
+    return c;
+  };
 
   // The control plane.
   const configGeneration = new Gauge({
@@ -169,22 +246,23 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
         if (r.bytesIn > 0) l4BytesIn.inc(labels, r.bytesIn);
         if (r.bytesOut > 0) l4BytesOut.inc(labels, r.bytesOut);
       } else {
-        const labels = { gateway, listener, route };
+        const place = placeOf(gateway, listener, route);
+        const backend = r.backend ?? '';
         if (r.grpcStatus !== undefined) {
-          grpcRequests.inc({ gateway, listener, route, backend: r.backend ?? '', grpc_status: String(r.grpcStatus) });
-          grpcDuration.observe(labels, r.durationMs / 1000);
+          cells.grpcRequests.inc(statusCell(place.grpc, place, backend, r.grpcStatus, true), 1);
+          cells.grpcDuration.observe(place.grpcDuration, r.durationMs / 1000);
         } else {
-          httpRequests.inc({ gateway, listener, route, backend: r.backend ?? '', code: String(r.status) });
-          httpDuration.observe(labels, r.durationMs / 1000);
+          cells.httpRequests.inc(statusCell(place.requests, place, backend, r.status, false), 1);
+          cells.httpDuration.observe(place.duration, r.durationMs / 1000);
         }
-        if (r.upstreamMs !== undefined) httpUpstream.observe(labels, r.upstreamMs / 1000);
-        if (r.bytesIn > 0) httpBytesIn.inc(labels, r.bytesIn);
-        if (r.bytesOut > 0) httpBytesOut.inc(labels, r.bytesOut);
+        if (r.upstreamMs !== undefined) cells.httpUpstream.observe(place.upstream, r.upstreamMs / 1000);
+        if (r.bytesIn > 0) cells.httpBytesIn.inc(place.bytesIn, r.bytesIn);
+        if (r.bytesOut > 0) cells.httpBytesOut.inc(place.bytesOut, r.bytesOut);
       }
       if (r.responseFlags !== undefined) for (const flag of r.responseFlags) flags.inc({ gateway, listener, flag });
     },
     onUpstreamError(backend, code) { upstreamErrors.inc({ backend, code }); },
-    onRateLimit(policy, kind, outcome) { rateLimits.inc({ policy, kind, outcome }); },
+    onRateLimit(policy, kind, outcome) { rateLimitCells.inc(rateLimitCell(policy, kind, outcome), 1); },
     onEjection(backend) { ejections.inc({ backend }); },
     onApplied(state) {
       configGeneration.set(state.generation);

@@ -21,7 +21,15 @@ async function* count(src: Readable | AsyncIterable<Buffer>, rec: { bytesIn: num
   }
 }
 
+// Every proxied request records its endpoint's address: built once per endpoint object of the table.
+const addresses = new WeakMap<EndpointIR, string>();
+
 /** "address:port", with IPv6 addresses in brackets. */
 export function endpointAddress(ep: EndpointIR): string {
-  return ep.address.includes(':') ? `[${ep.address}]:${ep.port}` : `${ep.address}:${ep.port}`;
+  let a = addresses.get(ep);
+  if (a === undefined) {
+    a = ep.address.includes(':') ? `[${ep.address}]:${ep.port}` : `${ep.address}:${ep.port}`;
+    addresses.set(ep, a);
+  }
+  return a;
 }

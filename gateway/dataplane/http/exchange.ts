@@ -102,3 +102,8 @@ export interface ResponseCompressor {
 
 /** A compiled step of the chain. Returns when the response has been fully handled. */
 export type Handler = (ex: Exchange) => Promise<void> | void;
+
+/** Whether the exchange was cancelled, without making its AbortSignal when it has onCancel. */
+export function cancelled(ex: Exchange): boolean {
+  return ex.cancelledNow ?? ex.signal.aborted;
+}

@@ -145,7 +145,8 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
   sink: NodeJS.WritableStream;
   readonly h2: boolean;
   readonly onAbortSignal = () => this.abort(new ClientGone());
-  readonly resume = () => this.controller?.resume();
+  /** Made when the client first pushes back (most small responses never do). */
+  resume: (() => void) | undefined = undefined;
 
   constructor(
     readonly ex: Exchange,
@@ -171,7 +172,7 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
     const ex = this.ex;
     if (ex.onCancel !== undefined) ex.onCancel(undefined);
     else ex.signal.removeEventListener('abort', this.onAbortSignal);
-    this.sink.removeListener('drain', this.resume);
+    if (this.resume !== undefined) this.sink.removeListener('drain', this.resume);
     this.resolve(o);
   }
 
@@ -239,7 +240,7 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
     this.ex.record.bytesOut += chunk.length;
     if (!this.sink.write(chunk)) {
       controller.pause();
-      this.sink.once('drain', this.resume);
+      this.sink.once('drain', this.resume ??= () => this.controller?.resume());
     }
   }
 

@@ -91,6 +91,48 @@ class HttpExchange implements Exchange, MatchRequest {
     this.cancelListener = listener;
   }
 
+  /** Set by watch(): who hears of the finished request. */
+  observer: DataplaneObserver | undefined = undefined;
+  private finished = false;
+  /**
+   * The response's 'close' listener (one function per request, no once() wrapper). Completed only
+   * when the response was ended and handed over: an HTTP/2 response whose stream the client reset,
+   * or whose session it closed, reports writableFinished (its stream is closed) without ever having
+   * been ended; taken for done, its upstream attempt was never cancelled.
+   */
+  readonly onResponseClose = (): void => {
+    const res = this.res as ServerResponse;
+    this.finish(res.writableEnded && res.writableFinished);
+  };
+
+  /** Emits the access record exactly once: when the response is done or the client went away. */
+  finish(completed: boolean): void {
+    if (this.finished) return;
+    this.finished = true;
+    const rec = this.record;
+    const res = this.res;
+    if (res !== undefined && rec.status === 0) rec.status = res.headersSent ? res.statusCode : 0;
+    if (!completed) {
+      this.cancel();
+      addResponseFlag(rec, GW_ERR.CLIENT_ABORT);
+      if (rec.status === 0) rec.status = 499;
+    }
+    // A gRPC call that ended without a grpc-status still belongs to the gRPC family:
+    // CANCELLED when the client went away, UNKNOWN otherwise.
+    if (rec.grpcStatus === undefined && this.rule?.grpc) rec.grpcStatus = completed ? 2 : 1;
+    rec.durationMs = Number(process.hrtime.bigint() - this.startedAt) / 1e6;
+    const span = this.span;
+    if (span !== undefined) safe(() => span.end(rec));
+    const observer = this.observer;
+    if (observer?.onRequest !== undefined) {
+      try {
+        observer.onRequest(rec);
+      } catch {
+        // The observer must not throw; if it does, the request is not the place to fail.
+      }
+    }
+  }
+
   cancel(): void {
     if (this.cancelled) return;
     this.cancelled = true;
@@ -169,7 +211,7 @@ export function handleRequest(
     time: isoNow(),
     gateway: port.gateway,
     listener: '',
-    protocol: h2 ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
+    protocol: h2 ? 'HTTP/2' : req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
     clientAddress,
     clientPort: socket?.remotePort ?? 0,
     method,
@@ -288,36 +330,14 @@ function failed(ex: HttpExchange, observer: DataplaneObserver | undefined, err: 
   }
 }
 
-/** Emits the access record exactly once: when the response is done or the client went away. */
+/** The access record is emitted when the response closes (or the Upgrade socket does). */
 function watch(ex: HttpExchange, observer: DataplaneObserver | undefined): void {
-  let done = false;
-  const finish = (completed: boolean) => {
-    if (done) return;
-    done = true;
-    const rec = ex.record;
-    const res = ex.res;
-    if (res !== undefined && rec.status === 0) rec.status = res.headersSent ? res.statusCode : 0;
-    if (!completed) {
-      ex.cancel();
-      addResponseFlag(rec, GW_ERR.CLIENT_ABORT);
-      if (rec.status === 0) rec.status = 499;
-    }
-    // A gRPC call that ended without a grpc-status still belongs to the gRPC family:
-    // CANCELLED when the client went away, UNKNOWN otherwise.
-    if (rec.grpcStatus === undefined && ex.rule?.grpc) rec.grpcStatus = completed ? 2 : 1;
-    rec.durationMs = Number(process.hrtime.bigint() - ex.startedAt) / 1e6;
-    if (ex.span !== undefined) safe(() => ex.span!.end(rec));
-    if (observer?.onRequest) safe(() => observer.onRequest!(rec));
-  };
+  ex.observer = observer;
   if (ex.res !== undefined) {
-    const res = ex.res as ServerResponse;
-    // Completed only when the response was ended and handed over: an HTTP/2 response whose stream
-    // the client reset, or whose session it closed, reports writableFinished (its stream is closed)
-    // without ever having been ended; taken for done, its upstream attempt was never cancelled.
-    res.once('close', () => finish(res.writableEnded && res.writableFinished));
+    // 'close' fires once per response: on() needs no once() wrapper and state object.
+    (ex.res as ServerResponse).on('close', ex.onResponseClose);
   } else if (ex.upgrade !== undefined) {
-    const s = ex.upgrade.socket;
-    s.once('close', () => finish(ex.record.status !== 0));
+    ex.upgrade.socket.once('close', () => ex.finish(ex.record.status !== 0));
   }
 }
 

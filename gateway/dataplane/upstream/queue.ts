@@ -54,14 +54,17 @@ export class BackendQueue {
   /**
    * Takes a slot: true at once when one is free (the common case, no promise), else a promise
    * of true (a slot was handed over) or why not. Every true must be paired with one leave().
+   * The request's signal is read only when it has to wait: an exchange makes its AbortController
+   * on demand, and the common case needs none.
    */
-  enter(signal: AbortSignal): true | 'queue-full' | Promise<true | Admission> {
+  enter(request: { readonly signal: AbortSignal }): true | 'queue-full' | Promise<true | Admission> {
     const s = this.settings;
     if (s.maxRequests === 0 || this.#active < s.maxRequests) {
       this.#active++;
       return true;
     }
     if (this.pending >= s.maxPending) return 'queue-full';
+    const signal = request.signal;
     return new Promise((resolve) => {
       const w: Waiter = {
         resolve, signal, timer: undefined,

@@ -3,7 +3,7 @@
 // proxied attempts (or the WebSocket proxy for Upgrade requests).
 import type { Readable } from 'node:stream';
 import type { EndpointIR, HttpBackendIR, HttpRuleIR } from '../../ir/index.ts';
-import type { Exchange, Handler } from '../http/exchange.ts';
+import { cancelled, type Exchange, type Handler } from '../http/exchange.ts';
 import type { DataplaneObserver } from '../observer.ts';
 import { sendGatewayResponse } from '../http/respond.ts';
 import { buildUpstreamHeaders, clientGone, forwardAttempt, requestHasBody } from '../http/forward.ts';
@@ -99,8 +99,13 @@ export function compileRuleHandler(
     sendGatewayResponse(ex, f.status, FAILURE_TEXT[f.status] ?? 'upstream error', f.code);
   };
 
-  const forward = async (ex: Exchange, backend: HttpBackendIR, first: EndpointIR, pinned: boolean, guard: BackendResilience) => {
+  // Not async itself: without a retry budget it hands back forwardOn's own promise (an async
+  // wrapper would add a promise and two ticks per request).
+  const forward = (ex: Exchange, backend: HttpBackendIR, first: EndpointIR, pinned: boolean, guard: BackendResilience): Promise<void> => {
     if (retryBudget === undefined) return forwardOn(ex, backend, first, pinned, guard);
+    return budgeted(ex, backend, first, pinned, guard);
+  };
+  const budgeted = async (ex: Exchange, backend: HttpBackendIR, first: EndpointIR, pinned: boolean, guard: BackendResilience) => {
     const end = beginBudgeted(backend);
     try {
       return await forwardOn(ex, backend, first, pinned, guard);
@@ -109,7 +114,7 @@ export function compileRuleHandler(
     }
   };
 
-  const forwardOn = async (ex: Exchange, backend: HttpBackendIR, first: EndpointIR, pinned: boolean, guard: BackendResilience) => {
+  const forwardOn = async (ex: Exchange, backend: HttpBackendIR, first: EndpointIR, pinned: boolean, guard: BackendResilience): Promise<void> => {
     const picker = pickers.get(backend)!;
     let retrySlot: (() => void) | undefined;
     const transport = transports.get(backend)!;
@@ -190,7 +195,7 @@ export function compileRuleHandler(
       const verdict = verdictOf(ex, outcome);
       if (verdict !== undefined) guard.outliers.record(backend, endpoint, verdict);
       if (outcome.kind === 'done' && outcome.cut !== undefined) observer?.onUpstreamError?.(backend.id, outcome.cut);
-      if (outcome.kind === 'done' || ex.signal.aborted) return;
+      if (outcome.kind === 'done' || cancelled(ex)) return;
       if (outcome.kind === 'failed') {
         const f = outcome.failure;
         const retryable =
@@ -208,7 +213,7 @@ export function compileRuleHandler(
       retrySlot = tryRetry(backend, retryBudget);
       // Backoff never outlasts the request timeout: the next budget check then answers 504.
       await sleep(Math.min(retry!.backoffMs, Math.max(0, remainingMs(ex, timeouts))), ex.signal);
-      if (ex.signal.aborted) return;
+      if (cancelled(ex)) return;
     }
   };
 
@@ -253,7 +258,7 @@ export function compileRuleHandler(
     }
     // WebSockets above are connections (bounded by --max-connections), not queued requests.
     const queue = guard.queue;
-    const entered = queue.enter(ex.signal);
+    const entered = queue.enter(ex);
     if (entered !== true) {
       const admitted = entered === 'queue-full' ? entered : await entered;
       if (admitted !== true) {
