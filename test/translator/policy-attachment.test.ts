@@ -96,6 +96,42 @@ s('an invalid section fails closed: the rule answers 500 and the policy says why
   assert.match(p.fix!, 'create Secret infra/does-not-exist');
 });
 
+const invalid = translateCase('policy-invalid-inheritance');
+const ancestorsOf = (kind: string, name: string): any[] => (invalid.statuses as any[]).find((x) => x.ref.kind === kind && x.ref.name === name)?.status.ancestors;
+
+s('an invalid TrafficPolicy section at a more specific level is as if unset: the Gateway\'s valid section keeps applying', () => {
+  const main = rule(invalid.table, 'infra/gw/http', 'HTTPRoute/infra/limited/0/0');
+  assert.is(main.direct, undefined, 'the route keeps serving');
+  const t = main.policies!.traffic!;
+  assert.is(t.sources!.rateLimit, 'TrafficPolicy/infra/gateway-limit@Gateway');
+  assert.is(t.rateLimit!.id, 'TrafficPolicy/infra/gateway-limit');
+  assert.equal(t.rateLimit!.local![0]!.requests, 100);
+  // The broken policy's valid section still applies; its invalid one is reported.
+  assert.is(t.sources!.requestBody, 'TrafficPolicy/infra/route-limit-broken@Route');
+  const a = ancestorsOf('TrafficPolicy', 'route-limit-broken');
+  assert.equal([a[0].conditions[0].status, a[0].conditions[0].reason], ['False', 'Invalid']);
+  assert.match(a[0].conditions[0].message, 'spec.rateLimit.local.rules[0].selectors[0].name');
+  assert.match(a[0].conditions[0].message, 'keep what they inherit');
+  assert.is(ancestorsOf('TrafficPolicy', 'gateway-limit')[0].conditions[0].reason, 'Accepted');
+  // A valid rule-level section replaces both.
+  const fixed = rule(invalid.table, 'infra/gw/http', 'HTTPRoute/infra/limited/1/0').policies!.traffic!;
+  assert.is(fixed.sources!.rateLimit, 'TrafficPolicy/infra/rule-limit@Rule');
+});
+
+s('an invalid SecurityPolicy section at a more specific level fails closed even over a valid inherited one; a valid more specific one replaces it', () => {
+  const main = rule(invalid.table, 'infra/gw/http', 'HTTPRoute/infra/secured/0/0');
+  assert.equal(main.direct, { status: 500, reason: 'InvalidSecurityPolicy' });
+  assert.is(main.policies!.security!.sources.jwt, 'SecurityPolicy/infra/route-jwt-broken@Route');
+  assert.is(main.policies!.security!.jwt, undefined);
+  const a = ancestorsOf('SecurityPolicy', 'route-jwt-broken');
+  assert.equal([a[0].conditions[0].status, a[0].conditions[0].reason], ['False', 'Invalid']);
+  assert.match(a[0].conditions[0].message, 'answer 500 until it is fixed');
+  const fixed = rule(invalid.table, 'infra/gw/http', 'HTTPRoute/infra/secured/1/0');
+  assert.is(fixed.direct, undefined);
+  assert.is(fixed.policies!.security!.sources.jwt, 'SecurityPolicy/infra/rule-jwt@Rule');
+  assert.equal(fixed.policies!.security!.jwt!.providers[0]!.audiences, ['admin']);
+});
+
 s('the effective policies are plain structured-cloneable data, shared between rules with equal inputs', () => {
   assert.equal(structuredClone(result.table), result.table);
   const a = rule(result.table, 'infra/gw/http', 'HTTPRoute/infra/app/1/0').policies!.security;

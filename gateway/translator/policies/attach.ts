@@ -3,8 +3,10 @@
 //  2. merges the policies of each target, oldest first: a section already set (or disabled) at
 //     that target by an older policy makes the younger one Conflicted there (it adds nothing),
 //  3. resolves inheritance Gateway → listener → route → rule into each rule's IR: per section the
-//     most specific level wins, `disable` drops an inherited section, an unusable section makes the
-//     rule answer the descriptor's fail-closed status,
+//     most specific level wins, `disable` drops an inherited section; an invalid section never
+//     applies (see effective()): for a kind whose sections guard access (a descriptor with
+//     failClosed) the rules it would govern answer that status, for the others it is as if unset
+//     and the section inherited from a less specific level keeps applying,
 //  4. writes each policy's status per ancestor (Accepted / Conflicted / Invalid / TargetNotFound).
 // Kinds plug in through descriptors (registry.ts); nothing here knows what a section means.
 import type { HttpRuleIR } from '../../ir/index.ts';
@@ -214,15 +216,28 @@ function noteRouteAncestors(k: KindAttachments, rk: string, gw: GatewayState): v
   }
 }
 
-/** Resolves inheritance for one combination of levels (least specific first). */
+/**
+ * Resolves inheritance for one combination of levels (least specific first).
+ *
+ * An invalid section at a level (GEP-713: its policy is not Accepted, reason Invalid) has no effect
+ * of its own, and what the rule gets instead is one rule for every kind, set by its descriptor:
+ * - a kind whose sections guard access (`failClosed`, SecurityPolicy) cannot know whether the
+ *   broken section was meant to be stricter than what is inherited, so the rules it would govern
+ *   answer the fail-closed status until it is fixed (a more specific valid level still replaces
+ *   it, and `disable` still drops it);
+ * - for the other kinds (TrafficPolicy) the invalid section is as if unset: the section inherited
+ *   from a less specific level keeps applying (or none), and the rule keeps serving.
+ */
 function effective(k: KindAttachments, levels: (LevelSpec | undefined)[]): { ir: Record<string, unknown>; failClosed: boolean } | undefined {
   const key = levels.map((l) => l?.id ?? 0).join('|');
   if (k.memo.has(key)) return k.memo.get(key);
   const acc = new Map<string, LevelEntry>();
+  const failClosedKind = k.descriptor.failClosed !== undefined;
   for (const l of levels) {
     if (!l) continue;
     for (const [section, e] of l.sections) {
       if (e.disabled) { acc.delete(section); continue; }
+      if (e.invalid !== undefined && !failClosedKind) continue;
       const prev = acc.get(section);
       const merge = k.descriptor.merge;
       acc.set(section, prev && merge && !prev.invalid && !e.invalid ? { ...e, value: merge(section, prev.value, e.value) } : e);

@@ -1,7 +1,8 @@
 // GEP-713 PolicyAncestorStatus for attached policies: one entry per ancestor (the Gateway, with
 // sectionName for a listener target; a target that does not exist is its own ancestor), each with
 // one Accepted condition whose reason is Accepted, Invalid, Conflicted or TargetNotFound. A section
-// that does not compile makes the policy Invalid on every ancestor (and fails closed where it applies).
+// that does not compile makes the policy Invalid on every ancestor; the message says what the
+// rules get meanwhile (the fail-closed status, or what they inherit: attach.ts effective()).
 import type { Problem, ResourceStatus } from '../api.ts';
 import { conditions } from '../conditions.ts';
 import type { Context } from '../context.ts';
@@ -35,7 +36,9 @@ export function policyStatuses(ctx: Context, d: PolicyDescriptor, policies: Poli
       const c = worst.status ? worst : {
         ...worst,
         message: worst.reason === 'Invalid' && sectionProblems.includes(worst)
-          ? `${worst.message} (the rules this policy applies to answer ${d.failClosed?.status ?? 'without it'} until it is fixed)`
+          ? `${worst.message} (${d.failClosed
+            ? `the rules this policy applies to answer ${d.failClosed.status} until it is fixed`
+            : 'not applied: the rules this policy applies to keep what they inherit for that section from a less specific target, if anything, until it is fixed'})`
           : worst.message,
       };
       const before = prev?.find((x) => x.controllerName === ctx.controllerName && x.ancestorRef?.name === a.ref.name &&

@@ -1,8 +1,9 @@
 // TrafficPolicy as a policy kind of the generic attachment module: its sections and how each
 // compiles. Every section may be set at every level (Gateway, listener, route, rule) and a more
-// specific one replaces an inherited one whole. An invalid section is left out (the route keeps
-// serving without it) and the policy's status says why: none of them guards access, so failing
-// closed would turn a typo in a compression setting into an outage.
+// specific one replaces an inherited one whole. An invalid section is as if unset (no failClosed:
+// the section inherited from a less specific level keeps applying, or none, and the route keeps
+// serving) and the policy's status says why: none of them guards access, so failing closed would
+// turn a typo in a compression setting into an outage.
 import { POLICY_GROUP, TRAFFIC_POLICY_SECTIONS } from '../../../model/index.ts';
 import type { PolicyDescriptor, SectionResult } from '../descriptor.ts';
 import { SectionError } from '../references.ts';
