@@ -12,6 +12,7 @@ import { selfSignedCert } from '../test/helpers/self-signed.ts';
 import { LISTENER, writeManifests } from './lib/manifests.ts';
 import { attachedRoutes, newRoute, probe, writeAtomic } from './lib/controlplane.ts';
 import { ROOT } from './lib/peers.ts';
+import { cpuSeconds, machineBusySeconds, processTree } from './lib/sys.ts';
 
 const { values } = parseArgs({ options: {
   routes: { type: 'string', default: '3000' }, changes: { type: 'string', default: '100' }, out: { type: 'string', default: join(tmpdir(), 'portico-prof') },
@@ -41,6 +42,10 @@ for (let t = 0; t < 2000; t++) {
   await new Promise((r) => setTimeout(r, 50));
 }
 const times: number[] = [];
+// CPU time is what a busy machine does not distort: the serve tree's (control process and
+// workers) and the control process's own, over the measured changes, and how busy the machine was.
+const ownCpu = (pid: number) => cpuSeconds(pid) - processTree(pid).slice(1).reduce((a, p) => a + (processTree(p).length === 1 ? cpuSeconds(p) : 0), 0);
+const cpu0 = { tree: cpuSeconds(child.pid!), control: ownCpu(child.pid!), machine: machineBusySeconds(), wall: performance.now() };
 if (values.burst) {
   const admin = `127.0.0.1:${offset + 9}`;
   const before = await attachedRoutes(admin, 'bench/bench', 'http');
@@ -56,9 +61,14 @@ for (let i = N; i < N + (values.burst ? 0 : M); i++) {
   for (let k = 0; k < 6000 && (await probe(port, `n${i}.bench.example.com`)) !== 200; k++) await new Promise((r) => setTimeout(r, 5));
   times.push(performance.now() - t0);
 }
+const cpu1 = { tree: cpuSeconds(child.pid!), control: ownCpu(child.pid!), machine: machineBusySeconds(), wall: performance.now() };
 child.kill('SIGINT');
 await new Promise((r) => child.on('exit', r));
 const mean = times.reduce((a, b) => a + b, 0) / times.length;
-console.log(JSON.stringify({ routes: N, changes: M, meanMs: +mean.toFixed(1), maxMs: +Math.max(...times).toFixed(1) }));
+console.log(JSON.stringify({
+  routes: N, changes: values.burst ? 0 : M, burst: values.burst ? Number(values.burst) : undefined, meanMs: +mean.toFixed(1), maxMs: +Math.max(...times).toFixed(1),
+  cpuMs: Math.round((cpu1.tree - cpu0.tree) * 1000), controlCpuMs: Math.round((cpu1.control - cpu0.control) * 1000),
+  machineBusyCores: +((cpu1.machine - cpu0.machine) / ((cpu1.wall - cpu0.wall) / 1000)).toFixed(2),
+}));
 origin.close();
 rmSync(work, { recursive: true, force: true });

@@ -130,13 +130,19 @@ export function fromObjects(objects: unknown[], defaultNamespace = 'default'): {
  * the list it belongs in; undefined for kinds Portico ignores and malformed entries.
  */
 export function normalizedCopy(o: unknown, defaultNamespace = 'default'): { key: SnapshotKey; object: KubeObject } | undefined {
+  if (!isObject(o) || !snapshotKeyOf(o)) return undefined;
+  return normalizeInPlace(structuredClone(o), defaultNamespace);
+}
+
+/** normalizedCopy() without the copy, for an object its caller owns (already a private copy). */
+export function normalizeInPlace(o: unknown, defaultNamespace = 'default'): { key: SnapshotKey; object: KubeObject } | undefined {
   if (!isObject(o)) return undefined;
   const key = snapshotKeyOf(o);
   if (!key) return undefined;
-  const copy = structuredClone(o) as any;
-  if (key !== 'gatewayClasses' && key !== 'namespaces' && !copy.metadata.namespace) copy.metadata.namespace = defaultNamespace;
-  if (copy.metadata.generation === undefined) copy.metadata.generation = 1;
-  return { key, object: copy };
+  const obj = o as any;
+  if (key !== 'gatewayClasses' && key !== 'namespaces' && !obj.metadata.namespace) obj.metadata.namespace = defaultNamespace;
+  if (obj.metadata.generation === undefined) obj.metadata.generation = 1;
+  return { key, object: obj };
 }
 
 /**

@@ -87,6 +87,27 @@ test('/status is a List of objects with apiVersion, kind, metadata and the exact
   }
 });
 
+test('/status is serialized once per applied state and follows each new one', async () => {
+  const admin = await startAdminServer('127.0.0.1:0', createMetrics());
+  try {
+    const s = state();
+    admin.state.current = s;
+    const first = (await get(admin.address, '/status')).body;
+    assert.is((await get(admin.address, '/status')).body, first, 'the same state answers the same body');
+    const next = state();
+    next.statuses[0]!.status = { parents: [] };
+    next.problems = [];
+    admin.state.current = next;
+    const list = JSON.parse((await get(admin.address, '/status')).body);
+    assert.equal(list.items.find((i: any) => i.kind === 'HTTPRoute').status, { parents: [] }, 'a new state is never answered from the cached body');
+    assert.equal(list.problems, []);
+    admin.state.current = undefined;
+    assert.equal(JSON.parse((await get(admin.address, '/status')).body).items, []);
+  } finally {
+    await admin.close();
+  }
+});
+
 test('/config serves the applied table with private keys redacted', async () => {
   const admin = await startAdminServer('127.0.0.1:0', createMetrics());
   try {

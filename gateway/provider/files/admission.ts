@@ -26,21 +26,36 @@ export interface Admission {
   retain(ids: Set<string>): void;
 }
 
+/**
+ * The key an object's verdict is cached under: its JSON, except that JSON cannot tell NaN or
+ * Infinity (`.nan`, `.inf` in YAML) from null, and a cached verdict must never answer for a
+ * different object; those numbers get a spelling of their own.
+ */
+export function contentKey(o: unknown): string {
+  const json = JSON.stringify(o);
+  return json.includes('null') ? JSON.stringify(o, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? `\u0000${v}` : v)) : json;
+}
+
+/**
+ * Objects given to admission are kept as they are, not copied: callers pass objects they do not
+ * change afterwards (the file provider passes its parse results) and copy what they get back
+ * before changing it.
+ */
 export function createAdmission(validate: (o: unknown) => Problem[] = validateObject): Admission {
   const admitted = new Map<string, Obj>();
-  // Validation is pure, so an unchanged object need not be checked again.
-  const verdicts = new Map<string, { json: string; problems: Problem[] }>();
+  // Validation is pure, so an object with the same content need not be checked again.
+  const verdicts = new Map<string, { key: string; problems: Problem[] }>();
 
   function admitOne(o: Obj): Admitted {
     const id = identityOf(o);
     if (!id) return { problems: [] };
-    const json = JSON.stringify(o);
+    const key = contentKey(o);
     let v = verdicts.get(id);
-    if (!v || v.json !== json) v = { json, problems: validate(o) };
+    if (!v || v.key !== key) v = { key, problems: validate(o) };
     verdicts.set(id, v);
     const errors = v.problems.filter((p) => p.severity === 'error');
     if (errors.length === 0) {
-      admitted.set(id, structuredClone(o));
+      admitted.set(id, o);
       return { object: o, problems: [...v.problems] };
     }
     const previous = admitted.get(id);
@@ -52,7 +67,7 @@ export function createAdmission(validate: (o: unknown) => Problem[] = validateOb
       fix: 'fix the fields reported above',
     }];
     if (!previous) return { problems };
-    return { object: structuredClone(previous), problems, lastGood: errors.map((e) => `${e.field ? e.field + ': ' : ''}${e.message}`).join('; ') };
+    return { object: previous, problems, lastGood: errors.map((e) => `${e.field ? e.field + ': ' : ''}${e.message}`).join('; ') };
   }
 
   function retain(ids: Set<string>): void {

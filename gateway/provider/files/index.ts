@@ -6,7 +6,7 @@
 import { statSync, type Stats } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { assembleSnapshot, normalizedCopy, type KubeObject, type SnapshotKey } from '../../model/index.ts';
+import { assembleSnapshot, normalizeInPlace, type KubeObject, type SnapshotKey } from '../../model/index.ts';
 import type { Problem } from '../../translator/api.ts';
 import { watchPaths, type Watch } from '../../runtime/index.ts';
 import type { Provider, ProviderUpdate } from '../../pipeline.ts';
@@ -223,14 +223,20 @@ export function createFileProvider(opts: FileProviderOptions): Provider & { resc
     onUpdate?.({ snapshot, problems, sources });
   }
 
-  /** A new or changed object: admitted (or its last good version), stamped, normalized. */
+  /**
+   * A new or changed object: admitted (or its last good version), stamped, normalized. `src` is
+   * the file's parse, never changed: admission keeps it as the last good version, and what is
+   * stamped and served is one private copy.
+   */
   function processOne(src: Record<string, any>, stampTime: string): Processed {
-    let object: Record<string, any> | undefined = structuredClone(src);
+    let object: Record<string, any> | undefined = src;
     let problems: Problem[] = [];
     let lastGood: string | undefined;
-    if (admission) ({ object, problems, lastGood } = admission.admitOne(object));
-    if (object) tracker.stampOne(object, stampTime);
-    return { src, problems, lastGood, served: object && normalizedCopy(object) };
+    if (admission) ({ object, problems, lastGood } = admission.admitOne(src));
+    if (!object) return { src, problems, lastGood };
+    const copy = structuredClone(object);
+    tracker.stampOne(copy, stampTime);
+    return { src, problems, lastGood, served: normalizeInPlace(copy) };
   }
 
   function track(path: string, present: boolean): void {

@@ -24,11 +24,18 @@ export interface MetadataTracker {
   retain(ids: Set<string>): void;
 }
 
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]))
-      : v);
+/** JSON with object keys sorted: equal for objects that differ only in key order. */
+export function stableJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : stableJson(v))).join(',')}]`;
+  const o = value as Record<string, unknown>;
+  let out = '';
+  for (const k of Object.keys(o).sort()) {
+    const v = o[k];
+    if (v === undefined || typeof v === 'function') continue;
+    out += `${out === '' ? '' : ','}${JSON.stringify(k)}:${stableJson(v)}`;
+  }
+  return `{${out}}`;
 }
 
 function groupOf(apiVersion: unknown): string {
@@ -53,7 +60,9 @@ export function createMetadataTracker(newUid: () => string): MetadataTracker {
     const { metadata, status: _status, ...rest } = o;
     const specJson = stableJson(rest);
     const { resourceVersion: _rv, generation: _g, uid: _u, creationTimestamp: _c, ...metaRest } = metadata;
-    const fullJson = stableJson({ rest, metaRest, status: o.status });
+    // What else can change (metadata but the server-set fields, status), appended to the spec's
+    // JSON rather than serializing the spec twice; JSON has no raw newline, so "\n" separates.
+    const fullJson = `${specJson}\n${stableJson(metaRest)}\n${stableJson(o.status)}`;
     const prev = seen.get(id);
     let entry: Seen;
     if (!prev) {

@@ -18,7 +18,19 @@ export interface WalkProblem {
 // cannot (apiserver/pkg/cel: escaping rules).
 const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
 
+// Objects of one kind repeat the same few hundred property names: each is escaped once.
+const ESCAPED = new Map<string, string>();
+
 export function escapeProperty(name: string): string {
+  let e = ESCAPED.get(name);
+  if (e === undefined) {
+    e = escapeName(name);
+    if (ESCAPED.size < 10_000) ESCAPED.set(name, e);
+  }
+  return e;
+}
+
+function escapeName(name: string): string {
   if (CEL_RESERVED.has(name)) return `__${name}__`;
   if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !name.includes('__')) return name;
   return name

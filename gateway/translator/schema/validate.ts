@@ -90,7 +90,8 @@ export function validateObject(obj: unknown): Problem[] {
   if (!t) return [];
   if (t.unserved) return [t.unserved];
   const { status: _status, ...rest } = obj;
-  const defaulted = defaultValue(structuredClone(rest), t.schema) as Record<string, unknown>;
+  // defaultValue() copies every node it defaults and never writes to its input: no clone needed.
+  const defaulted = defaultValue(rest, t.schema) as Record<string, unknown>;
   const found: WalkProblem[] = metadataProblems(defaulted);
   for (const p of structuralProblems(t.key, t.schema!, defaulted)) found.push({ ...p, reason: 'Schema' });
   const broken = found.map((p) => p.field);
