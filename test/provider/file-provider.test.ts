@@ -171,6 +171,34 @@ test('the periodic rescan alone picks up a change (for filesystems where watchin
   }
 });
 
+test('the periodic rescan (listed off the event loop) reads new, changed and removed files and paths given directly', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portico-files-'));
+  mkdirSync(join(dir, 'd'));
+  writeFileSync(join(dir, 'd', 'route.yaml'), route('/a'));
+  writeFileSync(join(dir, 'direct.txt'), route('/direct').replace('name: web', 'name: direct'));
+  const updates: ProviderUpdate[] = [];
+  // No watch: only poll() can see the changes.
+  const provider = createFileProvider({ paths: [join(dir, 'd'), join(dir, 'direct.txt')], watch: false, pollMs: 0 });
+  const names = () => updates.at(-1)!.snapshot.httpRoutes.map((r) => `${r.metadata.name}:${(r.spec as any).rules[0].matches[0].path.value}`).sort();
+  try {
+    await provider.start((u) => updates.push(u));
+    assert.equal(names(), ['direct:/direct', 'web:/a']);
+    await provider.poll();
+    assert.is(updates.length, 1, 'nothing changed: nothing published');
+    writeFileSync(join(dir, 'd', 'route.yaml'), route('/b'));
+    writeFileSync(join(dir, 'd', 'new.yaml'), route('/new').replace('name: web', 'name: added'));
+    await provider.poll();
+    assert.equal(names(), ['added:/new', 'direct:/direct', 'web:/b']);
+    rmSync(join(dir, 'd', 'new.yaml'));
+    writeFileSync(join(dir, 'direct.txt'), route('/direct2').replace('name: web', 'name: direct'));
+    await provider.poll();
+    assert.equal(names(), ['direct:/direct2', 'web:/b']);
+  } finally {
+    await provider.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('an update that fails CRD validation is refused like an API server would: the last accepted version serves', async () => {
   await withSetup(async (s) => {
     await s.start();

@@ -4,13 +4,14 @@
 // files whose (inode, size, mtime) changed. A file that stops parsing keeps serving its
 // last good objects, and its errors are reported as problems.
 import { statSync, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { assembleSnapshot, normalizeInPlace, type KubeObject, type SnapshotKey } from '../../model/index.ts';
 import type { Problem } from '../../translator/api.ts';
 import { watchPaths, type Watch } from '../../runtime/index.ts';
 import type { Provider, ProviderUpdate } from '../../pipeline.ts';
-import { collectFiles, isManifestName, parseFileText, readManifestFile, type FileParse, type SourcedObject } from './reader.ts';
+import { collectFiles, collectFilesAsync, isManifestName, parseFileText, readManifestFile, type FileParse, type SourcedObject } from './reader.ts';
 import { createMetadataTracker, identityOf } from './metadata.ts';
 import { createAdmission } from './admission.ts';
 import { createCoalescer } from '../../util/coalesce.ts';
@@ -61,7 +62,7 @@ export function parseProblems(path: string, errors: FileParse['errors']): Proble
   }));
 }
 
-export function createFileProvider(opts: FileProviderOptions): Provider & { rescan(): boolean } {
+export function createFileProvider(opts: FileProviderOptions): Provider & { rescan(): boolean; poll(): Promise<void> } {
   const now = opts.now ?? (() => new Date().toISOString());
   const log = opts.log ?? (() => {});
   const tracker = createMetadataTracker(randomUUID);
@@ -81,7 +82,7 @@ export function createFileProvider(opts: FileProviderOptions): Provider & { resc
 
   let onUpdate: ((u: ProviderUpdate) => void) | undefined;
   let watch: Watch | undefined;
-  let poll: ReturnType<typeof setInterval> | undefined;
+  let timer: ReturnType<typeof setInterval> | undefined;
   // A lone edit is read at once; the burst of watch events one save makes (and bigger bursts) is
   // read again when the window closes. A file that lost objects on the leading edge may be a
   // writer that truncated and has not finished writing: it is judged on the trailing read.
@@ -256,6 +257,43 @@ export function createFileProvider(opts: FileProviderOptions): Provider & { resc
     coalescer.poke();
   }
 
+  /**
+   * The periodic rescan (the fallback for a watch that misses changes): listed and stat'ed off the
+   * event loop, then only the files whose (inode, size, mtime) differ are read, as the watch path
+   * reads them. A full synchronous rescan of thousands of files took tens of milliseconds of the
+   * event loop every poll, and a change arriving meanwhile waited for it.
+   */
+  let polling = false;
+  async function poll(): Promise<void> {
+    if (polling || closed) return;
+    polling = true;
+    try {
+      const { files: found, missing } = await collectFilesAsync(opts.paths);
+      const changed = new Set<string>();
+      const present = new Set(found);
+      for (const [path, st] of files) if (st.stamp !== 'inline' && !present.has(path)) changed.add(path);
+      const BATCH = 256;
+      for (let i = 0; i < found.length; i += BATCH) {
+        await Promise.all(found.slice(i, i + BATCH).map(async (path) => {
+          try {
+            const st = await stat(path);
+            if (files.get(path)?.stamp !== `${st.ino}:${st.size}:${st.mtimeMs}`) changed.add(path);
+          } catch {
+            changed.add(path);
+          }
+        }));
+      }
+      if (closed) return;
+      // A path given directly is read whatever its name: the full read handles it, as before.
+      if (missing.join('\0') !== missingPaths.join('\0') || [...changed].some((p) => !isManifestName(p))) safeRescan(false, 'all');
+      else if (changed.size > 0) safeRescan(false, changed);
+    } catch (err) {
+      log('error', 'manifest rescan failed', { error: String(err) });
+    } finally {
+      polling = false;
+    }
+  }
+
   function safeRescan(provisional = false, which: Set<string> | 'all' = 'all'): void {
     if (closed) return;
     try { rescan(provisional, which); } catch (err) { log('error', 'manifest rescan failed', { error: String(err) }); }
@@ -269,17 +307,18 @@ export function createFileProvider(opts: FileProviderOptions): Provider & { resc
       watch = watchPaths(opts.paths, schedule);
       const pollMs = opts.pollMs ?? 2000;
       if (pollMs > 0) {
-        poll = setInterval(() => safeRescan(), pollMs);
-        poll.unref?.();
+        timer = setInterval(() => void poll(), pollMs);
+        timer.unref?.();
       }
     },
     async close() {
       closed = true;
       coalescer.cancel();
-      clearInterval(poll);
+      clearInterval(timer);
       watch?.close();
     },
     rescan,
+    poll,
   };
 }
 

@@ -1,6 +1,7 @@
 // Finds and parses manifest files. Shared by the file provider and the offline CLI verbs
 // (validate, translate), so both see exactly the same objects.
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseManifests, type ManifestError } from '../../model/index.ts';
 
@@ -49,6 +50,41 @@ export function collectFiles(paths: string[]): { files: string[]; missing: strin
     let st;
     try { st = statSync(abs); } catch { missing.push(p); continue; }
     if (st.isDirectory()) walk(abs);
+    else files.add(abs);
+  }
+  return { files: [...files].sort(), missing };
+}
+
+/**
+ * collectFiles() without blocking: the listing and stats run on the I/O threads, so a periodic
+ * rescan of thousands of files does not hold the event loop (and the next change) for tens of
+ * milliseconds. Same files, same order.
+ */
+export async function collectFilesAsync(paths: string[]): Promise<{ files: string[]; missing: string[] }> {
+  const files = new Set<string>();
+  const missing: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    let entries: Dirent[];
+    try { entries = await readdir(dir, { withFileTypes: true }); } catch { return; }
+    const subdirs: string[] = [];
+    for (const e of entries) {
+      const name = e.name;
+      if (name.startsWith('.') || name === 'node_modules') continue;
+      const full = join(dir, name);
+      let isDir = e.isDirectory();
+      if (e.isSymbolicLink()) {
+        try { isDir = (await stat(full)).isDirectory(); } catch { continue; }
+      }
+      if (isDir) subdirs.push(full);
+      else if (isManifestName(name)) files.add(full);
+    }
+    for (const d of subdirs) await walk(d);
+  };
+  for (const p of paths) {
+    const abs = resolve(p);
+    let st;
+    try { st = await stat(abs); } catch { missing.push(p); continue; }
+    if (st.isDirectory()) await walk(abs);
     else files.add(abs);
   }
   return { files: [...files].sort(), missing };
