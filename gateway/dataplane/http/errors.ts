@@ -1,5 +1,6 @@
 // The answers the server side of the data plane gives on its own, with their GW_ERR_* codes.
 import type { Exchange } from './exchange.ts';
+import type { DataplaneObserver } from '../observer.ts';
 import { sendGatewayResponse } from './respond.ts';
 import { ResponseFlag } from '../response-flags.ts';
 
@@ -21,4 +22,20 @@ export function answerBadRequest(ex: Exchange, why: string): void {
 
 export function answerInternal(ex: Exchange): void {
   sendGatewayResponse(ex, 500, 'internal gateway error', GW_ERR.INTERNAL);
+}
+
+/** A handler threw (or its promise rejected): log it and answer 500, or cut the connection. */
+export function handlerFailed(ex: Exchange, observer: DataplaneObserver | undefined, err: unknown): void {
+  try {
+    observer?.onEvent?.('error', 'request handler failed', { error: String((err as Error)?.stack ?? err), rule: ex.rule?.id });
+  } catch {
+    // The observer must not throw; if it does, the request is not the place to fail.
+  }
+  try {
+    answerInternal(ex);
+  } catch {
+    // Even the 500 could not be written: cut the connection rather than crash the process.
+    ex.res?.destroy();
+    ex.upgrade?.socket.destroy();
+  }
 }

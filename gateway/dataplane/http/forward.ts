@@ -298,39 +298,46 @@ class ProxyAttempt implements Dispatcher.DispatchHandler {
 }
 
 export function forwardAttempt(ex: Exchange, spec: AttemptSpec): Promise<AttemptOutcome> {
-  return new Promise((resolve) => {
-    const attempt = new ProxyAttempt(ex, spec, resolve);
-    if (ex.onCancel !== undefined) {
-      if (ex.cancelledNow) {
-        resolve({ kind: 'done' });
-        return;
-      }
-      ex.onCancel(attempt.onAbortSignal);
-    } else {
-      if (ex.signal.aborted) {
-        resolve({ kind: 'done' });
-        return;
-      }
-      ex.signal.addEventListener('abort', attempt.onAbortSignal, { once: true });
+  return new Promise((resolve) => startAttempt(ex, spec, resolve));
+}
+
+/**
+ * forwardAttempt() with a callback: `done` is called exactly once with the outcome (possibly
+ * before this returns). The single-attempt path (no retries) uses it to avoid a promise per
+ * request; `done` must not throw (it runs inside undici's handler callbacks).
+ */
+export function startAttempt(ex: Exchange, spec: AttemptSpec, done: (o: AttemptOutcome) => void): void {
+  const attempt = new ProxyAttempt(ex, spec, done);
+  if (ex.onCancel !== undefined) {
+    if (ex.cancelledNow) {
+      done({ kind: 'done' });
+      return;
     }
-    if (spec.timeoutMs !== undefined) {
-      attempt.timer = setTimeout(() => attempt.abort(new TimeoutError(spec.timeoutCode)), spec.timeoutMs);
+    ex.onCancel(attempt.onAbortSignal);
+  } else {
+    if (ex.signal.aborted) {
+      done({ kind: 'done' });
+      return;
     }
-    const idle = spec.idleTimeoutMs;
-    const opts: Dispatcher.DispatchOptions = {
-      method: ex.method as Dispatcher.HttpMethod,
-      path: ex.query === '' ? ex.path : ex.path + ex.query,
-      headers: spec.headers,
-      body: spec.body as Dispatcher.DispatchOptions['body'],
-    };
-    if (idle !== undefined) {
-      opts.headersTimeout = idle;
-      opts.bodyTimeout = idle;
-    }
-    try {
-      spec.pool.dispatch(opts, attempt);
-    } catch (err) {
-      attempt.settle({ kind: 'failed', failure: classifyError(err) });
-    }
-  });
+    ex.signal.addEventListener('abort', attempt.onAbortSignal, { once: true });
+  }
+  if (spec.timeoutMs !== undefined) {
+    attempt.timer = setTimeout(() => attempt.abort(new TimeoutError(spec.timeoutCode)), spec.timeoutMs);
+  }
+  const idle = spec.idleTimeoutMs;
+  const opts: Dispatcher.DispatchOptions = {
+    method: ex.method as Dispatcher.HttpMethod,
+    path: ex.query === '' ? ex.path : ex.path + ex.query,
+    headers: spec.headers,
+    body: spec.body as Dispatcher.DispatchOptions['body'],
+  };
+  if (idle !== undefined) {
+    opts.headersTimeout = idle;
+    opts.bodyTimeout = idle;
+  }
+  try {
+    spec.pool.dispatch(opts, attempt);
+  } catch (err) {
+    attempt.settle({ kind: 'failed', failure: classifyError(err) });
+  }
 }

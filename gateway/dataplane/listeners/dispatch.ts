@@ -10,7 +10,7 @@ import type { AccessRecord, DataplaneObserver, RequestSpan } from '../observer.t
 import type { Exchange, UpgradeIO } from '../http/exchange.ts';
 import type { MatchRequest } from '../match/index.ts';
 import { selectListener } from '../http/listener-select.ts';
-import { GW_ERR, answerBadRequest, answerInternal, answerMisdirected, answerNoRoute } from '../http/errors.ts';
+import { GW_ERR, answerBadRequest, answerMisdirected, answerNoRoute, handlerFailed } from '../http/errors.ts';
 import type { CompiledPort } from './compile.ts';
 import { normalizePath } from '../http/normalize-path.ts';
 import { enforceBodyLimit } from '../http/body-limit.ts';
@@ -320,14 +320,7 @@ function headerListBytes(headers: Record<string, string | string[] | undefined>)
 }
 
 function failed(ex: HttpExchange, observer: DataplaneObserver | undefined, err: unknown): void {
-  safe(() => observer?.onEvent?.('error', 'request handler failed', { error: String((err as Error)?.stack ?? err), rule: ex.rule?.id }));
-  try {
-    answerInternal(ex);
-  } catch {
-    // Even the 500 could not be written: cut the connection rather than crash the process.
-    ex.res?.destroy();
-    ex.upgrade?.socket.destroy();
-  }
+  handlerFailed(ex, observer, err);
 }
 
 /** The access record is emitted when the response closes (or the Upgrade socket does). */

@@ -6,7 +6,8 @@ import type { EndpointIR, HttpBackendIR, HttpRuleIR } from '../../ir/index.ts';
 import { cancelled, type Exchange, type Handler } from '../http/exchange.ts';
 import type { DataplaneObserver } from '../observer.ts';
 import { sendGatewayResponse } from '../http/respond.ts';
-import { buildUpstreamHeaders, clientGone, forwardAttempt, requestHasBody } from '../http/forward.ts';
+import { buildUpstreamHeaders, clientGone, forwardAttempt, requestHasBody, startAttempt } from '../http/forward.ts';
+import { handlerFailed } from '../http/errors.ts';
 import type { UpstreamFailure } from '../http/forward.ts';
 import { compileRetry, readReplayableBody, sleep } from '../http/retry.ts';
 import { attemptBudget, compileTimeouts, remainingMs } from '../http/timeouts.ts';
@@ -18,6 +19,7 @@ import type { HealthChecks } from './health-checks.ts';
 import { beginBudgeted, retryFits, tryRetry } from './retry-budget.ts';
 import { trafficOf } from '../traffic/of.ts';
 import { PoolRegistry, transportKey } from './pools.ts';
+import type { Admission } from './queue.ts';
 import type { ResilienceRegistry, BackendResilience } from './resilience.ts';
 import type { EndpointVerdict } from './outlier.ts';
 import type { AttemptOutcome } from '../http/forward.ts';
@@ -217,7 +219,153 @@ export function compileRuleHandler(
     }
   };
 
-  return async (ex: Exchange) => {
+  /**
+   * The request body when there is no retry (nothing to replay): a filter's replacement, the
+   * client's stream counted as it goes, or none.
+   */
+  const onceBody = (ex: Exchange): Buffer | Readable | AsyncIterable<Buffer> | null => {
+    const replaced = ex.body;
+    if (replaced !== undefined) {
+      if (!Buffer.isBuffer(replaced)) return countedBody(replaced, ex.record);
+      ex.record.bytesIn = replaced.length;
+      return replaced.length > 0 ? replaced : null;
+    }
+    return requestHasBody(ex) ? countedBody(ex.req as Readable, ex.record) : null;
+  };
+
+  /**
+   * The common case, one attempt (no retry policy, no retry budget, no trace span): the same
+   * steps as forwardOn's first and last attempt, with a callback instead of promises, so a plain
+   * proxied request makes no promise here. Owns the queue slot: leaves it when the attempt ends.
+   */
+  const single = (ex: Exchange, backend: HttpBackendIR, endpoint: EndpointIR, guard: BackendResilience): void => {
+    const queue = guard.queue;
+    let owned = true;
+    try {
+      const headers = buildUpstreamHeaders(ex);
+      const body = onceBody(ex);
+      const budget = attemptBudget(ex, timeouts);
+      if (budget === 'expired') {
+        sendGatewayResponse(ex, 504, 'request timeout', 'GW_ERR_REQUEST_TIMEOUT');
+        return;
+      }
+      ex.endpoint = endpoint;
+      ex.record.upstreamAddress = endpointAddress(endpoint);
+      ex.record.attempts = 1;
+      const tracked = leastRequest ? trackRequest(endpoint) : undefined;
+      owned = false; // from here the callback leaves the queue, whenever it runs
+      startAttempt(ex, {
+        pool: pools.get(backend, transports.get(backend)!, endpoint, maxConnections),
+        backend,
+        endpoint,
+        headers,
+        body,
+        retryCodes: undefined,
+        timeoutMs: budget.ms,
+        timeoutCode: budget.code,
+        idleTimeoutMs: timeouts.idleMs,
+      }, (outcome) => {
+        try {
+          tracked?.();
+          const verdict = verdictOf(ex, outcome);
+          if (verdict !== undefined) guard.outliers.record(backend, endpoint, verdict);
+          if (outcome.kind === 'done') {
+            if (outcome.cut !== undefined) observer?.onUpstreamError?.(backend.id, outcome.cut);
+          } else if (outcome.kind === 'failed' && !cancelled(ex)) {
+            fail(ex, backend, outcome.failure);
+          }
+          // 'retry-status' needs retry codes, which a single attempt never has.
+        } catch (err) {
+          handlerFailed(ex, observer, err);
+        } finally {
+          queue.leave();
+        }
+      });
+    } finally {
+      if (owned) queue.leave();
+    }
+  };
+  const simple = retry === undefined && retryBudget === undefined;
+
+  /** After the queue admitted the request: one attempt, or the retry loop. */
+  const admitted = (ex: Exchange, backend: HttpBackendIR, endpoint: EndpointIR, pinned: boolean, guard: BackendResilience): Promise<void> | void => {
+    if (simple && ex.span === undefined) return single(ex, backend, endpoint, guard);
+    return retried(ex, backend, endpoint, pinned, guard);
+  };
+  const retried = async (ex: Exchange, backend: HttpBackendIR, endpoint: EndpointIR, pinned: boolean, guard: BackendResilience): Promise<void> => {
+    try {
+      await forward(ex, backend, endpoint, pinned, guard);
+    } finally {
+      guard.queue.leave();
+    }
+  };
+
+  /** From the backend's own filters on; synchronous (no promise) unless something has to wait. */
+  const toBackend = (ex: Exchange, backend: HttpBackendIR, sticky: ReturnType<NonNullable<typeof session>['lookup']>): Promise<void> | void => {
+    const guard = guards.get(backend)!;
+    const picker = pickers.get(backend)!;
+    // Each further pick (the first choice is ejected) asks a consistent hash for the key's next choice.
+    let rank = 0;
+    const next = () => picker(ex, rank++);
+    const endpoint = sticky?.endpoint ?? guard.outliers.pick(backend, next);
+    if (endpoint === undefined) {
+      // None left: no endpoints, all failing active health checks, or all ejected (outlier detection).
+      if (backend.endpoints.length === 0 || guard.outliers.ejectedCount() === 0) sendGatewayResponse(ex, 503, 'no healthy endpoints', 'GW_ERR_NO_ENDPOINTS');
+      else sendGatewayResponse(ex, 503, 'no healthy endpoints', 'GW_ERR_ENDPOINTS_EJECTED');
+      return;
+    }
+    if (session !== undefined) session.issue(ex, backend, endpoint, sticky);
+    if (ex.upgrade !== undefined) return upgrade(ex, backend, endpoint);
+    // WebSockets above are connections (bounded by --max-connections), not queued requests.
+    const entered = guard.queue.enter(ex);
+    if (entered === true) return admitted(ex, backend, endpoint, sticky !== undefined, guard);
+    return waited(ex, backend, endpoint, sticky, guard, next, entered);
+  };
+
+  const upgrade = async (ex: Exchange, backend: HttpBackendIR, endpoint: EndpointIR): Promise<void> => {
+    ex.endpoint = endpoint;
+    ex.record.upstreamAddress = endpointAddress(endpoint);
+    const budget = attemptBudget(ex, timeouts);
+    await proxyUpgrade(ex, backend, endpoint, {
+      timeoutMs: budget === 'expired' ? 1 : budget.ms,
+      onUpstreamError: (code) => observer?.onUpstreamError?.(backend.id, code),
+    });
+  };
+
+  /** The backend's queue was full of requests in flight: wait for a slot, or answer 503. */
+  const waited = async (
+    ex: Exchange, backend: HttpBackendIR, first: EndpointIR, sticky: ReturnType<NonNullable<typeof session>['lookup']>,
+    guard: BackendResilience, next: () => EndpointIR | undefined, entered: 'queue-full' | Promise<true | Admission>,
+  ): Promise<void> => {
+    let endpoint = first;
+    const admittedNow = entered === 'queue-full' ? entered : await entered;
+    if (admittedNow !== true) {
+      if (admittedNow === 'aborted') addResponseFlag(ex.record, 'GW_ERR_CLIENT_ABORT');
+      else if (admittedNow === 'queue-full') sendGatewayResponse(ex, 503, 'upstream overloaded', 'GW_ERR_QUEUE_FULL');
+      else sendGatewayResponse(ex, 503, 'upstream overloaded', 'GW_ERR_QUEUE_TIMEOUT');
+      return;
+    }
+    // It waited: its endpoint may have been ejected meanwhile.
+    if (sticky === undefined && guard.outliers.isEjected(endpoint)) {
+      const other = guard.outliers.pick(backend, next);
+      if (other === undefined) {
+        guard.queue.leave();
+        sendGatewayResponse(ex, 503, 'no healthy endpoints', 'GW_ERR_ENDPOINTS_EJECTED');
+        return;
+      }
+      endpoint = other;
+      ex.endpoint = endpoint;
+      ex.record.upstreamAddress = endpointAddress(endpoint);
+    }
+    await admitted(ex, backend, endpoint, sticky !== undefined, guard);
+  };
+
+  const filtered = async (ex: Exchange, backend: HttpBackendIR, sticky: ReturnType<NonNullable<typeof session>['lookup']>): Promise<void> => {
+    if (!(await hooks.applyBackendFilters(ex, backend))) return;
+    await toBackend(ex, backend, sticky);
+  };
+
+  return (ex: Exchange) => {
     const sticky = session?.lookup(ex);
     const backend = sticky?.backend ?? pick(ex);
     if (backend === undefined) {
@@ -230,60 +378,7 @@ export function compileRuleHandler(
       sendGatewayResponse(ex, backend.invalid.status || 500, 'backend not available', 'GW_ERR_INVALID_BACKEND');
       return;
     }
-    if (anyBackendFilters && backend.filters.length > 0) {
-      if (!(await hooks.applyBackendFilters(ex, backend))) return;
-    }
-    const guard = guards.get(backend)!;
-    const picker = pickers.get(backend)!;
-    // Each further pick (the first choice is ejected) asks a consistent hash for the key's next choice.
-    let rank = 0;
-    const next = () => picker(ex, rank++);
-    let endpoint = sticky?.endpoint ?? guard.outliers.pick(backend, next);
-    if (endpoint === undefined) {
-      // None left: no endpoints, all failing active health checks, or all ejected (outlier detection).
-      if (backend.endpoints.length === 0 || guard.outliers.ejectedCount() === 0) sendGatewayResponse(ex, 503, 'no healthy endpoints', 'GW_ERR_NO_ENDPOINTS');
-      else sendGatewayResponse(ex, 503, 'no healthy endpoints', 'GW_ERR_ENDPOINTS_EJECTED');
-      return;
-    }
-    if (session !== undefined) session.issue(ex, backend, endpoint, sticky);
-    if (ex.upgrade !== undefined) {
-      ex.endpoint = endpoint;
-      ex.record.upstreamAddress = endpointAddress(endpoint);
-      const budget = attemptBudget(ex, timeouts);
-      await proxyUpgrade(ex, backend, endpoint, {
-        timeoutMs: budget === 'expired' ? 1 : budget.ms,
-        onUpstreamError: (code) => observer?.onUpstreamError?.(backend.id, code),
-      });
-      return;
-    }
-    // WebSockets above are connections (bounded by --max-connections), not queued requests.
-    const queue = guard.queue;
-    const entered = queue.enter(ex);
-    if (entered !== true) {
-      const admitted = entered === 'queue-full' ? entered : await entered;
-      if (admitted !== true) {
-        if (admitted === 'aborted') addResponseFlag(ex.record, 'GW_ERR_CLIENT_ABORT');
-        else if (admitted === 'queue-full') sendGatewayResponse(ex, 503, 'upstream overloaded', 'GW_ERR_QUEUE_FULL');
-        else sendGatewayResponse(ex, 503, 'upstream overloaded', 'GW_ERR_QUEUE_TIMEOUT');
-        return;
-      }
-      // It waited: its endpoint may have been ejected meanwhile.
-      if (sticky === undefined && guard.outliers.isEjected(endpoint)) {
-        const other = guard.outliers.pick(backend, next);
-        if (other === undefined) {
-          queue.leave();
-          sendGatewayResponse(ex, 503, 'no healthy endpoints', 'GW_ERR_ENDPOINTS_EJECTED');
-          return;
-        }
-        endpoint = other;
-        ex.endpoint = endpoint;
-        ex.record.upstreamAddress = endpointAddress(endpoint);
-      }
-    }
-    try {
-      await forward(ex, backend, endpoint, sticky !== undefined, guard);
-    } finally {
-      queue.leave();
-    }
+    if (anyBackendFilters && backend.filters.length > 0) return filtered(ex, backend, sticky);
+    return toBackend(ex, backend, sticky);
   };
 }
