@@ -57,8 +57,11 @@ export const WORKER_MAX_SEMI_SPACE_MIB = 16;
 
 export function workerExecArgv(execArgv: readonly string[], nodeOptions = ''): string[] {
   const set = (s: string) => /--max[-_]semi[-_]space[-_]size(=|\s|$)/.test(s);
-  if (execArgv.some(set) || set(nodeOptions)) return [...execArgv];
-  return [...execArgv, `--max-semi-space-size=${WORKER_MAX_SEMI_SPACE_MIB}`];
+  const out = [...execArgv];
+  if (!execArgv.some(set) && !set(nodeOptions)) out.push(`--max-semi-space-size=${WORKER_MAX_SEMI_SPACE_MIB}`);
+  // A worker collects once after a whole table, giving the memory of its decoding back (worker-main.ts).
+  if (!out.includes('--expose-gc') && !out.includes('--expose_gc')) out.push('--expose-gc');
+  return out;
 }
 
 interface Slot {
