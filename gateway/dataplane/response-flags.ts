@@ -59,7 +59,7 @@ export const RESPONSE_FLAG_MEANINGS: Readonly<Record<ResponseFlag, string>> = {
   GW_ERR_INVALID_BACKEND: 'the picked backend is invalid (not found, not permitted); answered 500',
   GW_ERR_NO_ENDPOINTS: 'the picked backend has no endpoints; answered 503',
   GW_ERR_NO_HEALTHY_UPSTREAM: 'an L4 backend has no endpoints; the connection was closed',
-  GW_ERR_ENDPOINTS_EJECTED: 'every endpoint of the picked backend is ejected by outlier detection; answered 503',
+  GW_ERR_ENDPOINTS_EJECTED: 'every endpoint of the picked backend is ejected by outlier detection and the panic threshold is 0; answered 503',
   GW_ERR_QUEUE_FULL: 'the backend has --upstream-max-requests in flight and --upstream-max-pending waiting; answered 503',
   GW_ERR_QUEUE_TIMEOUT: 'the request waited --upstream-queue-timeout for a free slot of the backend; answered 503',
   GW_ERR_UPSTREAM_CONNECT: 'connecting to the upstream failed (refused, unreachable); 502 unless a retry succeeded',
