@@ -16,7 +16,7 @@ import {
 import { createLogger, errorFields, parseLogLevel, type Logger, type LogLevel } from '../admin/log.ts';
 import { createServingObserver } from '../admin/observer.ts';
 import { DEFAULT_CLIENT_LIMITS } from '../dataplane/limits.ts';
-import { cpuCount, env, onShutdown, probeAddress, randomKey, readKeyFile, runtimeName } from '../runtime/index.ts';
+import { cpuCount, env, onShutdown, probeAddress, randomKey, readKeyFile, releaseMemory, runtimeName } from '../runtime/index.ts';
 import { tracingConfig, type TracingConfig } from '../admin/tracing-config.ts';
 import { DEFAULT_LEASE_NAME, PROBES_PORT, dnsLabelFlag, intFlag, secondsFlag, countFlag, UsageError } from './args.ts';
 import { DEFAULT_DRAIN_TIMEOUT_MS } from '../dataplane/index.ts';
@@ -316,7 +316,11 @@ export async function startGateway(o: ServeOptions, log: Logger, now: () => stri
         metrics.onApplied(s);
         logApplied(log, s, seen);
         // Serving means a config is in place: before the first one, every listener is still closed.
-        if (s.generation === 1) log('info', 'portico serving', serving_);
+        if (s.generation === 1) {
+          // The first configuration is the largest burst of garbage this process makes: give it back now.
+          releaseMemory();
+          log('info', 'portico serving', serving_);
+        }
       },
       onError: (stage, err) => { metrics.onReloadError(stage); log('error', `reload failed in ${stage}; the previous config keeps serving`, errorFields(err)); },
     });

@@ -14,5 +14,5 @@ export const runtime: Runtime = runtimeName === 'deno' ? { ...node, ...(await im
 
 export const {
   argv, env, cwd, isMainModule, setExitCode, nowIso, writeStdout, writeStderr,
-  onShutdown, watchPaths, probeAddress, fetchJson, readKeyFile, readStdin, packageVersion, logStream, writeFiles, cpuCount, randomKey,
+  onShutdown, watchPaths, probeAddress, fetchJson, readKeyFile, readStdin, packageVersion, logStream, writeFiles, cpuCount, randomKey, releaseMemory,
 } = runtime;
