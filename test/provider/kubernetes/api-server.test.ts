@@ -20,7 +20,7 @@ test('watch: replay from a resourceVersion, BOOKMARKs when allowed, 410 Expired 
     controllers.push(await new Watch(kc).watch('/apis/gateway.networking.k8s.io/v1/httproutes',
       { resourceVersion: a.metadata.resourceVersion, allowWatchBookmarks: true },
       (type, obj) => seen.push({ type, name: obj?.metadata?.name, rv: obj?.metadata?.resourceVersion }), () => {}));
-    await waitFor(() => seen.some((e) => e.type === 'BOOKMARK'), 2000, 'a bookmark');
+    await waitFor(() => seen.some((e) => e.type === 'BOOKMARK'), 30_000, 'a bookmark');
     assert.equal(seen.filter((e) => e.type !== 'BOOKMARK').map((e) => `${e.type} ${e.name}`), ['ADDED b'], 'only events after the given resourceVersion');
     assert.is(seen.find((e) => e.type === 'BOOKMARK')!.rv, String(api.store.rv));
 
@@ -29,7 +29,7 @@ test('watch: replay from a resourceVersion, BOOKMARKs when allowed, 410 Expired 
     let ended = false;
     controllers.push(await new Watch(kc).watch('/apis/gateway.networking.k8s.io/v1/httproutes', { resourceVersion: a.metadata.resourceVersion },
       (type, obj) => gone.push({ type, code: obj?.code }), () => { ended = true; }));
-    await waitFor(() => ended, 2000, 'the expired watch ends');
+    await waitFor(() => ended, 30_000, 'the expired watch ends');
     assert.equal(gone, [{ type: 'ERROR', code: 410 }]);
 
     const rest = createRest(kc);

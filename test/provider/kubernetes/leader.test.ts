@@ -87,7 +87,7 @@ test('only the Lease holder writes status; the other replica takes over (and wri
   let snapA: any, snapB: any;
   try {
     await a.start((u) => (snapA = u.snapshot));
-    await waitFor(() => a.isLeader(), 3000, 'a leads');
+    await waitFor(() => a.isLeader(), 30_000, 'a leads');
     await b.start((u) => (snapB = u.snapshot));
     await new Promise((r) => setTimeout(r, 300));
     assert.not.ok(b.isLeader(), 'b follows');
@@ -100,9 +100,9 @@ test('only the Lease holder writes status; the other replica takes over (and wri
     assert.is(writes(), 1);
     assert.is(api.get(GW, 'HTTPRoute', 'default', 'web')!.status.parents[0].conditions[0].reason, 'FromA');
     await a.close();
-    await waitFor(() => b.isLeader(), 3000, 'b takes over after a released the Lease');
+    await waitFor(() => b.isLeader(), 30_000, 'b takes over after a released the Lease');
     // The status b computed while following is written once it leads.
-    await waitFor(() => api.get(GW, 'HTTPRoute', 'default', 'web')!.status.parents[0].conditions[0].reason === 'FromB', 3000, 'b wrote its pending status');
+    await waitFor(() => api.get(GW, 'HTTPRoute', 'default', 'web')!.status.parents[0].conditions[0].reason === 'FromB', 30_000, 'b wrote its pending status');
   } finally {
     await a.close();
     await b.close();

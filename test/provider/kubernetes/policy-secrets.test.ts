@@ -19,11 +19,11 @@ const names = (s: { secrets: { metadata: { name: string } }[] }) => s.secrets.ma
 
 test('a policy\'s Secret is watched by name and reaches the snapshot; other Secrets are never read', async () => {
   await withProvider(async ({ api, last }) => {
-    await waitFor(() => names(last().snapshot).includes('api-keys'), 5000, 'the policy Secret in the snapshot');
+    await waitFor(() => names(last().snapshot).includes('api-keys'), 30_000, 'the policy Secret in the snapshot');
     assert.equal(names(last().snapshot), ['api-keys']);
     // A rotated key is seen (the watch, not a re-list).
     api.store.apply(secret('api-keys', { client: 'rotated' }));
-    await waitFor(() => atob(String(last().snapshot.secrets.find((s) => s.metadata.name === 'api-keys')?.data?.client)) === 'rotated', 5000, 'the rotated key');
+    await waitFor(() => atob(String(last().snapshot.secrets.find((s) => s.metadata.name === 'api-keys')?.data?.client)) === 'rotated', 30_000, 'the rotated key');
 
     const secretRequests = api.requests.filter((r) => r.parsed?.res.plural === 'secrets');
     const shapes = new Set(secretRequests.map((r) => `${r.method} ${r.path} ${r.query.get('fieldSelector')}`.replace(/ $/, '')));
@@ -35,7 +35,7 @@ test('a policy\'s Secret is watched by name and reaches the snapshot; other Secr
 
     // The policy goes away: its Secret leaves the snapshot and its watch ends.
     api.store.delete(resourceForObject(policy('api-keys'))!, 'default', 'keys');
-    await waitFor(() => !names(last().snapshot).includes('api-keys'), 5000, 'the Secret leaves with the policy');
+    await waitFor(() => !names(last().snapshot).includes('api-keys'), 30_000, 'the Secret leaves with the policy');
     const before = api.requests.length;
     api.store.apply(secret('api-keys', { client: 'again' }));
     await new Promise((r) => setTimeout(r, 200));

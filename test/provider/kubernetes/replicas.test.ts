@@ -95,11 +95,11 @@ test('two replicas sharing --session-key-file honour one sticky cookie; the Gate
 
     // The Service has no load-balancer address yet: Programmed=False, AddressNotAssigned.
     const programmed = () => api.get(GW, 'Gateway', 'default', 'edge')?.status?.conditions?.find((c: any) => c.type === 'Programmed');
-    await waitFor(() => programmed()?.reason === 'AddressNotAssigned', 10000, `AddressNotAssigned\n${replicas[0]!.stderr()}`);
+    await waitFor(() => programmed()?.reason === 'AddressNotAssigned', 30_000, `AddressNotAssigned\n${replicas[0]!.stderr()}`);
     assert.match(programmed().message, /load balancer of Service portico-system\/portico-edge has no address yet/);
     // The cloud's load-balancer controller fills in the Service status (a status-only change).
     api.store.apply(gatewayService({ loadBalancer: { ingress: [{ ip: '203.0.113.7' }, { hostname: 'lb.example.net' }] } }));
-    await waitFor(() => programmed()?.status === 'True', 10000, `Programmed=True\n${replicas[0]!.stderr()}`);
+    await waitFor(() => programmed()?.status === 'True', 30_000, `Programmed=True\n${replicas[0]!.stderr()}`);
     assert.equal(api.get(GW, 'Gateway', 'default', 'edge')!.status.addresses, [
       { type: 'IPAddress', value: '203.0.113.7' }, { type: 'Hostname', value: 'lb.example.net' },
     ]);

@@ -34,16 +34,16 @@ test('serve --kubernetes routes to a real backend from cluster objects and write
     await waitFor(() => {
       void httpGet('127.0.0.1', port, '/hello', { host: 'any.example' }).then((r) => { res = r; }, () => {});
       return res?.status === 200;
-    }, 15000, `traffic through the gateway\n${gw.stderr()}`);
+    }, 60_000, `traffic through the gateway\n${gw.stderr()}`);
     assert.equal(JSON.parse(res!.body), { backend: 'one', path: '/hello' });
     const admin = gw.admin()!;
 
-    await waitFor(() => api.get(GW, 'HTTPRoute', 'default', 'web')?.status?.parents?.length === 2, 5000, `route status written\n${gw.stderr()}`);
+    await waitFor(() => api.get(GW, 'HTTPRoute', 'default', 'web')?.status?.parents?.length === 2, 30_000, `route status written\n${gw.stderr()}`);
     const parents = api.get(GW, 'HTTPRoute', 'default', 'web')!.status.parents;
     assert.equal(parents[0], other, 'the other controller\'s entry is kept');
     assert.is(parents[1].controllerName, CONTROLLER);
     assert.is(parents[1].conditions.find((c: any) => c.type === 'Accepted').status, 'True');
-    await waitFor(() => api.get(GW, 'Gateway', 'default', 'edge')?.status?.conditions?.some((c: any) => c.type === 'Programmed' && c.status === 'True'), 5000, 'Gateway Programmed');
+    await waitFor(() => api.get(GW, 'Gateway', 'default', 'edge')?.status?.conditions?.some((c: any) => c.type === 'Programmed' && c.status === 'True'), 30_000, 'Gateway Programmed');
     assert.ok(api.get(GW, 'GatewayClass', undefined, 'portico')?.status?.conditions?.some((c: any) => c.type === 'Accepted' && c.status === 'True'), 'GatewayClass Accepted');
     assert.is(api.get('coordination.k8s.io/v1', 'Lease', 'portico-system', 'portico-leader')?.spec?.holderIdentity?.length > 0, true, 'this replica holds the Lease');
 
@@ -54,7 +54,7 @@ test('serve --kubernetes routes to a real backend from cluster objects and write
       void httpGet('127.0.0.1', port, '/again', { host: 'any.example' }).then((r) => { res = r; }, () => {});
       return res?.body.includes('"two"');
     }, 5000, `re-routed to echo2\n${gw.stderr()}`);
-    await waitFor(() => api.get(GW, 'HTTPRoute', 'default', 'web')!.status.parents.find((p: any) => p.controllerName === CONTROLLER)?.conditions[0].observedGeneration === 2, 5000, 'status for generation 2');
+    await waitFor(() => api.get(GW, 'HTTPRoute', 'default', 'web')!.status.parents.find((p: any) => p.controllerName === CONTROLLER)?.conditions[0].observedGeneration === 2, 30_000, 'status for generation 2');
 
     // The control-plane metrics only a cluster-reading gateway has, and the dashboard's queries of them.
     const metrics = (await adminGet(admin, '/metrics')).body;
@@ -76,7 +76,7 @@ test('serve --kubernetes routes to a real backend from cluster objects and write
 
 test('serve --kubernetes with an unreadable kubeconfig exits with a usage error, not a hang', async () => {
   const gw = serve(['--kubernetes', '--kubeconfig', '/nonexistent/kubeconfig', '--admin', '127.0.0.1:0']);
-  const timer = setTimeout(() => gw.child.kill('SIGKILL'), 10_000);
+  const timer = setTimeout(() => gw.child.kill('SIGKILL'), 60_000);
   const code = await new Promise<number | null>((r) => gw.child.on('close', (c) => r(c)));
   clearTimeout(timer);
   assert.is.not(code, 0);

@@ -44,7 +44,7 @@ test('an unchanged status is not written again; a detached route loses only our 
   await withProvider(async ({ api, provider, last }) => {
     await provider.writeStatus([ours()], last().snapshot);
     await provider.flushed();
-    await waitFor(() => (provider.snapshot().httpRoutes[0]!.status as any)?.parents?.length === 2, 3000, 'our entry seen through the watch');
+    await waitFor(() => (provider.snapshot().httpRoutes[0]!.status as any)?.parents?.length === 2, 30_000, 'our entry seen through the watch');
     const before = statusWrites(api.requests).length;
     await provider.writeStatus([ours()], last().snapshot);
     const again = await provider.flushed();
@@ -69,7 +69,7 @@ test('Gateway status is merge-patched on the status subresource, keeping unchang
     assert.is(patch.method, 'PATCH');
     assert.is((patch as any).contentType, 'application/merge-patch+json');
     assert.is(api.get(GW, 'Gateway', 'default', 'edge')!.status.conditions[0].lastTransitionTime, '2026-02-02T00:00:00Z');
-    await waitFor(() => (provider.snapshot().gateways[0]!.status as any)?.conditions?.length === 1, 3000, 'status seen');
+    await waitFor(() => (provider.snapshot().gateways[0]!.status as any)?.conditions?.length === 1, 30_000, 'status seen');
     // A later translation with a new clock but the same condition status writes nothing.
     const n = statusWrites(api.requests).length;
     await provider.writeStatus([gwStatus('2026-03-03T00:00:00Z')], last().snapshot);
@@ -87,12 +87,12 @@ test('a status-only update (our own write coming back) emits no snapshot; a spec
     const n = updates.length;
     await provider.writeStatus([ours()], last().snapshot);
     await provider.flushed();
-    await waitFor(() => (provider.snapshot().httpRoutes[0]!.status as any)?.parents?.length === 1, 3000, 'status in the cache');
+    await waitFor(() => (provider.snapshot().httpRoutes[0]!.status as any)?.parents?.length === 1, 30_000, 'status in the cache');
     await new Promise((r) => setTimeout(r, 150));
     assert.is(updates.length, n, 'no new snapshot for a status write');
     const live = api.get(GW, 'HTTPRoute', 'default', 'web')!;
     api.store.apply({ ...live, spec: { ...live.spec, hostnames: ['x.example'] } });
-    await waitFor(() => updates.length > n, 3000, 'a snapshot for the spec change');
+    await waitFor(() => updates.length > n, 30_000, 'a snapshot for the spec change');
     assert.equal((last().snapshot.httpRoutes[0]!.spec as any).hostnames, ['x.example']);
   }, {}, [gatewayClass(), gateway(), httpRoute()]);
 });
