@@ -28,7 +28,7 @@ function deno(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): 
     let stdout = '', stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
-    const timer = setTimeout(() => { child.kill('SIGKILL'); fail(new Error(`deno ${args.join(' ')} timed out\n${stderr}`)); }, opts.timeoutMs ?? 20000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); fail(new Error(`deno ${args.join(' ')} timed out\n${stderr}`)); }, opts.timeoutMs ?? 120_000);
     child.on('error', fail);
     child.on('close', (code) => { clearTimeout(timer); done({ code, stdout, stderr }); });
   });
@@ -40,7 +40,7 @@ function nodeTs(args: string[]): Promise<Run> {
     let stdout = '', stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
-    const timer = setTimeout(() => { child.kill('SIGKILL'); fail(new Error(`node ${args.join(' ')} timed out`)); }, 20000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); fail(new Error(`node ${args.join(' ')} timed out`)); }, 120_000);
     child.on('close', (code) => { clearTimeout(timer); done({ code, stdout, stderr }); });
   });
 }
@@ -66,7 +66,7 @@ async function denoServe(args: string[]): Promise<DenoServe> {
   const stop = async () => {
     if (child.exitCode !== null) return child.exitCode;
     child.kill('SIGTERM');
-    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 5000))]);
+    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
     if (code === 'hung') child.kill('SIGKILL');
     return code;
   };
@@ -76,12 +76,12 @@ async function denoServe(args: string[]): Promise<DenoServe> {
         try { const j = JSON.parse(line); if (j.msg === 'portico serving') return j.admin as string; } catch { /* partial line */ }
       }
       return undefined;
-    }, 15000, `admin address in deno's logs:\n${err}`);
+    }, 60_000, `admin address in deno's logs:\n${err}`);
     let ready = false;
     await waitFor(() => {
       void adminGet(admin, '/readyz').then((r) => { ready = r.status === 200; }, () => {});
       return ready;
-    }, 10000, `readyz 200\n${err}`);
+    }, 60_000, `readyz 200\n${err}`);
     return { child, stderr: () => err, admin, stop };
   } catch (e) {
     await stop();
@@ -134,7 +134,7 @@ test('deno: the runtime seam picks deno.ts; env() reads only what --allow-env gr
     let stdout = '', stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
-    const timer = setTimeout(() => { child.kill('SIGKILL'); fail(new Error('probe timed out')); }, 15000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); fail(new Error('probe timed out')); }, 60_000);
     child.on('close', (code) => { clearTimeout(timer); done({ code, stdout, stderr }); });
   });
   assert.is(d.code, 0, d.stderr);
@@ -229,7 +229,7 @@ test('deno: serve routes real HTTP traffic to an echo backend and answers /ready
     await waitFor(() => {
       void httpGet('127.0.0.1', port, '/moved/1', { host: 'deno.example' }).then((r) => { moved = r.status === 200; }, () => {});
       return moved;
-    }, 8000, `reload\n${gw.stderr()}`);
+    }, 60_000, `reload\n${gw.stderr()}`);
 
     const status = await adminGet(gw.admin, '/status');
     assert.is(status.status, 200);
@@ -322,7 +322,7 @@ data: { tls.crt: ${b64(cert)}, tls.key: ${b64(readFileSync(join(dir, 'key.pem'),
       const session = h2connect(`https://${host}:${port}`, { ca: cert, servername: host, host: '127.0.0.1' } as never);
       session.on('error', fail);
       const st = session.request({ ':path': '/app/two', ':authority': host, 'x-env': 'test' });
-      st.setTimeout(3000, () => st.close());
+      st.setTimeout(30_000, () => st.close());
       let status: unknown;
       let body = '';
       st.setEncoding('utf8');
