@@ -83,12 +83,12 @@ test('--workers 2: the first response sets the cookie, and the client sticks to 
   const port = await freePort();
   const gw = serve(['--manifests', dir, '--workers', '2', '--port-offset', String(port - 80), '--admin', '127.0.0.1:0', '--access-log', 'off']);
   try {
-    const admin = await waitFor(() => gw.admin(), 20_000, `admin address\n${gw.stderr()}`);
+    const admin = await waitFor(() => gw.admin(), 60_000, `admin address\n${gw.stderr()}`);
     let ready = false;
     await waitFor(() => {
       void adminGet(admin, '/readyz').then((r) => { ready = r.status === 200; }, () => {});
       return ready;
-    }, 30_000, `readyz\n${gw.stderr()}`);
+    }, 60_000, `readyz\n${gw.stderr()}`);
     const homes = new Set<string>();
     for (let client = 0; client < 6; client++) {
       const first = await httpGet('127.0.0.1', port, '/', { connection: 'close' });

@@ -50,12 +50,12 @@ ports: [{ name: http, port: ${badPort}, protocol: TCP }]
   const gw = serve(['--manifests', dir, '--workers', '2', '--port-offset', String(port - 80), '--admin', '127.0.0.1:0', '--access-log', 'off',
     '--outlier-consecutive-failures', String(FAILURES), '--outlier-base-ejection', '600', '--outlier-panic-threshold', '0']);
   try {
-    const admin = await waitFor(() => gw.admin(), 20_000, `admin address\n${gw.stderr()}`);
+    const admin = await waitFor(() => gw.admin(), 60_000, `admin address\n${gw.stderr()}`);
     let ready = false;
     await waitFor(() => {
       void adminGet(admin, '/readyz').then((r) => { ready = r.status === 200; }, () => {});
       return ready;
-    }, 20_000, `readyz\n${gw.stderr()}`);
+    }, 60_000, `readyz\n${gw.stderr()}`);
     // Fresh connections, spread over the workers by the kernel.
     const statuses: number[] = [];
     for (let i = 0; i < 60; i++) statuses.push((await httpGet('127.0.0.1', port, '/', { host: 'www.example', connection: 'close' })).status);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { tempDir } from '../helpers/cli.ts';
 import { GATEWAY_CLASS, httpGateway } from '../helpers/manifests.ts';
 import { waitFor } from '../provider/wait.ts';
-import { adminGet, freePort, httpGet, serve, type Served } from '../e2e/serve-process.ts';
+import { adminGet, freePort, freePorts, httpGet, serve, type Served } from '../e2e/serve-process.ts';
 
 const NS = 'workers';
 
@@ -69,7 +69,7 @@ async function waitReady(admin: string, gw: Served, what: string): Promise<void>
   await waitFor(() => {
     void adminGet(admin, '/readyz').then((r) => { ready = r.status === 200; }, () => {});
     return ready;
-  }, 20_000, `readyz 200 (${what})\n${gw.stderr()}`);
+  }, 60_000, `readyz 200 (${what})\n${gw.stderr()}`);
 }
 
 function alive(pid: number): boolean {
@@ -123,10 +123,10 @@ test('--workers 2: a worker killed under load is replaced while the other serves
         } catch { failed++; }
       }
     })).then(() => undefined);
-    await waitFor(() => ok >= 20, 20_000, 'load running');
+    await waitFor(() => ok >= 20, 60_000, 'load running');
     process.kill(first[0], 'SIGKILL');
     killed = true;
-    await waitFor(() => logLines(gw).some((l) => l.msg === 'worker exited; starting a replacement' && l.pid === first[0]), 10_000, 'the control process sees the worker die');
+    await waitFor(() => logLines(gw).some((l) => l.msg === 'worker exited; starting a replacement' && l.pid === first[0]), 60_000, 'the control process sees the worker die');
     // The other worker keeps serving: new connections all land on it (or on the replacement, once it is up).
     for (let i = 0; i < 20; i++) assert.is((await httpGet('127.0.0.1', port, '/a')).status, 200);
     const replacement = await waitFor(() => readyPid(gw, 1, first[0]), 30_000, `a replacement for worker 1\n${gw.stderr()}`);
@@ -140,12 +140,12 @@ test('--workers 2: a worker killed under load is replaced while the other serves
 
     // A new table (route /b) reaches both workers...
     writeFileSync(join(dir, 'app.yaml'), manifests(pa, pb, true));
-    await waitFor(() => logLines(gw).some((l) => l.msg === 'config applied' && l.generation === 2), 20_000, `generation 2\n${gw.stderr()}`);
+    await waitFor(() => logLines(gw).some((l) => l.msg === 'config applied' && l.generation === 2), 60_000, `generation 2\n${gw.stderr()}`);
     await waitReady(admin, gw, 'generation 2');
     // ...and after the second original worker is killed too, only workers started after the
     // first table serve: they hold the current table, and they honour the session issued before.
     process.kill(first[1], 'SIGKILL');
-    await waitFor(() => logLines(gw).some((l) => l.msg === 'worker exited; starting a replacement' && l.pid === first[1]), 10_000, 'second worker exit');
+    await waitFor(() => logLines(gw).some((l) => l.msg === 'worker exited; starting a replacement' && l.pid === first[1]), 60_000, 'second worker exit');
     assert.ok(alive(replacement));
     assert.is((await httpGet('127.0.0.1', port, '/b')).body, 'b');
     const again = await httpGet('127.0.0.1', port, '/sticky', { cookie: cookie.split(';')[0] });
@@ -169,8 +169,19 @@ test('--workers 2: a worker killed under load is replaced while the other serves
 
 test('--workers 2: a port no worker can bind is reported once, on its listener\'s status, and /readyz names it', async () => {
   const blocker = net.createServer();
-  const port = await freePort();
-  await new Promise<void>((r) => blocker.listen({ host: '127.0.0.1', port: port + 1, exclusive: true }, r));
+  // port + 1 must be ours to block: another process on this shared machine may take it between
+  // the probe and the listen, so take a free pair and retry (bounded) if the listen loses the race.
+  let port = 0;
+  for (let tries = 0; ; tries++) {
+    port = await freePorts([0, 1]);
+    const held = await new Promise<boolean>((r) => {
+      blocker.once('error', () => r(false));
+      blocker.listen({ host: '127.0.0.1', port: port + 1, exclusive: true }, () => r(true));
+    });
+    blocker.removeAllListeners('error');
+    if (held) break;
+    if (tries >= 20) throw new Error('no free port pair to block');
+  }
   const dir = tempDir('portico-workers-bind-');
   writeFileSync(join(dir, 'app.yaml'), `${GATEWAY_CLASS}---
 apiVersion: gateway.networking.k8s.io/v1
@@ -183,7 +194,13 @@ spec:
   const gw = serve(['--manifests', dir, '--workers', '2', '--port-offset', String(port - 80), '--admin', '127.0.0.1:0', '--access-log', 'off']);
   try {
     const admin = await waitFor(() => gw.admin(), 30_000, `admin address:\n${gw.stderr()}`);
-    const readyz = await adminGet(admin, '/readyz');
+    // The admin endpoint answers before the workers have tried to bind: wait for the bind
+    // failure to be reported rather than reading /readyz once.
+    let readyz = { status: 0, body: '' };
+    await waitFor(() => {
+      void adminGet(admin, '/readyz').then((r) => { readyz = r; }, () => {});
+      return /EADDRINUSE/.test(readyz.body);
+    }, 60_000, `EADDRINUSE in /readyz\n${gw.stderr()}`);
     assert.is(readyz.status, 503);
     assert.is(readyz.body.match(/EADDRINUSE/g)?.length, 1, readyz.body);
     const status = JSON.parse((await adminGet(admin, '/status')).body);
