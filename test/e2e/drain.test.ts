@@ -16,9 +16,11 @@ import { GATEWAY_CLASS } from '../helpers/manifests.ts';
 import { waitFor } from '../provider/wait.ts';
 import { adminGet, freePorts, serve } from './serve-process.ts';
 
-const SLOW_MS = 3_500;
-const DELAY_S = 2;
-const TIMEOUT_S = 6;
+// Windows wide enough for a loaded machine: each step after SIGTERM must land inside the
+// delay (DELAY_S) or before the cut (TIMEOUT_S); the slow answer must outlast the delay.
+const SLOW_MS = 6_000;
+const DELAY_S = 4;
+const TIMEOUT_S = 12;
 
 function manifests(httpPort: number, tcpPort: number): string {
   return `${GATEWAY_CLASS}---
@@ -156,12 +158,12 @@ for (const workers of [1, 2]) test(`--workers ${workers}: SIGTERM drains: readyz
   let ws: WebSocket | undefined;
   let tcp: net.Socket | undefined;
   try {
-    const admin = await waitFor(() => gw.admin(), 30_000, `admin address:\n${gw.stderr()}`);
+    const admin = await waitFor(() => gw.admin(), 60_000, `admin address:\n${gw.stderr()}`);
     let ready = false;
     await waitFor(() => {
       void adminGet(admin, '/readyz').then((r) => { ready = r.status === 200; }, () => {});
       return ready;
-    }, 20_000, `readyz 200\n${gw.stderr()}`);
+    }, 60_000, `readyz 200\n${gw.stderr()}`);
 
     // Given an idle keep-alive HTTP/1.1 connection, an idle h2c session, a request in flight,
     // an open WebSocket and an open TCP connection through the gateway,
@@ -171,19 +173,19 @@ for (const workers of [1, 2]) test(`--workers ${workers}: SIGTERM drains: readyz
     idle.socket.once('close', () => (idleClosed = true));
     h2 = http2.connect(`http://127.0.0.1:${httpPort}`);
     h2.on('error', () => {});
-    assert.is((await within(h2get(h2, '/h2'), 5_000, 'h2c answer')).body, 'fast /h2');
+    assert.is((await within(h2get(h2, '/h2'), 30_000, 'h2c answer')).body, 'fast /h2');
     let goaway = false;
     h2.on('goaway', () => (goaway = true));
     const inflight = get(httpPort, '/slow');
     ws = new WebSocket(`ws://127.0.0.1:${httpPort}/ws`);
     ws.on('error', () => {});
-    await within(new Promise((r, j) => { ws!.once('open', r); ws!.once('error', j); }), 5_000, 'WebSocket open');
-    assert.is(await within(wsEcho(ws, 'one'), 5_000, 'WebSocket echo'), 'echo one');
+    await within(new Promise((r, j) => { ws!.once('open', r); ws!.once('error', j); }), 30_000, 'WebSocket open');
+    assert.is(await within(wsEcho(ws, 'one'), 30_000, 'WebSocket echo'), 'echo one');
     tcp = net.connect({ host: '127.0.0.1', port: tcpPort });
     tcp.on('error', () => {});
     let tcpClosed = false;
     tcp.once('close', () => (tcpClosed = true));
-    assert.is(await within(echoOnce(tcp, 'ping'), 5_000, 'TCP echo'), 'ping');
+    assert.is(await within(echoOnce(tcp, 'ping'), 30_000, 'TCP echo'), 'ping');
     // (the slow request has reached the backend once its connection is open; give it a beat)
     await new Promise((r) => setTimeout(r, 100));
 
@@ -220,7 +222,7 @@ for (const workers of [1, 2]) test(`--workers ${workers}: SIGTERM drains: readyz
 
     // The WebSocket ends on its own; the TCP connection is left open and is cut at the timeout.
     ws.close();
-    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running'), (TIMEOUT_S + 10) * 1000))]);
+    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running'), (TIMEOUT_S + 30) * 1000))]);
     assert.is(code, 0, gw.stderr());
     await waitFor(() => tcpClosed, 2_000, 'the open TCP connection was cut');
     assert.match(gw.stderr(), /"msg":"drained"/);
