@@ -25,7 +25,8 @@ export interface ProcessResult {
 export interface RunOptions {
   /** @default the repo root */
   cwd?: string;
-  /** The child is killed and the promise rejects after this long. @default 20000 */
+  /** The child is killed and the promise rejects after this long: a hang guard, generous because a
+   *  cold Node/tsx start of the CLI can take tens of seconds on a loaded machine. @default 120000 */
   timeoutMs?: number;
   /** The rejection message on timeout, given what the child printed so far. */
   timeoutMessage: (sofar: ProcessResult) => string;
@@ -43,7 +44,7 @@ export function runNode(argv: string[], opts: RunOptions): Promise<ProcessResult
     const r: ProcessResult = { code: null, stdout: '', stderr: '', output: '' };
     child.stdout!.on('data', (c) => { r.stdout += c; r.output += c; });
     child.stderr!.on('data', (c) => { r.stderr += c; r.output += c; });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); fail(new Error(opts.timeoutMessage(r))); }, opts.timeoutMs ?? 20000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); fail(new Error(opts.timeoutMessage(r))); }, opts.timeoutMs ?? 120_000);
     child.on('error', (e) => { clearTimeout(timer); fail(e); });
     child.on('close', (code) => { clearTimeout(timer); r.code = code; done(r); });
   });
