@@ -201,7 +201,7 @@ for (const workers of [1, 2]) test(`--workers ${workers}: SIGTERM drains: readyz
     const during = await get(httpPort, '/during-delay');
     assert.is(during.status, 200, 'a new connection during the delay is served');
     assert.is(during.connection, 'close');
-    await waitFor(() => goaway, 5_000, 'GOAWAY on the h2c session');
+    await waitFor(() => goaway, 30_000, 'GOAWAY on the h2c session');
 
     // then, after the delay, new connections are refused and the idle keep-alive one is closed,
     let isRefused = false;
@@ -209,7 +209,7 @@ for (const workers of [1, 2]) test(`--workers ${workers}: SIGTERM drains: readyz
       void refused(httpPort).then((r) => { isRefused = r; });
       return isRefused;
     }, 10_000, 'the HTTP listener refuses new connections');
-    await waitFor(() => idleClosed, 5_000, 'the idle keep-alive connection is closed');
+    await waitFor(() => idleClosed, 30_000, 'the idle keep-alive connection is closed');
     assert.ok(await refused(tcpPort), 'the TCP listener refuses new connections');
 
     // while the WebSocket and the TCP connection still carry data,
@@ -247,7 +247,7 @@ test('a second SIGTERM during the drain exits at once', async () => {
   try {
     await waitFor(() => gw.admin(), 15_000, `admin address:\n${gw.stderr()}`);
     gw.child.kill('SIGTERM');
-    await waitFor(() => gw.stderr().includes('"msg":"draining"'), 5_000, 'draining');
+    await waitFor(() => gw.stderr().includes('"msg":"draining"'), 30_000, 'draining');
     gw.child.kill('SIGTERM');
     const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running'), 10_000))]);
     assert.is(code, 130);

@@ -265,7 +265,7 @@ for (const workers of [1, 2]) test(`--workers ${workers}: access log, metrics, d
     assert.match(String(backends.grpcMetadata[0]!.traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
 
     // Metrics: each family after the traffic that produces it.
-    await waitFor(() => gw.stdout().split('\n').filter((l) => l.includes('"protocol":"TCP"')).length > 0, 5000, 'TCP log line');
+    await waitFor(() => gw.stdout().split('\n').filter((l) => l.includes('"protocol":"TCP"')).length > 0, 30_000, 'TCP log line');
     const metrics = (await adminGet(admin, '/metrics')).body;
     assert.match(metrics, /portico_http_requests_total\{[^}]*route="HTTPRoute\/obs\/web"[^}]*code="200"\} 1/);
     assert.match(metrics, /portico_grpc_requests_total\{[^}]*route="GRPCRoute\/obs\/rpc"[^}]*grpc_status="0"\} 1/);

@@ -59,7 +59,7 @@ test('serves an HTTPRoute to a real backend, reloads on change, keeps the last g
     assert.is(g.metadata.generation, 1);
     const route = status.items.find((i: any) => i.kind === 'HTTPRoute');
     assert.is(route.status.parents[0].conditions.find((c: any) => c.type === 'Accepted').status, 'True');
-    await waitFor(() => gw.stdout().includes('"path":"/app/x"'), 3000, 'access log line');
+    await waitFor(() => gw.stdout().includes('"path":"/app/x"'), 30_000, 'access log line');
     const access = JSON.parse(gw.stdout().split('\n').find((l) => l.includes('"path":"/app/x"'))!);
     assert.is(access.status, 200);
     assert.is(access.authority, 'one.example');

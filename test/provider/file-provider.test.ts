@@ -70,7 +70,7 @@ test('a spec change is picked up without restart and bumps generation; uid and c
     await s.start();
     const first = webRoute(s.updates[0]);
     writeFileSync(join(s.dir, 'nested', 'route.yml'), route('/b'));
-    await waitFor(() => s.updates.length >= 2, 5000, 'update after write');
+    await waitFor(() => s.updates.length >= 2, 30_000, 'update after write');
     const second = webRoute(s.updates.at(-1)!);
     assert.is((second.spec as any).rules[0].matches[0].path.value, '/b');
     assert.is(second.metadata.generation, 2);
@@ -87,7 +87,7 @@ test('a metadata-only change bumps resourceVersion but not generation', async ()
     await s.start();
     const first = webRoute(s.updates[0]);
     writeFileSync(join(s.dir, 'nested', 'route.yml'), route('/a', '  labels: { team: blue }\n'));
-    await waitFor(() => s.updates.length >= 2, 5000, 'update after label change');
+    await waitFor(() => s.updates.length >= 2, 30_000, 'update after label change');
     const second = webRoute(s.updates.at(-1)!);
     assert.is(second.metadata.labels?.team, 'blue');
     assert.is(second.metadata.generation, 1);
@@ -101,7 +101,7 @@ test('an atomic rename over the file is seen', async () => {
     const tmp = join(s.dir, '.route.yml.tmp');
     writeFileSync(tmp, route('/renamed'));
     renameSync(tmp, join(s.dir, 'nested', 'route.yml'));
-    await waitFor(() => s.updates.length >= 2 && (webRoute(s.updates.at(-1)!).spec as any).rules[0].matches[0].path.value === '/renamed', 5000, 'renamed content');
+    await waitFor(() => s.updates.length >= 2 && (webRoute(s.updates.at(-1)!).spec as any).rules[0].matches[0].path.value === '/renamed', 30_000, 'renamed content');
     assert.is(webRoute(s.updates.at(-1)!).metadata.generation, 2);
   });
 });
@@ -110,7 +110,7 @@ test('a file that fails to parse is reported and its last good objects keep serv
   await withSetup(async (s) => {
     await s.start();
     writeFileSync(join(s.dir, 'nested', 'route.yml'), 'kind: HTTPRoute\nmetadata: { name: web\n  oops: [\n');
-    await waitFor(() => s.updates.length >= 2, 5000, 'update after broken write');
+    await waitFor(() => s.updates.length >= 2, 30_000, 'update after broken write');
     const u = s.updates.at(-1)!;
     assert.ok(u.problems.length > 0);
     assert.is(u.problems[0].reason, 'ParseError');
@@ -120,7 +120,7 @@ test('a file that fails to parse is reported and its last good objects keep serv
     assert.is(r.metadata.generation, 1);
     // Fixing the file clears the problem.
     writeFileSync(join(s.dir, 'nested', 'route.yml'), route('/fixed'));
-    await waitFor(() => s.updates.at(-1)!.problems.length === 0, 5000, 'problem cleared');
+    await waitFor(() => s.updates.at(-1)!.problems.length === 0, 30_000, 'problem cleared');
     assert.is((webRoute(s.updates.at(-1)!).spec as any).rules[0].matches[0].path.value, '/fixed');
   });
 });
@@ -130,7 +130,7 @@ test('a deleted file removes its objects; nothing changes when nothing was writt
     await s.start();
     assert.is(s.provider.rescan(), false);
     rmSync(join(s.dir, 'nested', 'route.yml'));
-    await waitFor(() => s.updates.length >= 2, 5000, 'update after delete');
+    await waitFor(() => s.updates.length >= 2, 30_000, 'update after delete');
     assert.is(s.updates.at(-1)!.snapshot.httpRoutes.length, 0);
     assert.is(s.updates.at(-1)!.snapshot.gateways.length, 1);
   });
@@ -163,7 +163,7 @@ test('the periodic rescan alone picks up a change (for filesystems where watchin
   try {
     await provider.start((u) => updates.push(u));
     writeFileSync(join(dir, 'route.yaml'), route('/polled'));
-    await waitFor(() => updates.length >= 2, 5000, 'update from the poll');
+    await waitFor(() => updates.length >= 2, 30_000, 'update from the poll');
     assert.is((webRoute(updates.at(-1)!).spec as any).rules[0].matches[0].path.value, '/polled');
   } finally {
     await provider.close();
@@ -203,7 +203,7 @@ test('an update that fails CRD validation is refused like an API server would: t
   await withSetup(async (s) => {
     await s.start();
     writeFileSync(join(s.dir, 'nested', 'route.yml'), route('no-slash'));
-    await waitFor(() => s.updates.length >= 2, 5000, 'update after invalid write');
+    await waitFor(() => s.updates.length >= 2, 30_000, 'update after invalid write');
     const u = s.updates.at(-1)!;
     assert.is((webRoute(u).spec as any).rules[0].matches[0].path.value, '/a');
     assert.is(webRoute(u).metadata.generation, 1);
@@ -211,7 +211,7 @@ test('an update that fails CRD validation is refused like an API server would: t
     assert.ok(u.problems.some((p) => p.field.startsWith('spec.rules[0].matches[0].path')));
     // A new object that fails validation is not served at all.
     writeFileSync(join(s.dir, 'other.yaml'), route('bad').replace('name: web', 'name: other'));
-    await waitFor(() => s.updates.at(-1)!.problems.some((p) => p.ref.name === 'other'), 5000, 'problem for the new object');
+    await waitFor(() => s.updates.at(-1)!.problems.some((p) => p.ref.name === 'other'), 30_000, 'problem for the new object');
     assert.equal(s.updates.at(-1)!.snapshot.httpRoutes.map((r) => r.metadata.name), ['web']);
   });
 });
@@ -225,7 +225,7 @@ test('leading edge: a lone change is read at once, without waiting out the windo
   try {
     await provider.start((u) => updates.push(u));
     writeFileSync(join(dir, 'route.yaml'), route('/now'));
-    await waitFor(() => updates.length >= 2, 5000, 'leading-edge update');
+    await waitFor(() => updates.length >= 2, 30_000, 'leading-edge update');
     assert.is((webRoute(updates.at(-1)!).spec as any).rules[0].matches[0].path.value, '/now');
   } finally {
     await provider.close();
@@ -245,11 +245,11 @@ test('a file that loses objects on the leading edge is confirmed by the trailing
     await new Promise((r) => setTimeout(r, 100));
     assert.is(updates.length, 1, 'nothing served from the provisional read');
     writeFileSync(join(dir, 'all.yaml'), `${GATEWAY_CLASS}---\n${route('/b')}`);
-    await waitFor(() => updates.length >= 2, 5000, 'the trailing read');
+    await waitFor(() => updates.length >= 2, 30_000, 'the trailing read');
     assert.is((webRoute(updates.at(-1)!).spec as any).rules[0].matches[0].path.value, '/b');
     // A real removal is served once the window confirms it.
     writeFileSync(join(dir, 'all.yaml'), GATEWAY_CLASS);
-    await waitFor(() => updates.at(-1)!.snapshot.httpRoutes.length === 0, 5000, 'the confirmed removal');
+    await waitFor(() => updates.at(-1)!.snapshot.httpRoutes.length === 0, 30_000, 'the confirmed removal');
   } finally {
     await provider.close();
     rmSync(dir, { recursive: true, force: true });
