@@ -9,6 +9,7 @@ import type { RouteTranslation } from './rule-parts.ts';
 import { noteInvalidRule, ruleBackends, ruleFilters, settleInvalidRules } from './rule-parts.ts';
 import { firstByName, sessionPersistence } from './http-routes.ts';
 import { checkSessionPersistence } from './safe-values.ts';
+import { checkMatchRegexes } from './regex-values.ts';
 
 // RE2 syntax; service and method names are restricted by the CRD to [A-Za-z0-9_.] for Exact
 // matches, so escaping dots is all that literal parts need.
@@ -52,11 +53,16 @@ export function translateGRPCRoute(ctx: Context, tls: TlsPolicies, route: GRPCRo
     if (spProblem) direct ??= noteInvalidRule(out, ri, spProblem);
     const sp = spProblem ? undefined : sessionPersistence(rule.sessionPersistence, src, ri);
     const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
-    matches.forEach((m, mi) => {
+    const irMatches = matches.map(grpcMatch);
+    // A pattern that does not compile matches nothing: its match is left out and the rule is invalid.
+    const broken = irMatches.map((m, mi) => checkMatchRegexes(m, `${field}.matches[${mi}]`, `${field}.matches[${mi}].method`));
+    for (const p of broken) if (p) direct = noteInvalidRule(out, ri, p);
+    irMatches.forEach((match, mi) => {
+      if (broken[mi]) return;
       const ir: HttpRuleIR = {
         id: `GRPCRoute/${src.namespace}/${src.name}/${ri}/${mi}`,
         route: { kind: 'GRPCRoute', namespace: src.namespace, name: src.name, ruleIndex: ri, matchIndex: mi, ...(rule.name ? { ruleName: rule.name } : {}) },
-        match: grpcMatch(m), filters, backends, timeouts: {}, grpc: true,
+        match, filters, backends, timeouts: {}, grpc: true,
       };
       if (sp) ir.sessionPersistence = sp;
       if (direct) ir.direct = direct;

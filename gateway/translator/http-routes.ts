@@ -9,6 +9,7 @@ import { parseDuration } from './durations.ts';
 import type { RouteTranslation } from './rule-parts.ts';
 import { noteInvalidRule, ruleBackends, ruleFilters, settleInvalidRules } from './rule-parts.ts';
 import { checkSessionPersistence } from './safe-values.ts';
+import { checkMatchRegexes } from './regex-values.ts';
 
 export type { RouteTranslation };
 
@@ -80,11 +81,16 @@ function translateRule(ctx: Context, tls: TlsPolicies, src: RouteSource, rule: H
   const spProblem = checkSessionPersistence(rule.sessionPersistence, `${field}.sessionPersistence`);
   if (spProblem) direct ??= noteInvalidRule(out, ri, spProblem);
   const sp = spProblem ? undefined : sessionPersistence(rule.sessionPersistence, src, ri);
-  matches.forEach((m, mi) => {
+  const irMatches = matches.map(httpMatch);
+  // A pattern that does not compile matches nothing: its match is left out and the rule is invalid.
+  const broken = irMatches.map((m, mi) => checkMatchRegexes(m, `${field}.matches[${mi}]`));
+  for (const p of broken) if (p) direct = noteInvalidRule(out, ri, p);
+  irMatches.forEach((match, mi) => {
+    if (broken[mi]) return;
     const ir: HttpRuleIR = {
       id: `HTTPRoute/${src.namespace}/${src.name}/${ri}/${mi}`,
       route: { kind: 'HTTPRoute', namespace: src.namespace, name: src.name, ruleIndex: ri, matchIndex: mi, ...(rule.name ? { ruleName: rule.name } : {}) },
-      match: httpMatch(m), filters, backends, timeouts, grpc: false,
+      match, filters, backends, timeouts, grpc: false,
     };
     if (retry) ir.retry = retry;
     if (sp) ir.sessionPersistence = sp;
