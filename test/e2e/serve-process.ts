@@ -15,28 +15,35 @@ export interface Served {
 
 /** A free port p such that p + each offset is free too (listener ports sharing one --port-offset). */
 export async function freePorts(offsets: number[]): Promise<number> {
-  for (let tries = 0; tries < 20; tries++) {
+  for (let tries = 0; tries < 50; tries++) {
     const p = await freePort();
     if (p + Math.max(...offsets) > 65535) continue;
-    const free = await Promise.all(offsets.map((o) => new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen({ host: '127.0.0.1', port: p + o, exclusive: true }, () => s.close(() => resolve(true)));
-    })));
+    const free = await Promise.all(offsets.map((o) => canListen('127.0.0.1', p + o)));
     if (free.every(Boolean)) return p;
   }
   throw new Error('no free port range');
 }
 
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((done, fail) => {
+// Ports are drawn below the kernel's ephemeral range (32768-60999 on Linux). A port the kernel
+// hands out for port 0 is in that range, so between this probe and the gateway's bind it can be
+// taken as the source port of any outgoing connection, which a machine running many tests makes
+// by the thousand: the gateway then fails to bind, and the test sees ECONNREFUSED.
+const LOW = 20_000, HIGH = 32_767;
+
+function canListen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = createServer();
-    s.once('error', fail);
-    s.listen({ host, port: 0 }, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => done(port));
-    });
+    s.once('error', () => resolve(false));
+    s.listen({ host, port, exclusive: true }, () => s.close(() => resolve(true)));
   });
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let tries = 0; tries < 500; tries++) {
+    const p = LOW + Math.floor(Math.random() * (HIGH - LOW + 1));
+    if (await canListen(host, p)) return p;
+  }
+  throw new Error(`no free port in ${LOW}..${HIGH}`);
 }
 
 /**
