@@ -443,9 +443,15 @@ async function startKubePortico(kubeconfig: string) {
     if (child.exitCode !== null || Date.now() > until) throw new Error(`portico --kubernetes not ready\n${peerLog.slice(-20).join('')}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     name: 'Portico (kubernetes)', pid: child.pid!, admin, portOffset,
-    close: async () => { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); },
+    // Closed once by its scenario and again by the run's final cleanup: the second call must not
+    // wait for an 'exit' that already happened (it did, and the finished run never returned).
+    close: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
   };
 }
 
