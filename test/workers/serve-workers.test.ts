@@ -114,19 +114,21 @@ test('--workers 2: a worker killed under load is replaced while the other serves
     assert.match(cookie, /sticky=/);
 
     // Under load (4 clients, a new connection per request), worker 1 is killed.
-    let ok = 0, failed = 0, okAfterKill = 0, killed = false;
+    let ok = 0, failed = 0, okAfterKill = 0, killed = false, exitSeen = false, failedAfterExit = 0;
     load = Promise.all(Array.from({ length: 4 }, async () => {
       for (let i = 0; i < 10_000 && !stop; i++) {
+        const afterExit = exitSeen;
         try {
           const r = await httpGet('127.0.0.1', port, '/a');
-          if (r.status === 200) { ok++; if (killed) okAfterKill++; } else failed++;
-        } catch { failed++; }
+          if (r.status === 200) { ok++; if (killed) okAfterKill++; } else { failed++; if (afterExit) failedAfterExit++; }
+        } catch { failed++; if (afterExit) failedAfterExit++; }
       }
     })).then(() => undefined);
     await waitFor(() => ok >= 20, 60_000, 'load running');
     process.kill(first[0], 'SIGKILL');
     killed = true;
     await waitFor(() => logLines(gw).some((l) => l.msg === 'worker exited; starting a replacement' && l.pid === first[0]), 60_000, 'the control process sees the worker die');
+    exitSeen = true;
     // The other worker keeps serving: new connections all land on it (or on the replacement, once it is up).
     for (let i = 0; i < 20; i++) assert.is((await httpGet('127.0.0.1', port, '/a')).status, 200);
     const replacement = await waitFor(() => readyPid(gw, 1, first[0]), 30_000, `a replacement for worker 1\n${gw.stderr()}`);
@@ -134,8 +136,12 @@ test('--workers 2: a worker killed under load is replaced while the other serves
     stop = true;
     await load;
     assert.ok(okAfterKill >= 20, `requests served after the kill: ${okAfterKill}`);
-    // Only requests on connections the killed worker held at that moment can fail (one per client).
-    assert.ok(failed <= 4, `failed requests: ${failed} of ${ok + failed}`);
+    // Only connections the dying worker held can fail: those in flight when it was killed, and
+    // (Linux, SO_REUSEPORT without net.ipv4.tcp_migrate_req) connections the kernel queued on its
+    // listener while the process was being torn down, so a client may fail once or twice in that
+    // window. Once its exit is seen (its sockets are closed by then), no request fails.
+    assert.is(failedAfterExit, 0, `requests started after the worker's exit was seen that failed (of ${ok + failed}; ${failed} failed in all)`);
+    assert.ok(failed <= 8, `failed requests: ${failed} of ${ok + failed}`);
     assert.match((await adminGet(admin, '/metrics')).body, /^portico_worker_restarts_total 1$/m);
 
     // A new table (route /b) reaches both workers...
